@@ -1,0 +1,1 @@
+"""pipewarden: acceptance tests that prove a CI/CD pipeline on AWS is secure."""
