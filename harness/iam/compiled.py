@@ -1,0 +1,161 @@
+"""Policies compiled for fast evaluation: pre-built matchers, statements indexed by service prefix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from harness.iam.conditions import ConditionBlock
+from harness.iam.patterns import Context, ResourcePattern, action_regex
+from harness.iam.policy import Policy, Statement
+from harness.iam.principals import Principal, PrincipalMatch, match_entry, not_principal_excludes
+
+_ANY_SERVICE = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionMatcher:
+    """Action or NotAction entries: exact names in a set, wildcard entries as regexes (case-insensitive)."""
+
+    exact: frozenset[str]
+    patterns: tuple[re.Pattern[str], ...]
+    match_all: bool
+
+    @classmethod
+    def compile(cls, entries: Sequence[str]) -> ActionMatcher:
+        """Compile a list of action entries."""
+        exact = frozenset(e.lower() for e in entries if "*" not in e and "?" not in e)
+        patterns = tuple(action_regex(e) for e in entries if ("*" in e or "?" in e) and e != "*")
+        return cls(exact, patterns, "*" in entries)
+
+    def matches(self, action_lower: str) -> bool:
+        """Tell whether the (lower-cased) action is covered."""
+        if self.match_all or action_lower in self.exact:
+            return True
+        return any(p.fullmatch(action_lower) for p in self.patterns)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStatement:
+    """A statement ready to test against requests."""
+
+    statement: Statement
+    policy: str
+    layer: str
+    allow: bool
+    actions: ActionMatcher
+    negate_actions: bool
+    resources: tuple[ResourcePattern, ...] | None
+    negate_resources: bool
+    condition: ConditionBlock | None
+
+    @classmethod
+    def compile(cls, statement: Statement, policy: Policy, layer: str) -> CompiledStatement:
+        """Compile one statement of ``policy`` for the given layer."""
+        variables = policy.variables_enabled
+        entries = statement.actions if statement.actions is not None else statement.not_actions
+        assert entries is not None
+        resources: tuple[ResourcePattern, ...] | None = None
+        raw_resources = statement.resources if statement.resources is not None else statement.not_resources
+        if raw_resources is not None:
+            resources = tuple(ResourcePattern.compile(r, variables) for r in raw_resources)
+        return cls(
+            statement=statement,
+            policy=policy.name,
+            layer=layer,
+            allow=statement.effect == "Allow",
+            actions=ActionMatcher.compile(entries),
+            negate_actions=statement.not_actions is not None,
+            resources=resources,
+            negate_resources=statement.not_resources is not None,
+            condition=statement.condition,
+        )
+
+    def matches_action(self, action_lower: str) -> bool:
+        """Action/NotAction test."""
+        return self.actions.matches(action_lower) != self.negate_actions
+
+    def matches_resource(self, resource: str, context: Context) -> bool:
+        """Resource/NotResource test; a statement without either covers every resource."""
+        if self.resources is None:
+            return True
+        hit = any(r.matches(resource, context) for r in self.resources)
+        return hit != self.negate_resources
+
+    def matches_condition(self, context: Context) -> bool:
+        """Condition test; no Condition element always holds."""
+        return self.condition is None or self.condition.evaluate(context)
+
+    def principal_match(self, principal: Principal) -> PrincipalMatch:
+        """How the statement's Principal/NotPrincipal names the caller (resource-based policies)."""
+        statement = self.statement
+        if statement.principal is not None:
+            best = PrincipalMatch.NONE
+            for kind, entry in statement.principal.entries:
+                found = match_entry(kind, entry, principal)
+                best = max(best, found)
+            return best
+        if statement.not_principal is not None:
+            excluded = not_principal_excludes(statement.not_principal.entries, principal)
+            return PrincipalMatch.NONE if excluded else PrincipalMatch.DIRECT
+        return PrincipalMatch.NONE
+
+
+def _services_of(statement: CompiledStatement) -> tuple[str, ...]:
+    """Service prefixes a statement can apply to; the empty string means any service."""
+    if statement.negate_actions or statement.actions.match_all:
+        return (_ANY_SERVICE,)
+    services: set[str] = set()
+    for entry in statement.actions.exact:
+        services.add(entry.split(":", 1)[0])
+    for pattern in statement.actions.patterns:
+        prefix = pattern.pattern.split(":", 1)[0]
+        if not re.fullmatch(r"[a-z0-9\-]+", prefix.replace("\\-", "-")):
+            return (_ANY_SERVICE,)
+        services.add(prefix.replace("\\-", "-"))
+    return tuple(sorted(services))
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPolicy:
+    """A policy compiled for one layer, its statements indexed by service prefix.
+
+    Reuse it across requests: compiling is the costly part, a lookup per request is a dict access.
+    """
+
+    policy: Policy
+    layer: str
+    statements: tuple[CompiledStatement, ...]
+    _by_service: dict[str, tuple[CompiledStatement, ...]] = field(repr=False, compare=False)
+    _any_service: tuple[CompiledStatement, ...] = field(repr=False, compare=False)
+
+    @classmethod
+    def compile(cls, policy: Policy, layer: str) -> CompiledPolicy:
+        """Compile ``policy`` for ``layer`` (identity, resource, permissions_boundary, session, scp, rcp)."""
+        statements = tuple(CompiledStatement.compile(s, policy, layer) for s in policy.statements)
+        buckets: dict[str, list[tuple[int, CompiledStatement]]] = {}
+        anywhere: list[tuple[int, CompiledStatement]] = []
+        for position, statement in enumerate(statements):
+            for service in _services_of(statement):
+                if service == _ANY_SERVICE:
+                    anywhere.append((position, statement))
+                else:
+                    buckets.setdefault(service, []).append((position, statement))
+        by_service = {
+            service: tuple(s for _, s in sorted(items + anywhere, key=lambda pair: pair[0]))
+            for service, items in buckets.items()
+        }
+        return cls(policy, layer, statements, by_service, tuple(s for _, s in anywhere))
+
+    @property
+    def name(self) -> str:
+        """The policy's name in explanations."""
+        return self.policy.name
+
+    def candidates(self, service: str) -> tuple[CompiledStatement, ...]:
+        """Statements that may apply to an action of ``service`` (lower-cased prefix), in policy order."""
+        return self._by_service.get(service, self._any_service)
+
+
+__all__ = ["ActionMatcher", "CompiledPolicy", "CompiledStatement"]

