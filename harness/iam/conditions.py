@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from harness.errors import InputError
-from harness.iam.patterns import Context, arn_regex, has_variables, substitute, wildcard_regex
+from harness.iam.patterns import Context, arn_regex, has_variables, literal, substitute, wildcard_regex
 
 # Base operators, by family. Each is (family, negated, case-insensitive).
 _BASE_OPERATORS: dict[str, tuple[str, bool]] = {
@@ -47,6 +47,7 @@ _BASE_OPERATORS: dict[str, tuple[str, bool]] = {
 _BY_LOWER = {name.lower(): name for name in _BASE_OPERATORS}
 # Policy variables are substituted only in the values of string and ARN operators.
 _VARIABLE_FAMILIES = frozenset({"string", "string_ci", "string_like", "arn"})
+_WILDCARD_FAMILIES = frozenset({"string_like", "arn"})
 
 KNOWN_OPERATORS: tuple[str, ...] = tuple(_BASE_OPERATORS)
 
@@ -281,6 +282,8 @@ class ConditionTest:
         for value in self.values:
             resolved = substitute(value, context)
             if resolved is not None:  # an unresolved variable never matches
+                if self.operator.family not in _WILDCARD_FAMILIES:
+                    resolved = literal(resolved)
                 tests.append(_compile_value(self.operator.family, resolved))
         return tuple(tests)
 

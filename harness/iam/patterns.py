@@ -63,6 +63,11 @@ def substitute(text: str, context: Context) -> str | None:
     return None if missing else result
 
 
+def literal(text: str) -> str:
+    """Turn the ``${*}``/``${?}`` placeholders of :func:`substitute` back into plain characters."""
+    return text.replace(_LITERAL_STAR, "*").replace(_LITERAL_QMARK, "?")
+
+
 def _wildcard_body(pattern: str, star: str, qmark: str) -> str:
     parts: list[str] = []
     for char in pattern:
@@ -161,6 +166,7 @@ __all__ = [
     "action_regex",
     "arn_regex",
     "has_variables",
+    "literal",
     "resource_regex",
     "substitute",
     "wildcard_regex",
