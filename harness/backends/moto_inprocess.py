@@ -1,0 +1,43 @@
+"""The default backend: moto inside the test process, no network at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# moto must be imported before any botocore session exists: it registers its request interceptor among
+# botocore's built-in handlers, which a session copies when it is created.
+from moto import mock_aws
+
+from harness.backends.base import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Backend
+
+
+class MotoBackend(Backend):
+    """moto in-process: every call is answered inside this Python process.
+
+    One mock is started for the backend's life; ``reset`` empties every moto service (a few milliseconds)
+    instead of restarting the world between scenarios.
+    """
+
+    name = "moto"
+    # moto's CodeBuild keeps its own default for encryptionKey whatever CreateProject sends.
+    unstored_fields = frozenset({("build_projects", "encryption_key")})
+
+    def __init__(self, account_id: str = DEFAULT_ACCOUNT_ID, region: str = DEFAULT_REGION) -> None:
+        super().__init__(account_id, region)
+        self._mock: Any = None
+
+    def open(self) -> None:
+        if self._mock is None:
+            self._mock = mock_aws()
+            self._mock.start()
+
+    def reset(self) -> None:
+        if self._mock is None:
+            self.open()
+        self._mock.reset()
+
+    def close(self) -> None:
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        super().close()

@@ -1,0 +1,176 @@
+"""A pipeline definition: the resources a pipeline and its guard rails are made of, whatever the input format."""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Annotated, Any, get_args, get_origin
+
+from harness.errors import InputError
+from harness.model.base import GLOBAL_VARIABLES, INTERPOLATION, Address, RefTo, Resource, iter_strings
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where a piece of a definition came from, for error messages and evidence."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A validated pipeline definition.
+
+    Attributes:
+        name: the pipeline system's name (used in messages and reports).
+        resources: every resource, in definition order.
+        source: the file it was loaded from (``<memory>`` when built in code).
+        locations: where each resource was declared, by address string.
+        notes: loader findings that are not errors (e.g. unsupported properties), kept for the evidence.
+    """
+
+    name: str
+    resources: tuple[Resource, ...]
+    source: str = "<memory>"
+    locations: Mapping[str, SourceLocation] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: set[Address] = set()
+        for resource in self.resources:
+            if resource.address in seen:
+                raise InputError(
+                    where=self.where(resource.address),
+                    expected="unique resource names within a section",
+                    found=f"'{resource.address}' declared twice",
+                    fix="rename one of them",
+                )
+            seen.add(resource.address)
+        self.validate_references()
+
+    def where(self, address: Address | str) -> str:
+        """Describe where a resource is declared, ``file:line (address)`` when known."""
+        loc = self.locations.get(str(address))
+        return f"{loc} ({address})" if loc else f"{self.source} ({address})"
+
+    def get(self, section: str, name: str) -> Resource | None:
+        """Return the resource at ``section.name`` or None."""
+        for resource in self.resources:
+            if section == resource.SECTION and resource.name == name:
+                return resource
+        return None
+
+    def of_type(self, cls: type[Resource]) -> Iterator[Resource]:
+        """Yield the resources of one type."""
+        return (r for r in self.resources if isinstance(r, cls))
+
+    def dependencies(self, resource: Resource) -> tuple[Address, ...]:
+        """The addresses ``resource`` refers to, by reference field or interpolation, without duplicates."""
+        found: list[Address] = []
+        for section, name, _field in references_of(resource):
+            addr = Address(section, name)
+            if addr not in found and addr != resource.address:
+                found.append(addr)
+        return tuple(found)
+
+    def validate_references(self) -> None:
+        """Check every reference and interpolation names a declared resource and a known attribute.
+
+        Raises:
+            InputError: naming the referring resource, the field and the missing target.
+        """
+        known = {r.address: r for r in self.resources}
+        for resource in self.resources:
+            for section, name, fld in references_of(resource):
+                target = known.get(Address(section, name))
+                if target is None:
+                    candidates = sorted(a.name for a in known if a.section == section)
+                    raise InputError(
+                        where=f"{self.where(resource.address)} field '{fld}'",
+                        expected=f"the name of a resource under '{section}'",
+                        found=f"'{name}', which is not declared",
+                        fix=(
+                            f"declare '{section}.{name}' or use one of: {', '.join(candidates)}"
+                            if candidates
+                            else f"declare '{name}' under '{section}'"
+                        ),
+                        field=fld,
+                    )
+            for text in iter_strings(resource):
+                for match in INTERPOLATION.finditer(text):
+                    section, name, attribute = match.groups()
+                    if name is None:
+                        if section not in GLOBAL_VARIABLES:
+                            raise InputError(
+                                where=f"{self.where(resource.address)}",
+                                expected=f"one of ${{{'}, ${'.join(sorted(GLOBAL_VARIABLES))}}} or "
+                                "${section.name.attribute}",
+                                found=f"'{match.group(0)}'",
+                                fix="correct the interpolation",
+                            )
+                        continue
+                    target = known.get(Address(section, name))
+                    if target is not None and attribute not in target.ATTRIBUTES:
+                        raise InputError(
+                            where=f"{self.where(resource.address)}",
+                            expected=f"an attribute of {target.KIND} ({', '.join(target.ATTRIBUTES)})",
+                            found=f"'{attribute}' in '{match.group(0)}'",
+                            fix="use one of the listed attributes",
+                        )
+
+
+def reference_fields(cls: type[Any]) -> dict[str, str]:
+    """Map each field annotated ``Annotated[str, RefTo(section)]`` (maybe optional or a tuple) to its section."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    out: dict[str, str] = {}
+    for f in fields(cls):
+        section = _ref_section(hints[f.name])
+        if section:
+            out[f.name] = section
+    return out
+
+
+def _ref_section(hint: Any) -> str | None:
+    if get_origin(hint) is Annotated:
+        for meta in hint.__metadata__:
+            if isinstance(meta, RefTo):
+                return meta.section
+        return None
+    for arg in get_args(hint):
+        found = _ref_section(arg)
+        if found:
+            return found
+    return None
+
+
+def references_of(value: Any, prefix: str = "") -> Iterator[tuple[str, str, str]]:
+    """Yield ``(section, name, field path)`` for every reference field inside a resource or nested dataclass.
+
+    Interpolations (``${roles.build.arn}``) count too: they reference the resource they name.
+    """
+    if not hasattr(value, "__dataclass_fields__"):
+        return
+    refs = reference_fields(type(value))
+    for f in fields(value):
+        item = getattr(value, f.name)
+        path = f"{prefix}{f.name}"
+        if f.name in refs and item is not None:
+            names = item if isinstance(item, tuple) else (item,)
+            for name in names:
+                # A reference may also be a literal ARN (e.g. an AWS managed policy); only names refer.
+                if isinstance(name, str) and not name.startswith("arn:"):
+                    yield refs[f.name], name, path
+            continue
+        items = item if isinstance(item, tuple) else (item,)
+        for index, sub in enumerate(items):
+            sub_path = f"{path}[{index}]." if isinstance(item, tuple) else f"{path}."
+            yield from references_of(sub, sub_path)
+        for text in iter_strings(item) if not hasattr(item, "__dataclass_fields__") else ():
+            for match in INTERPOLATION.finditer(text):
+                if match.group(2) is not None:
+                    yield match.group(1), match.group(2), path

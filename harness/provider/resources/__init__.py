@@ -1,0 +1,1 @@
+"""Resource types: each module here defines one resource dataclass and its handler (``HANDLER``)."""

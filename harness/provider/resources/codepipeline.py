@@ -1,0 +1,205 @@
+"""CodePipeline pipeline: the resource type (role, artifact store, stages and actions) and its handler."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Literal
+
+from harness.model.base import RefTo, Resource, Tags
+from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
+
+Category = Literal["Source", "Build", "Test", "Deploy", "Approval", "Invoke", "Compute"]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action of a stage (a source, a CodeBuild build, a manual approval, a deployment...)."""
+
+    name: str
+    category: Category
+    provider: str
+    owner: Literal["AWS", "ThirdParty", "Custom"] = "AWS"
+    version: str = "1"
+    run_order: int = 1
+    configuration: Mapping[str, str] = field(default_factory=dict)
+    input_artifacts: tuple[str, ...] = ()
+    output_artifacts: tuple[str, ...] = ()
+    role: Annotated[str, RefTo("roles")] | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.run_order <= 999:
+            raise ValueError(f"run_order between 1 and 999, found {self.run_order}; order actions from 1")
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A stage: actions with the same run_order run in parallel."""
+
+    name: str
+    actions: tuple[Action, ...]
+
+    def __post_init__(self) -> None:
+        if not self.actions:
+            raise ValueError(f"at least one action in stage {self.name!r}, found none; add an action")
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactStore:
+    """The bucket (and optional KMS key) that carries artifacts between stages."""
+
+    bucket: Annotated[str, RefTo("buckets")]
+    kms_key: Annotated[str, RefTo("keys")] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline(Resource):
+    """A CodePipeline pipeline."""
+
+    SECTION: ClassVar[str] = "pipelines"
+    KIND: ClassVar[str] = "pipeline"
+
+    role: Annotated[str, RefTo("roles")] = ""
+    artifact_store: ArtifactStore | None = None
+    stages: tuple[Stage, ...] = ()
+    tags: Tags = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        Resource.__post_init__(self)
+        if not self.role:
+            raise ValueError("a role naming the pipeline's service role under 'roles', found none; add role")
+        if self.artifact_store is None:
+            raise ValueError("an artifact_store with a bucket, found none; add artifact_store: {bucket: ...}")
+        if len(self.stages) < 2:
+            raise ValueError(f"at least two stages, found {len(self.stages)}; CodePipeline requires two or more")
+        if self.stages[0].actions[0].category != "Source":
+            raise ValueError("the first stage to hold Source actions; move the source action first")
+
+
+class PipelineHandler(Handler[Pipeline]):
+    resource_type = Pipeline
+    sweep_order = 10
+
+    def arn(self, ctx: ProviderContext, resource: Pipeline) -> str:
+        return f"arn:{ctx.partition}:codepipeline:{ctx.region}:{ctx.account_id}:{ctx.physical_name(resource)}"
+
+    def _ref_arn(self, ctx: ProviderContext, section: str, ref: str) -> str:
+        return ref if ref.startswith("arn:") else ctx.state_of(section, ref).arn
+
+    def _declaration(self, ctx: ProviderContext, resource: Pipeline) -> dict[str, Any]:
+        assert resource.artifact_store is not None  # checked in Pipeline.__post_init__
+        store: dict[str, Any] = {
+            "type": "S3",
+            "location": ctx.state_of("buckets", resource.artifact_store.bucket).physical_id,
+        }
+        if resource.artifact_store.kms_key:
+            store["encryptionKey"] = {
+                "id": self._ref_arn(ctx, "keys", resource.artifact_store.kms_key),
+                "type": "KMS",
+            }
+        stages = []
+        for stage in resource.stages:
+            actions = []
+            for action in stage.actions:
+                decl: dict[str, Any] = {
+                    "name": action.name,
+                    "actionTypeId": {
+                        "category": action.category,
+                        "owner": action.owner,
+                        "provider": action.provider,
+                        "version": action.version,
+                    },
+                    "runOrder": action.run_order,
+                    "configuration": {k: ctx.resolve(v) for k, v in action.configuration.items()},
+                    "inputArtifacts": [{"name": a} for a in action.input_artifacts],
+                    "outputArtifacts": [{"name": a} for a in action.output_artifacts],
+                }
+                if action.role:
+                    decl["roleArn"] = self._ref_arn(ctx, "roles", action.role)
+                actions.append(decl)
+            stages.append({"name": stage.name, "actions": actions})
+        return {
+            "name": ctx.physical_name(resource),
+            "roleArn": self._ref_arn(ctx, "roles", resource.role),
+            "artifactStore": store,
+            "stages": stages,
+            "version": 1,
+        }
+
+    @staticmethod
+    def _comparable(declaration: Mapping[str, Any], tags: dict[str, str]) -> dict[str, Any]:
+        stages = []
+        for stage in declaration.get("stages", []):
+            actions = []
+            for action in stage.get("actions", []):
+                actions.append(
+                    {
+                        "name": action["name"],
+                        "type": dict(sorted(action["actionTypeId"].items())),
+                        "run_order": action.get("runOrder", 1),
+                        "configuration": dict(sorted((action.get("configuration") or {}).items())),
+                        "inputs": [a["name"] for a in action.get("inputArtifacts", [])],
+                        "outputs": [a["name"] for a in action.get("outputArtifacts", [])],
+                        "role": action.get("roleArn"),
+                    }
+                )
+            stages.append({"name": stage["name"], "actions": actions})
+        store = declaration.get("artifactStore", {})
+        return {
+            "role": declaration.get("roleArn"),
+            "artifact_store": {
+                "bucket": store.get("location"),
+                "kms_key": (store.get("encryptionKey") or {}).get("id"),
+            },
+            "stages": stages,
+            "tags": tags,
+        }
+
+    def desired(self, ctx: ProviderContext, resource: Pipeline) -> dict[str, Any]:
+        return self._comparable(self._declaration(ctx, resource), dict(resource.tags))
+
+    def read(self, ctx: ProviderContext, resource: Pipeline) -> dict[str, Any] | None:
+        codepipeline = ctx.clients("codepipeline")
+        try:
+            declaration = codepipeline.get_pipeline(name=ctx.physical_name(resource))["pipeline"]
+        except Exception as exc:
+            if error_code(exc) == "PipelineNotFoundException":
+                return None
+            raise
+        tags = codepipeline.list_tags_for_resource(resourceArn=self.arn(ctx, resource)).get("tags", [])
+        return self._comparable(declaration, tags_dict(tags, "key", "value"))
+
+    def create(self, ctx: ProviderContext, resource: Pipeline) -> ResourceState:
+        kwargs: dict[str, Any] = {"pipeline": self._declaration(ctx, resource)}
+        if resource.tags:
+            kwargs["tags"] = tags_list(resource.tags, "key", "value")
+        ctx.clients("codepipeline").create_pipeline(**kwargs)
+        return self.state(ctx, resource)
+
+    def update(self, ctx: ProviderContext, resource: Pipeline, changed: frozenset[str]) -> ResourceState:
+        codepipeline = ctx.clients("codepipeline")
+        if changed - {"tags"}:
+            codepipeline.update_pipeline(pipeline=self._declaration(ctx, resource))
+        if "tags" in changed:
+            arn = self.arn(ctx, resource)
+            current = tags_dict(codepipeline.list_tags_for_resource(resourceArn=arn).get("tags", []), "key", "value")
+            stale = [k for k in current if k not in resource.tags]
+            if stale:
+                codepipeline.untag_resource(resourceArn=arn, tagKeys=stale)
+            if resource.tags:
+                codepipeline.tag_resource(resourceArn=arn, tags=tags_list(resource.tags, "key", "value"))
+        return self.state(ctx, resource)
+
+    def delete(self, ctx: ProviderContext, resource: Pipeline) -> None:
+        self.delete_physical(ctx, ctx.physical_name(resource))
+
+    def list_by_prefix(self, ctx: ProviderContext, prefix: str) -> list[str]:
+        pipelines = ctx.clients("codepipeline").list_pipelines().get("pipelines", [])
+        return [p["name"] for p in pipelines if p["name"].startswith(prefix)]
+
+    def delete_physical(self, ctx: ProviderContext, physical_id: str) -> None:
+        # DeletePipeline succeeds for a pipeline that does not exist.
+        ctx.clients("codepipeline").delete_pipeline(name=physical_id)
+
+
+HANDLER = PipelineHandler()

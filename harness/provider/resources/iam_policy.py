@@ -1,0 +1,118 @@
+"""IAM customer managed policy: the resource type and its handler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from harness.model.base import JsonDoc, Resource, Tags
+from harness.model.policy_doc import canonical_policy, load_policy, policy_json
+from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedPolicy(Resource):
+    """A customer managed IAM policy (used as attached policy or permissions boundary)."""
+
+    SECTION: ClassVar[str] = "policies"
+    KIND: ClassVar[str] = "IAM managed policy"
+
+    document: JsonDoc = field(default_factory=dict)
+    description: str = ""
+    tags: Tags = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        Resource.__post_init__(self)
+        if "Statement" not in self.document:
+            raise ValueError("a policy document with a Statement, found none; add Version and Statement")
+
+
+class ManagedPolicyHandler(Handler[ManagedPolicy]):
+    resource_type = ManagedPolicy
+    sweep_order = 80
+
+    def arn(self, ctx: ProviderContext, resource: ManagedPolicy) -> str:
+        return f"arn:{ctx.partition}:iam::{ctx.account_id}:policy/{ctx.physical_name(resource)}"
+
+    def desired(self, ctx: ProviderContext, resource: ManagedPolicy) -> dict[str, Any]:
+        return {
+            "document": canonical_policy(ctx.resolve(resource.document)),
+            "tags": dict(resource.tags),
+        }
+
+    def read(self, ctx: ProviderContext, resource: ManagedPolicy) -> dict[str, Any] | None:
+        iam = ctx.clients("iam")
+        arn = self.arn(ctx, resource)
+        try:
+            policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        except Exception as exc:
+            if error_code(exc) == "NoSuchEntity":
+                return None
+            raise
+        version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+        tags = iam.list_policy_tags(PolicyArn=arn).get("Tags", [])
+        return {
+            "document": canonical_policy(load_policy(version["PolicyVersion"]["Document"])),
+            "tags": tags_dict(tags),
+        }
+
+    def create(self, ctx: ProviderContext, resource: ManagedPolicy) -> ResourceState:
+        iam = ctx.clients("iam")
+        kwargs: dict[str, Any] = {
+            "PolicyName": ctx.physical_name(resource),
+            "PolicyDocument": policy_json(ctx.resolve(resource.document)),
+        }
+        if resource.description:
+            kwargs["Description"] = resource.description
+        if resource.tags:
+            kwargs["Tags"] = tags_list(resource.tags)
+        arn = iam.create_policy(**kwargs)["Policy"]["Arn"]
+        return ResourceState(str(resource.address), ctx.physical_name(resource), arn)
+
+    def update(self, ctx: ProviderContext, resource: ManagedPolicy, changed: frozenset[str]) -> ResourceState:
+        iam = ctx.clients("iam")
+        arn = self.arn(ctx, resource)
+        if "document" in changed:
+            # A policy keeps at most five versions; drop the oldest non-default one first.
+            versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+            old = [v for v in versions if not v["IsDefaultVersion"]]
+            if len(versions) >= 5 and old:
+                iam.delete_policy_version(PolicyArn=arn, VersionId=old[-1]["VersionId"])
+            iam.create_policy_version(
+                PolicyArn=arn, PolicyDocument=policy_json(ctx.resolve(resource.document)), SetAsDefault=True
+            )
+        if "tags" in changed:
+            current = tags_dict(iam.list_policy_tags(PolicyArn=arn).get("Tags", []))
+            stale = [k for k in current if k not in resource.tags]
+            if stale:
+                iam.untag_policy(PolicyArn=arn, TagKeys=stale)
+            if resource.tags:
+                iam.tag_policy(PolicyArn=arn, Tags=tags_list(resource.tags))
+        return self.state(ctx, resource)
+
+    def delete(self, ctx: ProviderContext, resource: ManagedPolicy) -> None:
+        self.delete_physical(ctx, ctx.physical_name(resource))
+
+    def list_by_prefix(self, ctx: ProviderContext, prefix: str) -> list[str]:
+        iam = ctx.clients("iam")
+        names: list[str] = []
+        for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
+            names.extend(p["PolicyName"] for p in page["Policies"] if p["PolicyName"].startswith(prefix))
+        return names
+
+    def delete_physical(self, ctx: ProviderContext, physical_id: str) -> None:
+        iam = ctx.clients("iam")
+        arn = f"arn:{ctx.partition}:iam::{ctx.account_id}:policy/{physical_id}"
+        try:
+            for entity in iam.list_entities_for_policy(PolicyArn=arn).get("PolicyRoles", []):
+                iam.detach_role_policy(RoleName=entity["RoleName"], PolicyArn=arn)
+            for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+                if not version["IsDefaultVersion"]:
+                    iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+            iam.delete_policy(PolicyArn=arn)
+        except Exception as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+
+
+HANDLER = ManagedPolicyHandler()

@@ -1,0 +1,193 @@
+"""IAM role: the resource type (trust, inline and managed policies, boundary, tags) and its handler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar
+
+from harness.model.base import JsonDoc, RefTo, Resource, Tags
+from harness.model.policy_doc import canonical_policy, load_policy, policy_json
+from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
+
+
+@dataclass(frozen=True, slots=True)
+class Role(Resource):
+    """An IAM role a pipeline, a build or a person assumes.
+
+    Give either ``trust_policy`` (a full document) or ``assumed_by`` (service principals such as
+    ``codebuild.amazonaws.com`` or principal ARNs), from which the trust policy is generated.
+    """
+
+    SECTION: ClassVar[str] = "roles"
+    KIND: ClassVar[str] = "IAM role"
+
+    trust_policy: JsonDoc | None = None
+    assumed_by: tuple[str, ...] = ()
+    policies: dict[str, JsonDoc] = field(default_factory=dict)
+    managed_policies: tuple[Annotated[str, RefTo("policies")], ...] = ()
+    permissions_boundary: Annotated[str, RefTo("policies")] | None = None
+    description: str = ""
+    path: str = "/"
+    tags: Tags = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        Resource.__post_init__(self)
+        if (self.trust_policy is None) == (not self.assumed_by):
+            raise ValueError(
+                "exactly one of 'trust_policy' or 'assumed_by', found "
+                + ("both" if self.trust_policy is not None else "neither")
+                + "; say who may assume the role with one of them"
+            )
+        if not (self.path.startswith("/") and self.path.endswith("/")):
+            raise ValueError(f"a path that starts and ends with '/', found {self.path!r}; use e.g. '/'")
+
+    def trust_document(self) -> dict[str, Any]:
+        """The trust policy, generated from ``assumed_by`` when not given."""
+        if self.trust_policy is not None:
+            return dict(self.trust_policy)
+        services = sorted(p for p in self.assumed_by if p.endswith(".amazonaws.com"))
+        others = sorted(p for p in self.assumed_by if not p.endswith(".amazonaws.com"))
+        principal: dict[str, Any] = {}
+        if services:
+            principal["Service"] = services if len(services) > 1 else services[0]
+        if others:
+            principal["AWS"] = others if len(others) > 1 else others[0]
+        return {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}],
+        }
+
+
+def _policy_arn(ctx: ProviderContext, ref: str) -> str:
+    if ref.startswith("arn:"):
+        return ref
+    return ctx.state_of("policies", ref).arn
+
+
+class RoleHandler(Handler[Role]):
+    resource_type = Role
+    sweep_order = 70
+
+    def arn(self, ctx: ProviderContext, resource: Role) -> str:
+        return f"arn:{ctx.partition}:iam::{ctx.account_id}:role{resource.path}{ctx.physical_name(resource)}"
+
+    def desired(self, ctx: ProviderContext, resource: Role) -> dict[str, Any]:
+        boundary = resource.permissions_boundary
+        return {
+            "trust_policy": canonical_policy(ctx.resolve(resource.trust_document())),
+            "inline_policies": {
+                name: canonical_policy(ctx.resolve(doc)) for name, doc in sorted(resource.policies.items())
+            },
+            "managed_policies": sorted(_policy_arn(ctx, p) for p in resource.managed_policies),
+            "permissions_boundary": _policy_arn(ctx, boundary) if boundary else None,
+            "description": resource.description,
+            "tags": dict(resource.tags),
+        }
+
+    def read(self, ctx: ProviderContext, resource: Role) -> dict[str, Any] | None:
+        iam = ctx.clients("iam")
+        name = ctx.physical_name(resource)
+        try:
+            role = iam.get_role(RoleName=name)["Role"]
+        except Exception as exc:
+            if error_code(exc) == "NoSuchEntity":
+                return None
+            raise
+        inline = {}
+        for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            doc = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+            inline[policy_name] = canonical_policy(load_policy(doc))
+        attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+        boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+        return {
+            "trust_policy": canonical_policy(load_policy(role["AssumeRolePolicyDocument"])),
+            "inline_policies": dict(sorted(inline.items())),
+            "managed_policies": sorted(p["PolicyArn"] for p in attached),
+            "permissions_boundary": boundary,
+            "description": role.get("Description", "") or "",
+            "tags": tags_dict(iam.list_role_tags(RoleName=name).get("Tags", [])),
+        }
+
+    def create(self, ctx: ProviderContext, resource: Role) -> ResourceState:
+        iam = ctx.clients("iam")
+        name = ctx.physical_name(resource)
+        kwargs: dict[str, Any] = {
+            "RoleName": name,
+            "Path": resource.path,
+            "AssumeRolePolicyDocument": policy_json(ctx.resolve(resource.trust_document())),
+        }
+        if resource.description:
+            kwargs["Description"] = resource.description
+        if resource.permissions_boundary:
+            kwargs["PermissionsBoundary"] = _policy_arn(ctx, resource.permissions_boundary)
+        if resource.tags:
+            kwargs["Tags"] = tags_list(resource.tags)
+        arn = iam.create_role(**kwargs)["Role"]["Arn"]
+        for policy_name, doc in resource.policies.items():
+            iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=policy_json(ctx.resolve(doc)))
+        for ref in resource.managed_policies:
+            iam.attach_role_policy(RoleName=name, PolicyArn=_policy_arn(ctx, ref))
+        return ResourceState(str(resource.address), name, arn)
+
+    def update(self, ctx: ProviderContext, resource: Role, changed: frozenset[str]) -> ResourceState:
+        iam = ctx.clients("iam")
+        name = ctx.physical_name(resource)
+        if "trust_policy" in changed:
+            iam.update_assume_role_policy(
+                RoleName=name, PolicyDocument=policy_json(ctx.resolve(resource.trust_document()))
+            )
+        if "inline_policies" in changed:
+            current = set(iam.list_role_policies(RoleName=name)["PolicyNames"])
+            for stale in current - set(resource.policies):
+                iam.delete_role_policy(RoleName=name, PolicyName=stale)
+            for policy_name, doc in resource.policies.items():
+                iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=policy_json(ctx.resolve(doc)))
+        if "managed_policies" in changed:
+            want = {_policy_arn(ctx, p) for p in resource.managed_policies}
+            have = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
+            for arn in have - want:
+                iam.detach_role_policy(RoleName=name, PolicyArn=arn)
+            for arn in want - have:
+                iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+        if "permissions_boundary" in changed:
+            if resource.permissions_boundary:
+                iam.put_role_permissions_boundary(
+                    RoleName=name, PermissionsBoundary=_policy_arn(ctx, resource.permissions_boundary)
+                )
+            else:
+                iam.delete_role_permissions_boundary(RoleName=name)
+        if "description" in changed:
+            iam.update_role(RoleName=name, Description=resource.description)
+        if "tags" in changed:
+            tagged = tags_dict(iam.list_role_tags(RoleName=name).get("Tags", []))
+            stale = [k for k in tagged if k not in resource.tags]
+            if stale:
+                iam.untag_role(RoleName=name, TagKeys=stale)
+            if resource.tags:
+                iam.tag_role(RoleName=name, Tags=tags_list(resource.tags))
+        return self.state(ctx, resource)
+
+    def delete(self, ctx: ProviderContext, resource: Role) -> None:
+        self.delete_physical(ctx, ctx.physical_name(resource))
+
+    def list_by_prefix(self, ctx: ProviderContext, prefix: str) -> list[str]:
+        iam = ctx.clients("iam")
+        names: list[str] = []
+        for page in iam.get_paginator("list_roles").paginate():
+            names.extend(r["RoleName"] for r in page["Roles"] if r["RoleName"].startswith(prefix))
+        return names
+
+    def delete_physical(self, ctx: ProviderContext, physical_id: str) -> None:
+        iam = ctx.clients("iam")
+        try:
+            for policy_name in iam.list_role_policies(RoleName=physical_id)["PolicyNames"]:
+                iam.delete_role_policy(RoleName=physical_id, PolicyName=policy_name)
+            for attached in iam.list_attached_role_policies(RoleName=physical_id)["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=physical_id, PolicyArn=attached["PolicyArn"])
+            iam.delete_role(RoleName=physical_id)
+        except Exception as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+
+
+HANDLER = RoleHandler()

@@ -1,0 +1,161 @@
+"""KMS key: the resource type (key policy, rotation, tags) and its handler; found by its alias."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from harness.model.base import JsonDoc, Resource, Tags
+from harness.model.policy_doc import canonical_policy, load_policy, policy_json
+from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
+
+_GONE_STATES = ("PendingDeletion", "PendingReplicaDeletion")
+
+
+@dataclass(frozen=True, slots=True)
+class KmsKey(Resource):
+    """A customer managed KMS key, addressed by the alias ``alias/<prefix><name>``.
+
+    Without ``policy`` the key gets AWS's default key policy (the account root may use it, so IAM policies
+    decide).
+    """
+
+    SECTION: ClassVar[str] = "keys"
+    KIND: ClassVar[str] = "KMS key"
+    ATTRIBUTES: ClassVar[tuple[str, ...]] = ("name", "arn", "id", "alias")
+
+    policy: JsonDoc | None = None
+    description: str = ""
+    rotation: bool = True
+    tags: Tags = field(default_factory=dict)
+
+
+def default_key_policy(ctx: ProviderContext) -> dict[str, Any]:
+    """AWS's default key policy: the account's root principal may use the key, delegating to IAM."""
+    return {
+        "Version": "2012-10-17",
+        "Id": "key-default-1",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{ctx.partition}:iam::{ctx.account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+class KmsKeyHandler(Handler[KmsKey]):
+    resource_type = KmsKey
+    sweep_order = 95
+
+    def _alias(self, ctx: ProviderContext, resource: KmsKey) -> str:
+        return f"alias/{ctx.physical_name(resource)}"
+
+    def _key_id(self, ctx: ProviderContext, alias: str) -> str | None:
+        kms = ctx.clients("kms")
+        try:
+            meta = kms.describe_key(KeyId=alias)["KeyMetadata"]
+        except Exception as exc:
+            if error_code(exc) == "NotFoundException":
+                return None
+            raise
+        if meta.get("KeyState") in _GONE_STATES:
+            return None
+        return str(meta["KeyId"])
+
+    def _policy(self, ctx: ProviderContext, resource: KmsKey) -> dict[str, Any]:
+        return dict(ctx.resolve(resource.policy)) if resource.policy else default_key_policy(ctx)
+
+    def desired(self, ctx: ProviderContext, resource: KmsKey) -> dict[str, Any]:
+        return {
+            "policy": canonical_policy(self._policy(ctx, resource)),
+            "description": resource.description,
+            "rotation": resource.rotation,
+            "tags": dict(resource.tags),
+        }
+
+    def read(self, ctx: ProviderContext, resource: KmsKey) -> dict[str, Any] | None:
+        kms = ctx.clients("kms")
+        key_id = self._key_id(ctx, self._alias(ctx, resource))
+        if key_id is None:
+            return None
+        meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+        policy = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+        return {
+            "policy": canonical_policy(load_policy(policy)),
+            "description": meta.get("Description", ""),
+            "rotation": bool(kms.get_key_rotation_status(KeyId=key_id).get("KeyRotationEnabled")),
+            "tags": tags_dict(kms.list_resource_tags(KeyId=key_id).get("Tags", []), "TagKey", "TagValue"),
+        }
+
+    def state(self, ctx: ProviderContext, resource: KmsKey) -> ResourceState:
+        kms = ctx.clients("kms")
+        alias = self._alias(ctx, resource)
+        meta = kms.describe_key(KeyId=alias)["KeyMetadata"]
+        return ResourceState(
+            str(resource.address), str(meta["KeyId"]), str(meta["Arn"]), {"alias": alias, "name": alias}
+        )
+
+    def create(self, ctx: ProviderContext, resource: KmsKey) -> ResourceState:
+        kms = ctx.clients("kms")
+        kwargs: dict[str, Any] = {"Policy": policy_json(self._policy(ctx, resource))}
+        if resource.description:
+            kwargs["Description"] = resource.description
+        if resource.tags:
+            kwargs["Tags"] = tags_list(resource.tags, "TagKey", "TagValue")
+        meta = kms.create_key(**kwargs)["KeyMetadata"]
+        key_id = meta["KeyId"]
+        kms.create_alias(AliasName=self._alias(ctx, resource), TargetKeyId=key_id)
+        if resource.rotation:
+            kms.enable_key_rotation(KeyId=key_id)
+        return self.state(ctx, resource)
+
+    def update(self, ctx: ProviderContext, resource: KmsKey, changed: frozenset[str]) -> ResourceState:
+        kms = ctx.clients("kms")
+        key_id = self._key_id(ctx, self._alias(ctx, resource))
+        if "policy" in changed:
+            kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=policy_json(self._policy(ctx, resource)))
+        if "description" in changed:
+            kms.update_key_description(KeyId=key_id, Description=resource.description)
+        if "rotation" in changed:
+            (kms.enable_key_rotation if resource.rotation else kms.disable_key_rotation)(KeyId=key_id)
+        if "tags" in changed:
+            current = tags_dict(kms.list_resource_tags(KeyId=key_id).get("Tags", []), "TagKey", "TagValue")
+            stale = [k for k in current if k not in resource.tags]
+            if stale:
+                kms.untag_resource(KeyId=key_id, TagKeys=stale)
+            if resource.tags:
+                kms.tag_resource(KeyId=key_id, Tags=tags_list(resource.tags, "TagKey", "TagValue"))
+        return self.state(ctx, resource)
+
+    def delete(self, ctx: ProviderContext, resource: KmsKey) -> None:
+        self.delete_physical(ctx, self._alias(ctx, resource))
+
+    def list_by_prefix(self, ctx: ProviderContext, prefix: str) -> list[str]:
+        kms = ctx.clients("kms")
+        found: list[str] = []
+        for page in kms.get_paginator("list_aliases").paginate():
+            for alias in page["Aliases"]:
+                if alias["AliasName"].startswith(f"alias/{prefix}") and alias.get("TargetKeyId"):
+                    found.append(alias["AliasName"])
+        return found
+
+    def delete_physical(self, ctx: ProviderContext, physical_id: str) -> None:
+        # KMS never deletes a key at once: it schedules deletion (7 days at least). A key pending deletion
+        # counts as destroyed; the alias is removed so the name can be reused.
+        kms = ctx.clients("kms")
+        key_id = self._key_id(ctx, physical_id) if physical_id.startswith("alias/") else physical_id
+        if physical_id.startswith("alias/"):
+            try:
+                kms.delete_alias(AliasName=physical_id)
+            except Exception as exc:
+                if error_code(exc) != "NotFoundException":
+                    raise
+        if key_id:
+            kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+
+
+HANDLER = KmsKeyHandler()
