@@ -116,7 +116,7 @@ def _check_arn(value: str, where: str, field: str) -> None:
                 field,
             )
         return
-    if value.count(":") < 5 or not value.startswith("arn:"):
+    if value.count(":") < 5 or not value.startswith("arn:") or not value.split(":", 5)[5]:
         raise _fail(
             where,
             "an ARN with six colon-separated parts (arn:partition:service:region:account:resource)",

@@ -34,9 +34,7 @@ def deny(action: Any = "*", resource: Any = "*", sid: str | None = None, **extra
     return policy(statement("Deny", action, resource, sid, **extra))
 
 
-def statement(
-    effect: str, action: Any, resource: Any, sid: str | None = None, **extra: Any
-) -> dict[str, Any]:
+def statement(effect: str, action: Any, resource: Any, sid: str | None = None, **extra: Any) -> dict[str, Any]:
     """One statement; ``extra`` adds Principal, Condition, NotAction (replacing Action), ..."""
     body: dict[str, Any] = {"Effect": effect}
     if sid:

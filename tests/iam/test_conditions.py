@@ -33,9 +33,7 @@ def test_condition_key_names_are_case_insensitive() -> None:
 
 def test_string_equals_ignore_case() -> None:
     assert holds({"StringEqualsIgnoreCase": {"aws:PrincipalTag/team": "CI"}}, {"aws:PrincipalTag/team": "ci"})
-    assert not holds(
-        {"StringNotEqualsIgnoreCase": {"aws:PrincipalTag/team": "CI"}}, {"aws:PrincipalTag/team": "ci"}
-    )
+    assert not holds({"StringNotEqualsIgnoreCase": {"aws:PrincipalTag/team": "CI"}}, {"aws:PrincipalTag/team": "ci"})
 
 
 def test_string_like_wildcards_are_case_sensitive() -> None:
@@ -133,15 +131,11 @@ def test_missing_key_makes_a_negated_operator_true(operator: str) -> None:
 def test_if_exists_is_true_when_the_key_is_missing() -> None:
     assert holds({"StringEqualsIfExists": {"ec2:InstanceType": "t3.micro"}})
     assert holds({"StringEqualsIfExists": {"ec2:InstanceType": "t3.micro"}}, {"ec2:InstanceType": "t3.micro"})
-    assert not holds(
-        {"StringEqualsIfExists": {"ec2:InstanceType": "t3.micro"}}, {"ec2:InstanceType": "m5.large"}
-    )
+    assert not holds({"StringEqualsIfExists": {"ec2:InstanceType": "t3.micro"}}, {"ec2:InstanceType": "m5.large"})
 
 
 def test_bool_if_exists_secure_transport_deny_pattern() -> None:
-    deny_insecure = policy(
-        statement("Deny", "*", "*", Condition={"BoolIfExists": {"aws:SecureTransport": "false"}})
-    )
+    deny_insecure = policy(statement("Deny", "*", "*", Condition={"BoolIfExists": {"aws:SecureTransport": "false"}}))
     docs = [allow(), deny_insecure]
     assert decide(identity_policies=docs, context={"aws:SecureTransport": "false"}) == "ExplicitDeny"
     assert decide(identity_policies=docs, context={"aws:SecureTransport": "true"}) == "Allowed"
@@ -224,17 +218,13 @@ def test_date_operators_accept_iso_8601_and_epoch() -> None:
     assert holds({"DateGreaterThan": {"aws:CurrentTime": "1704067200"}}, ctx)  # 2024-01-01 in epoch seconds
     assert holds({"DateEquals": {"aws:CurrentTime": "2024-06-01T14:00:00+02:00"}}, ctx)
     assert not holds({"DateLessThan": {"aws:CurrentTime": "2024-06-01T12:00:00Z"}}, ctx)
-    assert holds(
-        {"DateLessThanEquals": {"aws:EpochTime": "2024-06-01T12:00:00Z"}}, {"aws:EpochTime": "1717243200"}
-    )
+    assert holds({"DateLessThanEquals": {"aws:EpochTime": "2024-06-01T12:00:00Z"}}, {"aws:EpochTime": "1717243200"})
 
 
 def test_bool_compares_true_false() -> None:
     assert holds({"Bool": {"aws:MultiFactorAuthPresent": "true"}}, {"aws:MultiFactorAuthPresent": "true"})
     assert holds({"Bool": {"aws:MultiFactorAuthPresent": True}}, {"aws:MultiFactorAuthPresent": True})
-    assert not holds(
-        {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, {"aws:MultiFactorAuthPresent": "false"}
-    )
+    assert not holds({"Bool": {"aws:MultiFactorAuthPresent": "true"}}, {"aws:MultiFactorAuthPresent": "false"})
 
 
 def test_binary_equals_compares_base64_bytes() -> None:
@@ -256,17 +246,13 @@ def test_ip_address_cidr_v4_and_v6() -> None:
     assert not holds({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, {"aws:SourceIp": "198.51.100.7"})
     assert holds({"IpAddress": {"aws:SourceIp": "2001:db8::/32"}}, {"aws:SourceIp": "2001:db8:1::5"})
     assert holds({"IpAddress": {"aws:SourceIp": "203.0.113.7"}}, {"aws:SourceIp": "203.0.113.7"})
-    assert holds(
-        {"NotIpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]}}, {"aws:SourceIp": "8.8.8.8"}
-    )
+    assert holds({"NotIpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]}}, {"aws:SourceIp": "8.8.8.8"})
 
 
 def test_arn_like_matches_per_segment() -> None:
     role = "arn:aws:iam::111122223333:role/ci/Build"
     assert holds({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ci/*"}}, {"aws:PrincipalArn": role})
-    assert holds(
-        {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ci/*"}}, {"aws:PrincipalArn": role}
-    )
+    assert holds({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ci/*"}}, {"aws:PrincipalArn": role})
     assert not holds({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/*"}}, {"aws:PrincipalArn": role})
     # A wildcard does not span the colon between the account and the resource segments.
     assert not holds({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*"}}, {"aws:SourceArn": "arn:aws:sqs:us:1:q"})
@@ -333,9 +319,7 @@ def test_variables_are_literal_before_version_2012() -> None:
         ({"StringEquals": "a:b"}, "StringEquals"),
     ],
 )
-def test_malformed_conditions_are_rejected_with_the_statement_named(
-    condition: dict[str, Any], fragment: str
-) -> None:
+def test_malformed_conditions_are_rejected_with_the_statement_named(condition: dict[str, Any], fragment: str) -> None:
     doc = policy(statement("Allow", "*", "*", "Guarded", Condition=condition))
     with pytest.raises(InputError) as caught:
         parse_policy(doc, "p1")

@@ -151,10 +151,7 @@ def test_rcp_deny_wins() -> None:
 def test_rcps_do_not_apply_to_unsupported_services() -> None:
     rcp = policy(statement("Deny", "*", "*", Principal="*"))
     instance = f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0123"
-    assert (
-        decide(action="ec2:StartInstances", resource=instance, identity_policies=[allow()], rcps=[[rcp]])
-        == ALLOWED
-    )
+    assert decide(action="ec2:StartInstances", resource=instance, identity_policies=[allow()], rcps=[[rcp]]) == ALLOWED
 
 
 def test_rcps_do_not_apply_to_service_linked_roles() -> None:
@@ -173,12 +170,8 @@ def test_rcp_condition_on_principal_org() -> None:
         )
     )
     levels = [[rcp_allow(), rcp]]
-    assert (
-        decide(identity_policies=[allow()], rcps=levels, context={"aws:PrincipalOrgID": "o-123"}) == ALLOWED
-    )
-    assert (
-        decide(identity_policies=[allow()], rcps=levels, context={"aws:PrincipalOrgID": "o-999"}) == EXPLICIT
-    )
+    assert decide(identity_policies=[allow()], rcps=levels, context={"aws:PrincipalOrgID": "o-123"}) == ALLOWED
+    assert decide(identity_policies=[allow()], rcps=levels, context={"aws:PrincipalOrgID": "o-999"}) == EXPLICIT
 
 
 # --- resource-based policies within one account ---------------------------------------------------------
@@ -197,15 +190,11 @@ def test_same_account_role_grant_suffices_without_boundary_or_session_policy() -
 
 
 def test_same_account_role_grant_is_limited_by_boundary() -> None:
-    assert (
-        decide(SESSION, resource_policy=grant({"AWS": ROLE}), permissions_boundary=allow("ec2:*")) == IMPLICIT
-    )
+    assert decide(SESSION, resource_policy=grant({"AWS": ROLE}), permissions_boundary=allow("ec2:*")) == IMPLICIT
 
 
 def test_same_account_role_grant_within_boundary_is_allowed() -> None:
-    assert (
-        decide(SESSION, resource_policy=grant({"AWS": ROLE}), permissions_boundary=allow("s3:*")) == ALLOWED
-    )
+    assert decide(SESSION, resource_policy=grant({"AWS": ROLE}), permissions_boundary=allow("s3:*")) == ALLOWED
 
 
 def test_same_account_role_grant_is_limited_by_session_policy() -> None:
@@ -213,10 +202,7 @@ def test_same_account_role_grant_is_limited_by_session_policy() -> None:
 
 
 def test_same_account_session_grant_is_not_limited_by_boundary() -> None:
-    assert (
-        decide(SESSION, resource_policy=grant({"AWS": SESSION}), permissions_boundary=allow("ec2:*"))
-        == ALLOWED
-    )
+    assert decide(SESSION, resource_policy=grant({"AWS": SESSION}), permissions_boundary=allow("ec2:*")) == ALLOWED
 
 
 def test_same_account_session_grant_is_not_limited_by_session_policy() -> None:
@@ -236,8 +222,7 @@ def test_grant_to_another_session_of_the_role_does_not_apply() -> None:
 def test_same_account_account_grant_delegates_to_identity_policies() -> None:
     assert decide(resource_policy=grant({"AWS": ACCOUNT})) == IMPLICIT
     assert (
-        decide(resource_policy=grant({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), identity_policies=[allow()])
-        == ALLOWED
+        decide(resource_policy=grant({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), identity_policies=[allow()]) == ALLOWED
     )
 
 
@@ -313,9 +298,7 @@ def test_cross_account_needs_the_identity_policy() -> None:
 def test_cross_account_allowed_when_both_sides_allow() -> None:
     rp = grant({"AWS": USER}, "sqs:SendMessage", OTHER_QUEUE)
     assert (
-        decide(
-            action="sqs:SendMessage", resource=OTHER_QUEUE, resource_policy=rp, identity_policies=[allow()]
-        )
+        decide(action="sqs:SendMessage", resource=OTHER_QUEUE, resource_policy=rp, identity_policies=[allow()])
         == ALLOWED
     )
 
@@ -323,9 +306,7 @@ def test_cross_account_allowed_when_both_sides_allow() -> None:
 def test_cross_account_account_grant_plus_identity_allow() -> None:
     rp = grant({"AWS": ACCOUNT}, "sqs:SendMessage", OTHER_QUEUE)
     assert (
-        decide(
-            action="sqs:SendMessage", resource=OTHER_QUEUE, resource_policy=rp, identity_policies=[allow()]
-        )
+        decide(action="sqs:SendMessage", resource=OTHER_QUEUE, resource_policy=rp, identity_policies=[allow()])
         == ALLOWED
     )
 
@@ -348,9 +329,7 @@ def test_cross_account_session_grant_is_still_limited_by_boundary() -> None:
 def test_grant_to_another_account_does_not_apply() -> None:
     rp = grant({"AWS": "999988887777"}, "sqs:SendMessage", OTHER_QUEUE)
     assert (
-        decide(
-            action="sqs:SendMessage", resource=OTHER_QUEUE, resource_policy=rp, identity_policies=[allow()]
-        )
+        decide(action="sqs:SendMessage", resource=OTHER_QUEUE, resource_policy=rp, identity_policies=[allow()])
         == IMPLICIT
     )
 
@@ -377,22 +356,15 @@ def test_kms_key_policy_must_enable_identity_policies() -> None:
     key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     silent = grant({"AWS": f"arn:aws:iam::{ACCOUNT}:user/bob"}, "kms:*", "*")
     enabling = grant({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "kms:*", "*")
-    assert (
-        decide(action="kms:Decrypt", resource=key, identity_policies=[allow()], resource_policy=silent)
-        == IMPLICIT
-    )
-    assert (
-        decide(action="kms:Decrypt", resource=key, identity_policies=[allow()], resource_policy=enabling)
-        == ALLOWED
-    )
+    assert decide(action="kms:Decrypt", resource=key, identity_policies=[allow()], resource_policy=silent) == IMPLICIT
+    assert decide(action="kms:Decrypt", resource=key, identity_policies=[allow()], resource_policy=enabling) == ALLOWED
 
 
 def test_role_trust_policy_must_allow_assume_role() -> None:
     target = f"arn:aws:iam::{ACCOUNT}:role/Deploy"
     trust = grant({"AWS": f"arn:aws:iam::{ACCOUNT}:user/bob"}, "sts:AssumeRole", "*")
     assert (
-        decide(action="sts:AssumeRole", resource=target, identity_policies=[allow()], resource_policy=trust)
-        == IMPLICIT
+        decide(action="sts:AssumeRole", resource=target, identity_policies=[allow()], resource_policy=trust) == IMPLICIT
     )
     assert (
         decide(
