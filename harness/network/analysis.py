@@ -393,9 +393,7 @@ class _Walk:
         """Network ACL rules are evaluated lowest number first; the first match decides; none: deny."""
         acl = self.model.network_acl_for(subnet.id)
         if acl is None:
-            raise _unverified(
-                f"no network ACL is known for subnet {subnet.id} (the backend returned no default ACL)"
-            )
+            raise _unverified(f"no network ACL is known for subnet {subnet.id} (the backend returned no default ACL)")
         rules = [r for r in acl.rules(egress=egress) if r.cidr is not None]  # IPv6 rules never match IPv4
         allowed: list[tuple[NaclEntry, IntervalSet, IntervalSet]] = []
         denied: list[tuple[NaclEntry | None, IntervalSet, IntervalSet]] = []
@@ -438,7 +436,7 @@ class _Walk:
                 detail = f"{direction}: no rule matches {what} {verb} {peer_label} (implicit deny)"
             else:
                 detail = f"{direction} {deciding}"
-                if str(deciding.cidr) not in peer_label:
+                if f"{what} " not in f"{deciding} ":
                     detail += f" ({what} {verb} {peer_label})"
             raise _blocked(acl.id, Component.NETWORK_ACL, direction, deciding, detail)
         allowed_ports = IntervalSet.of(s for _, _, p in allowed for s in p)
@@ -487,22 +485,16 @@ class _Walk:
     def table_of(self, subnet: Subnet) -> RouteTable:
         table = self.model.route_table_for(subnet.id)
         if table is None:
-            raise _unverified(
-                f"no route table is known for subnet {subnet.id} (no association and no main table)"
-            )
+            raise _unverified(f"no route table is known for subnet {subnet.id} (no association and no main table)")
         return table
 
     def route_hop(self, table: RouteTable, route: Route, subnet: Subnet, direction: str = "forward") -> None:
         self.hops.append(Hop(table.id, Component.ROUTE_TABLE, direction, (route,), str(route), subnet.id))
 
-    def single_route(
-        self, table: RouteTable, addresses: IntervalSet, peer_pl: str | None, label: str
-    ) -> Route:
+    def single_route(self, table: RouteTable, addresses: IntervalSet, peer_pl: str | None, label: str) -> Route:
         parts = self.route(table, addresses, peer_pl)
         if len(parts) > 1:
-            described = "; ".join(
-                f"{p.describe_ipv4()} -> {r.target_id if r else 'no route'}" for p, r in parts
-            )
+            described = "; ".join(f"{p.describe_ipv4()} -> {r.target_id if r else 'no route'}" for p, r in parts)
             raise _unverified(
                 f"route table {table.id} sends different addresses of {label} different ways ({described})"
             )
@@ -564,9 +556,7 @@ class _Walk:
         peering_id: str | None = None
         if route.target_kind is RouteTargetKind.LOCAL:
             if dst.vpc_id != src.vpc_id:
-                raise _unverified(
-                    f"{route} in {table.id} covers {dst.label} of another VPC (overlapping CIDRs)"
-                )
+                raise _unverified(f"{route} in {table.id} covers {dst.label} of another VPC (overlapping CIDRs)")
             self.route_hop(table, route, src.subnet)
         elif route.target_kind is RouteTargetKind.PEERING:
             peering_id = self.peering(table, route)
@@ -666,9 +656,7 @@ class _Walk:
         dst = self.dst
         pcx = self.model.peering.get(route.target_id)
         if pcx is None:
-            raise _unverified(
-                f"{route} in {table.id} names peering {route.target_id}, which is not in the model"
-            )
+            raise _unverified(f"{route} in {table.id} names peering {route.target_id}, which is not in the model")
         if not pcx.active:
             raise _blocked(pcx.id, Component.PEERING, "forward", route, "is not active")
         other = pcx.other(self.src.vpc_id)
@@ -773,12 +761,8 @@ class _Walk:
         if igw is None:
             raise _unverified(f"{route} in {table.id} names {igw_id}, which is not in the model")
         if table.vpc_id not in igw.vpc_ids:
-            raise _blocked(
-                igw_id, Component.INTERNET_GATEWAY, "forward", route, f"is not attached to {table.vpc_id}"
-            )
-        self.hops.append(
-            Hop(igw_id, Component.INTERNET_GATEWAY, "forward", (), f"attached to {table.vpc_id}")
-        )
+            raise _blocked(igw_id, Component.INTERNET_GATEWAY, "forward", route, f"is not attached to {table.vpc_id}")
+        self.hops.append(Hop(igw_id, Component.INTERNET_GATEWAY, "forward", (), f"attached to {table.vpc_id}"))
 
     def nat_gateway(self, route: Route) -> None:
         src, dst, flow = self.src, self.dst, self.flow
@@ -797,9 +781,7 @@ class _Walk:
             )
         nat_subnet = self.model.subnet.get(nat.subnet_id)
         if nat_subnet is None or nat.vpc_id != src.vpc_id:
-            raise _unverified(
-                f"NAT gateway {nat.id} sits in subnet {nat.subnet_id}, not in {src.vpc_id} of the model"
-            )
+            raise _unverified(f"NAT gateway {nat.id} sits in subnet {nat.subnet_id}, not in {src.vpc_id} of the model")
         reply = flow.reply_ports is not None
         if nat_subnet.id != src.subnet.id:
             # The leg from the source to the NAT gateway crosses the NAT subnet's ACL in both directions.
@@ -825,9 +807,7 @@ class _Walk:
                     peer_label=src.label,
                     ports_label=self._reply_text(),
                 )
-        self.hops.append(
-            Hop(nat.id, Component.NAT_GATEWAY, "forward", (), f"in {nat.subnet_id}", nat.subnet_id)
-        )
+        self.hops.append(Hop(nat.id, Component.NAT_GATEWAY, "forward", (), f"in {nat.subnet_id}", nat.subnet_id))
         self.network_acl(
             nat_subnet,
             egress=True,
@@ -873,13 +853,10 @@ class _Walk:
         dst = self.dst
         ep = self.model.gateway_endpoint.get(route.target_id)
         if ep is None:
-            raise _unverified(
-                f"{route} in {table.id}: gateway endpoint {route.target_id} is not in the model"
-            )
+            raise _unverified(f"{route} in {table.id}: gateway endpoint {route.target_id} is not in the model")
         if dst.service is None:
             raise _unverified(
-                f"{dst.label} is routed to gateway endpoint {ep.id} ({ep.service_name}); ask about "
-                "the service itself"
+                f"{dst.label} is routed to gateway endpoint {ep.id} ({ep.service_name}); ask about the service itself"
             )
         wanted = dst.service.service_name(self.model.region)
         if ep.service_name != wanted:
@@ -923,9 +900,7 @@ class _Walk:
         if decision.allowed is None:
             raise _unverified(f"endpoint {endpoint_id}: {decision.reason}")
         if not decision.allowed:
-            raise _blocked(
-                endpoint_id, Component.ENDPOINT_POLICY, "forward", None, f"policy: {decision.reason}"
-            )
+            raise _blocked(endpoint_id, Component.ENDPOINT_POLICY, "forward", None, f"policy: {decision.reason}")
         self.hops.append(Hop(endpoint_id, Component.ENDPOINT_POLICY, "forward", (), decision.reason))
 
     def _port_text(self) -> str:
@@ -1025,13 +1000,29 @@ def _placements(model: NetworkModel, source: Source) -> list[_Placement]:
     return out
 
 
-def _service_host(model: NetworkModel, target: ServiceTarget) -> _Host:
+def _public_addresses(model: NetworkModel, placement: _Placement) -> IntervalSet:
+    """Public IPv4 space, less the addresses the placement's route table sends to gateway endpoints.
+
+    Those addresses belong to S3 or DynamoDB; they are asked about as a ServiceTarget, not as "the internet".
+    """
+    addresses = _INTERNET
+    table = model.route_table_for(placement.subnet.id)
+    for route in table.routes if table is not None else ():
+        pl = model.prefix_list.get(route.prefix_list_id or "")
+        entries = None if pl is None else pl.addresses()
+        if route.target_kind is RouteTargetKind.GATEWAY_ENDPOINT and entries is not None:
+            addresses = addresses.difference(entries)
+    return addresses
+
+
+def _service_host(model: NetworkModel, target: ServiceTarget, placement: _Placement) -> _Host:
+    """The public endpoint of a service: its prefix list when the model has one, else any public address."""
     name = target.service_name(model.region)
     pl = model.prefix_list_named(name)
     entries = None if pl is None else pl.addresses()
     return _Host(
         label=str(target),
-        addresses=entries if entries is not None else _INTERNET,
+        addresses=entries if entries is not None else _public_addresses(model, placement),
         service=target,
         service_pl=None if pl is None else pl.id,
     )
@@ -1135,16 +1126,7 @@ def _hosts(model: NetworkModel, destination: Destination, placement: _Placement)
     if isinstance(destination, ServiceTarget):
         return _service_hosts(model, destination, placement)
     if destination.address is None:
-        # Addresses of AWS services that the source's route table sends to a gateway endpoint are the
-        # service, not "the internet": ask about them with ServiceTarget.
-        internet = _INTERNET
-        table = model.route_table_for(placement.subnet.id)
-        for route in table.routes if table is not None else ():
-            pl = model.prefix_list.get(route.prefix_list_id or "")
-            entries = None if pl is None else pl.addresses()
-            if route.target_kind is RouteTargetKind.GATEWAY_ENDPOINT and entries is not None:
-                internet = internet.difference(entries)
-        return [_Host(str(destination), internet)]
+        return [_Host(str(destination), _public_addresses(model, placement))]
     ip = ipaddress.ip_address(destination.address)
     if not isinstance(ip, ipaddress.IPv4Address):
         return _unverified(f"{ip} is IPv6; IPv6 reachability is not modelled")
@@ -1166,7 +1148,7 @@ def _eni_host(model: NetworkModel, eni: NetworkInterface) -> _Host:
 
 def _service_hosts(model: NetworkModel, target: ServiceTarget, placement: _Placement) -> list[_Host] | _Stop:
     name = target.service_name(model.region)
-    public = _service_host(model, target)
+    public = _service_host(model, target, placement)
     endpoints = [
         e
         for e in model.interface_endpoints
@@ -1225,9 +1207,7 @@ def _service_hosts(model: NetworkModel, target: ServiceTarget, placement: _Place
                     )
                 )
     if not hosts:
-        return _unverified(
-            f"interface endpoint {endpoint.id} has no network interface or subnet in the model"
-        )
+        return _unverified(f"interface endpoint {endpoint.id} has no network interface or subnet in the model")
     return hosts
 
 
@@ -1249,9 +1229,7 @@ def _evaluate(
             try:
                 walk.run()
             except _Stop as stop:
-                answers.append(
-                    (stop.verdict, walk.hops, stop.reason, stop.block, f"{placement.label} -> {host.label}")
-                )
+                answers.append((stop.verdict, walk.hops, stop.reason, stop.block, f"{placement.label} -> {host.label}"))
             else:
                 answers.append((Verdict.REACHABLE, walk.hops, "", None, f"{placement.label} -> {host.label}"))
     # A path from any placement to any host is a path: the build may land in any subnet, the tier has many
@@ -1334,9 +1312,7 @@ def all_pairs(
     """Answer :func:`can_reach` for every source and destination, sources outer, in the order given."""
     targets = list(destinations)
     return tuple(
-        can_reach(model, s, d, protocol, port, ephemeral_ports=ephemeral_ports)
-        for s in sources
-        for d in targets
+        can_reach(model, s, d, protocol, port, ephemeral_ports=ephemeral_ports) for s in sources for d in targets
     )
 
 

@@ -151,9 +151,7 @@ class IntervalSet:
         """Render as CIDR blocks (``10.0.0.0/16``) or single addresses, comma separated."""
         parts: list[str] = []
         for lo, hi in self.spans:
-            for net in ipaddress.summarize_address_range(
-                ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi)
-            ):
+            for net in ipaddress.summarize_address_range(ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi)):
                 parts.append(str(net.network_address) if net.prefixlen == 32 else str(net))
         if len(parts) > 6:
             return ", ".join(parts[:6]) + f" and {len(parts) - 6} more blocks"

@@ -195,9 +195,7 @@ class NaclEntry:
     icmp_code: int | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "protocol", normalize_protocol(self.protocol, where=f"NACL rule {self.rule_number}")
-        )
+        object.__setattr__(self, "protocol", normalize_protocol(self.protocol, where=f"NACL rule {self.rule_number}"))
         if (self.cidr is None) == (self.ipv6_cidr is None):
             raise InputError(
                 where=f"network ACL rule {self.rule_number}",
@@ -445,9 +443,7 @@ class NetworkModel:
         put(self, "network_interface", _index("network interface", self.network_interfaces))
         put(self, "prefix_list", _index("prefix list", self.prefix_lists))
         for subnet in self.subnets:
-            self._require(
-                subnet.vpc_id in self.vpc, f"subnet {subnet.id}", "a VPC in the model", subnet.vpc_id
-            )
+            self._require(subnet.vpc_id in self.vpc, f"subnet {subnet.id}", "a VPC in the model", subnet.vpc_id)
         owned: tuple[RouteTable | NetworkAcl | SecurityGroup, ...] = (
             *self.route_tables,
             *self.network_acls,
@@ -456,9 +452,7 @@ class NetworkModel:
         for item in owned:
             self._require(item.vpc_id in self.vpc, f"{item.id}", "a VPC in the model", item.vpc_id)
         for eni in self.network_interfaces:
-            self._require(
-                eni.subnet_id in self.subnet, f"network interface {eni.id}", "a subnet", eni.subnet_id
-            )
+            self._require(eni.subnet_id in self.subnet, f"network interface {eni.id}", "a subnet", eni.subnet_id)
 
         # A subnet without an explicit association uses its VPC's main route table and default network ACL.
         main = {t.vpc_id: t.id for t in self.route_tables if t.main}
@@ -484,9 +478,7 @@ class NetworkModel:
     @staticmethod
     def _require(ok: bool, where: str, expected: str, found: str) -> None:
         if not ok:
-            raise InputError(
-                where=where, expected=expected, found=repr(found), fix="add it to the model or drop it"
-            )
+            raise InputError(where=where, expected=expected, found=repr(found), fix="add it to the model or drop it")
 
     def route_table_for(self, subnet_id: str) -> RouteTable | None:
         """The route table a subnet uses: its explicit association, else its VPC's main table."""

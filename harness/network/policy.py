@@ -76,9 +76,7 @@ def evaluate_endpoint_policy(
         The decision with the deciding statement and a reason.
     """
     if policy is None:
-        return EndpointPolicyDecision(
-            True, "default policy", "the default endpoint policy allows full access"
-        )
+        return EndpointPolicyDecision(True, "default policy", "the default endpoint policy allows full access")
     try:
         document = json.loads(policy)
     except ValueError:
@@ -96,13 +94,9 @@ def evaluate_endpoint_policy(
             )
         for index, statement in enumerate(statements):
             if _is_full_access(statement):
-                return EndpointPolicyDecision(
-                    True, _label(index, statement), "the endpoint policy allows all"
-                )
+                return EndpointPolicyDecision(True, _label(index, statement), "the endpoint policy allows all")
         if not any(s.get("Effect") == "Allow" for s in statements):
-            return EndpointPolicyDecision(
-                False, "policy", "the endpoint policy allows nothing (implicit deny)"
-            )
+            return EndpointPolicyDecision(False, "policy", "the endpoint policy allows nothing (implicit deny)")
         return EndpointPolicyDecision(
             None,
             "policy",
@@ -136,9 +130,7 @@ def evaluate_endpoint_policy(
         )
     if allow is not None:
         return EndpointPolicyDecision(True, allow, f"{allow} of the endpoint policy allows {action}")
-    return EndpointPolicyDecision(
-        False, "implicit deny", f"no statement of the endpoint policy allows {action}"
-    )
+    return EndpointPolicyDecision(False, "implicit deny", f"no statement of the endpoint policy allows {action}")
 
 
 def _statement_matches(
