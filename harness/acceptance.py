@@ -1,0 +1,335 @@
+"""Acceptance runner in the style of terraform-plugin-testing: a Case of Steps, each a definition plus checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.backends.base import Backend
+from harness.errors import CheckFailed, PipewardenError
+from harness.evidence.record import Evidence, Outcome
+from harness.model.definition import Definition
+from harness.provider.lifecycle import Plan, Provider
+
+
+class Deployment:
+    """One deployed definition in one backend, with its evidence: what steps and checks act on.
+
+    Args:
+        backend: an open backend.
+        evidence: where calls and notes are recorded (a new one when None).
+        prefix: the run's name prefix (a fresh one when None).
+    """
+
+    def __init__(self, backend: Backend, evidence: Evidence | None = None, prefix: str | None = None) -> None:
+        self.backend = backend
+        self.evidence = evidence or Evidence()
+        self.provider = Provider(backend, prefix) if prefix else Provider(backend)
+        self.definition: Definition | None = None
+        self.last_plan: Plan | None = None
+        self.deployed: list[Definition] = []
+
+    @property
+    def prefix(self) -> str:
+        """The run's name prefix."""
+        return self.provider.prefix
+
+    def require_definition(self) -> Definition:
+        """The current definition.
+
+        Raises:
+            CheckFailed: when no definition has been given yet.
+        """
+        if self.definition is None:
+            raise CheckFailed("deployment: expected a pipeline definition, found none; give one before deploying")
+        return self.definition
+
+    def plan(self) -> Plan:
+        """Plan the current definition against the backend and remember the plan."""
+        self.last_plan = self.provider.plan(self.require_definition())
+        self.evidence.current().data["plan"] = self.last_plan.render()
+        return self.last_plan
+
+    def apply(self, *, check_idempotent: bool = True) -> Plan:
+        """Apply the current definition (see ``Provider.apply``)."""
+        definition = self.require_definition()
+        if definition not in self.deployed:
+            self.deployed.append(definition)
+        plan = self.provider.apply(definition, check_idempotent=check_idempotent)
+        self.evidence.current().data["applied"] = plan.render()
+        return plan
+
+    def destroy(self) -> list[str]:
+        """Destroy every definition this deployment applied, newest first; return what could not be deleted."""
+        failed: list[str] = []
+        for definition in reversed(self.deployed):
+            failed.extend(self.provider.destroy(definition))
+        return failed
+
+    def check_destroy(self) -> None:
+        """Every resource of every applied definition must be gone, and nothing left under the prefix."""
+        for definition in self.deployed:
+            self.provider.check_destroy(definition)
+        left = self.provider.leftovers()
+        if left:
+            raise CheckFailed(
+                f"run {self.prefix}: expected no resources left under the run prefix, found {', '.join(left)}; "
+                "the sweeper removes them ('pipewarden sweep --prefix ...')",
+                left=left,
+            )
+
+    @contextmanager
+    def observed(self) -> Iterator[Deployment]:
+        """Record every call made through the backend while the block runs."""
+        self.backend.add_observer(self.evidence)
+        try:
+            yield self
+        finally:
+            self.backend.remove_observer(self.evidence)
+
+    def teardown(self) -> None:
+        """Destroy, check destruction, and sweep anything left (a failure half-way still cleans up).
+
+        Raises:
+            CheckFailed: when something was left behind (after the sweeper removed it).
+        """
+        failed = self.destroy()
+        try:
+            self.check_destroy()
+        except CheckFailed:
+            self.provider.sweep()
+            raise
+        if failed:
+            raise CheckFailed(f"run {self.prefix}: could not delete {', '.join(failed)}", failed=failed)
+
+
+Check = Callable[[Deployment], None]
+
+
+@dataclass(frozen=True, slots=True)
+class NamedCheck:
+    """A check with a readable description, shown in failures and reprs."""
+
+    description: str
+    func: Check
+
+    def __call__(self, deployment: Deployment) -> None:
+        self.func(deployment)
+
+    def __repr__(self) -> str:
+        return f"<check {self.description}>"
+
+
+def compose(*checks: Check) -> NamedCheck:
+    """Run checks in order and stop at the first failure, saying which one ("check 2/3").
+
+    Returns:
+        One check.
+    """
+
+    def run(deployment: Deployment) -> None:
+        for index, check in enumerate(checks, start=1):
+            try:
+                check(deployment)
+            except CheckFailed as exc:
+                raise CheckFailed(f"check {index}/{len(checks)} {check!r}: {exc}", index=index) from exc
+
+    return NamedCheck(f"all of {list(checks)!r}", run)
+
+
+def compose_all(*checks: Check) -> NamedCheck:
+    """Run every check and report every failure together.
+
+    Returns:
+        One check.
+    """
+
+    def run(deployment: Deployment) -> None:
+        failures: list[str] = []
+        for index, check in enumerate(checks, start=1):
+            try:
+                check(deployment)
+            except CheckFailed as exc:
+                failures.append(f"check {index}/{len(checks)} {check!r}: {exc}")
+        if failures:
+            raise CheckFailed(f"{len(failures)} of {len(checks)} checks failed:\n" + "\n".join(failures))
+
+    return NamedCheck(f"each of {list(checks)!r}", run)
+
+
+def expect_empty_plan() -> NamedCheck:
+    """The definition and the backend agree: planning again changes nothing."""
+
+    def run(deployment: Deployment) -> None:
+        plan = deployment.plan()
+        if not plan.empty:
+            raise CheckFailed(
+                f"definition '{deployment.require_definition().name}': expected an empty plan, found:\n{plan.render()}"
+            )
+
+    return NamedCheck("expect_empty_plan()", run)
+
+
+def expect_drift(address: str, field_name: str) -> NamedCheck:
+    """The next plan shows ``address`` to be updated because ``field_name`` differs from the definition."""
+
+    def run(deployment: Deployment) -> None:
+        plan = deployment.plan()
+        change = plan.for_address(address)
+        if change is None:
+            raise CheckFailed(f"plan: expected a resource '{address}', found none in the definition")
+        fields = [d.field for d in change.diffs]
+        if change.action != "update" or field_name not in fields:
+            raise CheckFailed(
+                f"plan for '{address}': expected drift on '{field_name}', found "
+                + (f"changes to {', '.join(fields)}" if fields else f"action '{change.action}'")
+                + f"; full plan:\n{plan.render()}"
+            )
+
+    return NamedCheck(f"expect_drift({address!r}, {field_name!r})", run)
+
+
+def expect_exists(address: str) -> NamedCheck:
+    """Reading ``address`` back from the backend finds it."""
+
+    def run(deployment: Deployment) -> None:
+        definition = deployment.require_definition()
+        section, _, name = address.partition(".")
+        resource = definition.get(section, name)
+        if resource is None:
+            raise CheckFailed(f"definition '{definition.name}': expected a resource '{address}', found none")
+        if deployment.provider.registry.handler_for(resource).read(deployment.provider.ctx, resource) is None:
+            raise CheckFailed(f"{resource.KIND} '{address}': expected it to exist in the backend, found nothing")
+
+    return NamedCheck(f"expect_exists({address!r})", run)
+
+
+def expect_attribute(address: str, field_name: str, expected: Any) -> NamedCheck:
+    """The value read back for ``field_name`` of ``address`` equals ``expected``."""
+
+    def run(deployment: Deployment) -> None:
+        definition = deployment.require_definition()
+        section, _, name = address.partition(".")
+        resource = definition.get(section, name)
+        if resource is None:
+            raise CheckFailed(f"definition '{definition.name}': expected a resource '{address}', found none")
+        actual = deployment.provider.registry.handler_for(resource).read(deployment.provider.ctx, resource)
+        if actual is None:
+            raise CheckFailed(f"{resource.KIND} '{address}': expected it to exist in the backend, found nothing")
+        if actual.get(field_name) != expected:
+            raise CheckFailed(
+                f"{resource.KIND} '{address}': expected {field_name} = {expected!r}, found {actual.get(field_name)!r}"
+            )
+
+    return NamedCheck(f"expect_attribute({address!r}, {field_name!r}, {expected!r})", run)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a case: (maybe) a new definition, something done out of band, then checks.
+
+    Attributes:
+        definition: the definition to apply; None keeps the previous step's.
+        prepare: runs before planning (e.g. a change made behind the harness's back).
+        checks: run after apply (or after plan with ``plan_only``).
+        expect_error: a regular expression the step's error must match; the step fails if no error occurs.
+        plan_only: only plan, do not apply.
+        expect_non_empty_plan: with ``plan_only``, the plan must have changes (else it must be empty).
+    """
+
+    definition: Definition | None = None
+    prepare: Callable[[Deployment], None] | None = None
+    checks: tuple[Check, ...] = ()
+    expect_error: str | None = None
+    plan_only: bool = False
+    expect_non_empty_plan: bool = False
+
+    def __post_init__(self) -> None:
+        if self.expect_error is not None:
+            try:
+                re.compile(self.expect_error)
+            except re.error as exc:
+                raise ValueError(f"Step.expect_error: expected a regular expression, found {exc}") from None
+        if self.expect_non_empty_plan and not self.plan_only:
+            raise ValueError("Step: expect_non_empty_plan needs plan_only=True (an applied step re-plans empty)")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A test case: steps run in order against one backend, then destroy and CheckDestroy."""
+
+    steps: tuple[Step, ...]
+    name: str = "case"
+    check_destroy: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise ValueError("Case: expected at least one step, found none")
+        if self.steps[0].definition is None:
+            raise ValueError("Case: expected the first step to give a definition, found none")
+
+
+def run_step(deployment: Deployment, step: Step) -> None:
+    """Run one step on a deployment (see ``Step``).
+
+    Raises:
+        CheckFailed: when a check fails, an expected error does not occur, or an error does not match.
+    """
+    if step.definition is not None:
+        deployment.definition = step.definition
+    try:
+        if step.prepare is not None:
+            step.prepare(deployment)
+        if step.plan_only:
+            plan = deployment.plan()
+            if step.expect_non_empty_plan and plan.empty:
+                raise CheckFailed("plan_only step: expected a non-empty plan, found no changes")
+            if not step.expect_non_empty_plan and not plan.empty:
+                raise CheckFailed(f"plan_only step: expected an empty plan, found:\n{plan.render()}")
+        else:
+            deployment.apply()
+        for check in step.checks:
+            check(deployment)
+    except PipewardenError as exc:
+        if step.expect_error is None:
+            raise
+        if not re.search(step.expect_error, str(exc)):
+            raise CheckFailed(
+                f"step: expected an error matching {step.expect_error!r}, found: {exc}", error=str(exc)
+            ) from exc
+        return
+    if step.expect_error is not None:
+        raise CheckFailed(f"step: expected an error matching {step.expect_error!r}, found success")
+
+
+def run_case(case: Case, backend: Backend) -> Evidence:
+    """Run a case end to end on an open backend: steps, then destroy, CheckDestroy and sweep.
+
+    Returns:
+        The case's evidence.
+
+    Raises:
+        CheckFailed: the first failing step (after cleanup), or leftovers after destroy.
+    """
+    evidence = Evidence(case.name)
+    deployment = Deployment(backend, evidence)
+    with deployment.observed():
+        try:
+            for index, step in enumerate(case.steps, start=1):
+                with evidence.step(f"step {index}/{len(case.steps)}") as record:
+                    try:
+                        run_step(deployment, step)
+                    except CheckFailed:
+                        record.outcome = Outcome.FAILED
+                        raise
+        finally:
+            with evidence.step("destroy"):
+                if case.check_destroy:
+                    deployment.teardown()
+                else:
+                    deployment.destroy()
+    return evidence

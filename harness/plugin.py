@@ -1,0 +1,131 @@
+"""The pytest plugin: options, the backend and deployment fixtures, UNVERIFIED outcomes and tag markers."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.acceptance import Deployment
+from harness.backends import BACKEND_NAMES, Backend, egress_guard, make_backend
+from harness.errors import Unverified
+from harness.evidence.record import Evidence
+from harness.inputs.formats import FORMATS, load_any
+from harness.model.definition import Definition
+
+EVIDENCE_KEY = pytest.StashKey[Evidence]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pipewarden", "pipewarden: pipeline security acceptance tests")
+    group.addoption(
+        "--pw-backend",
+        choices=BACKEND_NAMES,
+        default=os.environ.get("PIPEWARDEN_BACKEND", "moto"),
+        help="where AWS calls go: moto (in-process, default), moto-server, localstack, aws (gated)",
+    )
+    group.addoption(
+        "--pw-definition",
+        default=None,
+        help="the pipeline definition under test (harness YAML, CloudFormation or Terraform plan JSON); "
+        "default: the packaged secure reference pipeline",
+    )
+    group.addoption("--pw-format", choices=FORMATS, default="auto", help="format of --pw-definition")
+    group.addoption("--pw-region", default="us-east-1", help="region of the emulated account")
+
+
+class _TagMarkers:
+    """Registers every Gherkin tag as a marker so tags can be selected with -m and never warn."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.seen: set[str] = set()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_bdd_apply_tag(self, tag: str, function: Any) -> bool:
+        if tag not in self.seen:
+            self.seen.add(tag)
+            self.config.addinivalue_line("markers", f"{tag}: Gherkin tag")
+        with warnings.catch_warnings():
+            # Registered just above; the mark generator's cache may not have seen it yet.
+            warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+            getattr(pytest.mark, tag)(function)
+        return True
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_TagMarkers(config), "pipewarden-tags")
+    config.addinivalue_line("markers", "unverified: the harness could not verify the claim")
+
+
+@pytest.fixture(scope="session")
+def pw_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """The backend for the whole session, opened once; each scenario resets it (cheap) instead of restarting."""
+    name = request.config.getoption("--pw-backend")
+    backend = make_backend(name, region=request.config.getoption("--pw-region"))
+    if name == "aws":
+        backend.open()
+        yield backend
+        backend.close()
+        return
+    with egress_guard().active():
+        backend.open()
+        try:
+            yield backend
+        finally:
+            backend.close()
+
+
+@pytest.fixture(scope="session")
+def pw_definition_path(request: pytest.FixtureRequest) -> Path:
+    """The definition file under test."""
+    given = request.config.getoption("--pw-definition")
+    if given:
+        return Path(given)
+    from harness.scenario import fixture_path
+
+    return fixture_path("reference")
+
+
+@pytest.fixture(scope="session")
+def pw_definition(request: pytest.FixtureRequest, pw_definition_path: Path) -> Definition:
+    """The validated definition under test."""
+    return load_any(pw_definition_path, request.config.getoption("--pw-format"))
+
+
+@pytest.fixture
+def pw(request: pytest.FixtureRequest, pw_backend: Backend) -> Iterator[Deployment]:
+    """A fresh deployment in a reset backend; destroyed, checked and swept at the end of the test."""
+    pw_backend.reset()
+    evidence = Evidence(request.node.nodeid)
+    request.node.stash[EVIDENCE_KEY] = evidence
+    deployment = Deployment(pw_backend, evidence)
+    with deployment.observed():
+        yield deployment
+        with evidence.step("destroy"):
+            deployment.teardown()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    excinfo = call.excinfo
+    if excinfo is not None and excinfo.errisinstance(Unverified):
+        # UNVERIFIED is reported as a skip carrying the reason, never as a pass.
+        report.outcome = "skipped"
+        path, line, _ = item.reportinfo()
+        report.longrepr = (str(path), (line or 0) + 1, str(excinfo.value))
+        report.user_properties.append(("pipewarden", "unverified"))
+    return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    if report.when == "call" and ("pipewarden", "unverified") in getattr(report, "user_properties", ()):
+        return "unverified", "U", "UNVERIFIED"
+    return None

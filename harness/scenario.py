@@ -1,0 +1,138 @@
+"""Scenario operations: the typed functions steps call (load definitions, deploy, change things out of band)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+from harness.acceptance import Deployment
+from harness.errors import CheckFailed, InputError, PipewardenError
+from harness.inputs.formats import load_any
+from harness.model.definition import Definition
+from harness.provider.resources.iam_role import Role
+
+
+def _data_dir(name: str) -> Path:
+    # In a source checkout the folder sits beside harness/; in an installed wheel it is a top-level
+    # data-only (namespace) package.
+    beside = Path(__file__).resolve().parent.parent / name
+    if beside.is_dir():
+        return beside
+    spec = importlib.util.find_spec(name)
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    raise InputError(
+        where=f"pipewarden installation ({name}/)",
+        expected=f"the packaged {name} folder",
+        found="none",
+        fix="reinstall pipewarden",
+    )
+
+
+def packaged_fixtures() -> Path:
+    """The folder of packaged fixture pipelines (``fixtures/pipelines``)."""
+    return _data_dir("fixtures") / "pipelines"
+
+
+def packaged_features() -> Path:
+    """The folder of packaged feature files."""
+    return _data_dir("features")
+
+
+def fixture_path(name: str) -> Path:
+    """The definition file of a packaged fixture pipeline.
+
+    Raises:
+        InputError: naming the fixture and listing the available ones.
+    """
+    folder = packaged_fixtures() / name
+    for candidate in ("pipeline.yaml", "template.yaml", "template.json", "plan.json"):
+        if (folder / candidate).is_file():
+            return folder / candidate
+    available = sorted(p.name for p in packaged_fixtures().iterdir() if p.is_dir())
+    raise InputError(
+        where=f"fixture '{name}'",
+        expected="a folder under fixtures/pipelines with pipeline.yaml",
+        found="none",
+        fix=f"use one of: {', '.join(available)}",
+    )
+
+
+def load_fixture(name: str) -> Definition:
+    """Load a packaged fixture pipeline by name."""
+    return load_any(fixture_path(name))
+
+
+def try_load(path: str | Path) -> Definition | InputError:
+    """Load a definition and return the InputError instead of raising it (for scenarios about bad input)."""
+    try:
+        return load_any(path)
+    except InputError as exc:
+        return exc
+
+
+def expect_load_error(outcome: Definition | InputError, fragment: str) -> InputError:
+    """Check a load failed with a message containing ``fragment``.
+
+    Raises:
+        CheckFailed: when loading succeeded or the message differs.
+    """
+    if not isinstance(outcome, InputError):
+        raise CheckFailed(
+            f"definition '{outcome.name}': expected loading to fail with {fragment!r}, found it valid",
+        )
+    if fragment not in str(outcome):
+        raise CheckFailed(f"loading: expected an error containing {fragment!r}, found: {outcome}")
+    return outcome
+
+
+def deploy(deployment: Deployment, definition: Definition) -> None:
+    """Deploy a definition; the plan after apply must be empty."""
+    deployment.definition = definition
+    deployment.apply()
+
+
+def role_physical_name(deployment: Deployment, role: str) -> str:
+    """The physical name of a role of the current definition.
+
+    Raises:
+        CheckFailed: when the definition has no such role.
+    """
+    definition = deployment.require_definition()
+    found = definition.get("roles", role)
+    if not isinstance(found, Role):
+        names = sorted(r.name for r in definition.of_type(Role))
+        raise CheckFailed(
+            f"definition '{definition.name}': expected a role '{role}', found only: {', '.join(names) or 'none'}"
+        )
+    return deployment.provider.ctx.physical_name(found)
+
+
+def edit_role_policy_out_of_band(deployment: Deployment, role: str, policy: str, document: dict[str, Any]) -> None:
+    """Change a role's inline policy directly in the backend, behind the harness's back (drift)."""
+    iam = deployment.backend.client("iam")
+    iam.put_role_policy(
+        RoleName=role_physical_name(deployment, role), PolicyName=policy, PolicyDocument=json.dumps(document)
+    )
+    deployment.evidence.note(f"changed inline policy '{policy}' of role '{role}' outside the definition")
+
+
+ADMIN_POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
+
+def destroy_and_check(deployment: Deployment) -> None:
+    """Destroy what was deployed and check that nothing is left, by reading back and by prefix."""
+    failed = deployment.destroy()
+    if failed:
+        raise CheckFailed(f"run {deployment.prefix}: could not delete {', '.join(failed)}")
+    deployment.check_destroy()
+
+
+def describe_error(exc: PipewardenError) -> str:
+    """The message of a harness error (for evidence)."""
+    return str(exc)

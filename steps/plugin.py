@@ -1,0 +1,5 @@
+"""Registers every step module with pytest, so feature files can use all of them."""
+
+pytest_plugins = [
+    "steps.lifecycle",
+]
