@@ -291,8 +291,6 @@ class ConditionTest:
         """Evaluate against the request context (lower-cased keys, tuple values)."""
         operator = self.operator
         present = context.get(self.key)
-        if present is not None and len(present) == 0:
-            present = None  # an empty set behaves as an absent key
         if operator.family == "null":
             # Null: "true" means the key must be absent, "false" that it must be present.
             return any((value.strip().lower() == "true") == (present is None) for value in self.values)
@@ -305,8 +303,13 @@ class ConditionTest:
             return operator.negated
         tests = self._value_tests(context)
         if operator.set_operator is None:
-            matched = any(test(value) for value in present for test in tests)
+            if not isinstance(present, str):
+                # A single-valued operator never matches a multivalued key: it needs ForAllValues/ForAnyValue.
+                return False
+            matched = any(test(present) for test in tests)
             return not matched if operator.negated else matched
+        if isinstance(present, str):
+            present = (present,)
         if operator.negated:
             outcomes = (not any(test(value) for test in tests) for value in present)
         else:

@@ -8,18 +8,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.errors import InputError
+from harness.iam.patterns import ContextValue
 from harness.iam.principals import Principal, PrincipalKind, parse_principal
 
 
-def _as_values(key: str, value: Any) -> tuple[str, ...]:
+def _scalar(value: str | int | float | bool) -> str:
     if isinstance(value, bool):
-        return ("true" if value else "false",)
-    if isinstance(value, int | float):
-        return (str(value),)
-    if isinstance(value, str):
-        return (value,)
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _as_values(key: str, value: Any) -> ContextValue:
+    """A scalar stays single-valued; a list is a multivalued key (set operators apply to it)."""
+    if isinstance(value, str | int | float | bool):
+        return _scalar(value)
     if isinstance(value, list | tuple) and all(isinstance(v, str | int | float | bool) for v in value):
-        return tuple(_as_values(key, v)[0] for v in value)
+        return tuple(_scalar(v) for v in value)
     raise InputError(
         where=f"request context key {key!r}",
         expected="a string, number, boolean or a list of them",
@@ -29,8 +33,8 @@ def _as_values(key: str, value: Any) -> tuple[str, ...]:
     )
 
 
-def normalize_context(context: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
-    """Lower-case the keys (condition key names are case-insensitive) and make every value a tuple.
+def normalize_context(context: Mapping[str, Any]) -> dict[str, ContextValue]:
+    """Lower-case the keys (condition key names are case-insensitive); lists become tuples.
 
     Raises:
         InputError: when a value is not a string, number, boolean or list of those.
@@ -46,32 +50,32 @@ def normalize_context(context: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     return {str(key).lower(): _as_values(str(key), value) for key, value in context.items()}
 
 
-def principal_context(principal: Principal) -> dict[str, tuple[str, ...]]:
+def principal_context(principal: Principal) -> dict[str, ContextValue]:
     """The global keys AWS derives from the caller itself.
 
     ``aws:PrincipalArn`` is the role ARN for a role session (not the session ARN), ``aws:username`` exists
     only for IAM users, ``aws:userid`` is the account id for the root user and ``anonymous`` for anonymous
     callers; AWS service principals carry ``aws:PrincipalServiceName`` and ``aws:PrincipalIsAWSService``.
     """
-    values: dict[str, tuple[str, ...]] = {}
+    values: dict[str, ContextValue] = {}
     kind = principal.kind
     if kind is PrincipalKind.SERVICE:
-        values["aws:PrincipalServiceName"] = (principal.arn,)
-        values["aws:PrincipalIsAWSService"] = ("true",)
+        values["aws:PrincipalServiceName"] = principal.arn
+        values["aws:PrincipalIsAWSService"] = "true"
         return {k.lower(): v for k, v in values.items()}
     if kind is PrincipalKind.ANONYMOUS:
-        values["aws:userid"] = ("anonymous",)
-        values["aws:PrincipalIsAWSService"] = ("false",)
+        values["aws:userid"] = "anonymous"
+        values["aws:PrincipalIsAWSService"] = "false"
         return {k.lower(): v for k, v in values.items()}
-    values["aws:PrincipalArn"] = (principal.principal_arn,)
+    values["aws:PrincipalArn"] = principal.principal_arn
     if principal.account:
-        values["aws:PrincipalAccount"] = (principal.account,)
-    values["aws:PrincipalIsAWSService"] = ("false",)
-    values["aws:PrincipalType"] = (kind.value if kind is not PrincipalKind.ROLE else "AssumedRole",)
+        values["aws:PrincipalAccount"] = principal.account
+    values["aws:PrincipalIsAWSService"] = "false"
+    values["aws:PrincipalType"] = kind.value if kind is not PrincipalKind.ROLE else "AssumedRole"
     if kind is PrincipalKind.USER and principal.name:
-        values["aws:username"] = (principal.name,)
+        values["aws:username"] = principal.name
     if kind is PrincipalKind.ROOT and principal.account:
-        values["aws:userid"] = (principal.account,)
+        values["aws:userid"] = principal.account
     return {k.lower(): v for k, v in values.items()}
 
 
@@ -119,8 +123,8 @@ def build_context(principal: PrincipalDescription, call: CallDescription | None 
     call = call or CallDescription()
     who = parse_principal(principal.arn)
     out: dict[str, Any] = {}
-    for key, values in principal_context(who).items():
-        out[_SPELLING.get(key, key)] = values[0] if len(values) == 1 else list(values)
+    for key, value in principal_context(who).items():
+        out[_SPELLING.get(key, key)] = value if isinstance(value, str) else list(value)
     if principal.user_id:
         out["aws:userid"] = principal.user_id
     for tag, value in principal.tags.items():

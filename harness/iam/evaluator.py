@@ -10,7 +10,7 @@ from typing import Any
 from harness.errors import InputError
 from harness.iam.compiled import CompiledPolicy, CompiledStatement
 from harness.iam.context import normalize_context, principal_context
-from harness.iam.patterns import Context
+from harness.iam.patterns import Context, ContextValue
 from harness.iam.policy import Policy, policy_from
 from harness.iam.principals import Principal, PrincipalKind, PrincipalMatch, parse_principal
 
@@ -66,7 +66,7 @@ class AuthorizationRequest:
     principal: Principal
     action: str
     resource: str
-    context: Mapping[str, tuple[str, ...]]
+    context: Mapping[str, ContextValue]
     resource_account: str | None = None
 
     def __post_init__(self) -> None:
@@ -111,7 +111,7 @@ class AuthorizationRequest:
             for key, value in principal_context(who).items():
                 values.setdefault(key.lower(), value)
             if account and "aws:resourceaccount" not in values:
-                values["aws:resourceaccount"] = (account,)
+                values["aws:resourceaccount"] = account
         return cls(who, action, resource, values, account)
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,7 +121,7 @@ class AuthorizationRequest:
             "action": self.action,
             "resource": self.resource,
             "resource_account": self.resource_account,
-            "context": {k: list(v) if len(v) != 1 else v[0] for k, v in sorted(self.context.items())},
+            "context": {k: v if isinstance(v, str) else list(v) for k, v in sorted(self.context.items())},
         }
 
 

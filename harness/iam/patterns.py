@@ -7,8 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Context values as the evaluator keeps them: lower-cased key -> tuple of string values.
-Context = Mapping[str, tuple[str, ...]]
+# Context values as the evaluator keeps them: lower-cased key -> a string (single-valued key) or a tuple of
+# strings (multivalued key, possibly empty).
+ContextValue = str | tuple[str, ...]
+Context = Mapping[str, ContextValue]
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 # ${aws:username, 'default'}: a default value in single quotes after a comma (Version 2012-10-17 only).
@@ -50,10 +52,10 @@ def substitute(text: str, context: Context) -> str | None:
         key = body.strip()
         if defaulted:
             key, default = defaulted.group(1).strip(), defaulted.group(2)
-        values = context.get(key.lower())
+        value = context.get(key.lower())
         # A multivalued key cannot be used as a variable; a missing key falls back to the default.
-        if values is not None and len(values) == 1:
-            return values[0]
+        if isinstance(value, str):
+            return value
         if default is not None:
             return default
         missing = True
@@ -162,6 +164,7 @@ def action_regex(pattern: str) -> re.Pattern[str]:
 
 __all__ = [
     "Context",
+    "ContextValue",
     "ResourcePattern",
     "action_regex",
     "arn_regex",

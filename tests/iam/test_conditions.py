@@ -325,3 +325,10 @@ def test_malformed_conditions_are_rejected_with_the_statement_named(condition: d
         parse_policy(doc, "p1")
     assert fragment in str(caught.value)
     assert "'p1'" in str(caught.value) and "'Guarded'" in str(caught.value)
+
+
+def test_single_valued_operator_never_matches_a_multivalued_key() -> None:
+    # A multivalued key needs ForAllValues/ForAnyValue; a plain operator, even a negated one, does not match.
+    assert not holds({"StringEquals": {"aws:TagKeys": "env"}}, {"aws:TagKeys": ["env"]})
+    assert not holds({"StringNotEquals": {"aws:TagKeys": "other"}}, {"aws:TagKeys": ["env"]})
+    assert holds({"ForAnyValue:StringEquals": {"aws:TagKeys": "env"}}, {"aws:TagKeys": ["env"]})

@@ -85,7 +85,7 @@ def test_variables_are_literal_without_version_2012() -> None:
 
 
 def test_substitute_rules() -> None:
-    ctx = {"aws:username": ("alice",), "aws:tagkeys": ("a", "b")}
+    ctx: dict[str, str | tuple[str, ...]] = {"aws:username": "alice", "aws:tagkeys": ("a", "b")}
     assert substitute("x/${aws:username}", ctx) == "x/alice"
     assert substitute("x/${AWS:UserName}", ctx) == "x/alice"  # keys are case-insensitive
     assert substitute("${aws:TagKeys}", ctx) is None  # multivalued keys cannot be variables
