@@ -406,6 +406,8 @@ class _Walk:
                 hit = rule.ports_for(protocol).intersection(remaining)
                 if not hit:
                     continue
+                if rule.incomplete:
+                    raise _unverified(f"network ACL {acl.id} {direction} {rule} may decide, but {rule.incomplete}")
                 if rule.allow:
                     allowed.append((rule, atom, hit))
                 else:
@@ -771,6 +773,8 @@ class _Walk:
             raise _unverified(f"{route}: NAT gateway {route.target_id} is not in the model")
         if not nat.available:
             raise _blocked(nat.id, Component.NAT_GATEWAY, "forward", route, "is not available")
+        if nat.public is None:
+            raise _unverified(f"NAT gateway {nat.id}: the backend did not say whether it is public or private")
         if not nat.public:
             raise _blocked(
                 nat.id,

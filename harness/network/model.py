@@ -193,6 +193,7 @@ class NaclEntry:
     to_port: int | None = None
     icmp_type: int | None = None
     icmp_code: int | None = None
+    incomplete: str = ""  # what the backend left out of this rule; a rule that might decide is then undecidable
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "protocol", normalize_protocol(self.protocol, where=f"NACL rule {self.rule_number}"))
@@ -289,10 +290,12 @@ class InternetGateway:
 
 @dataclass(frozen=True, slots=True)
 class NatGateway:
+    """A NAT gateway; ``public`` is None when the backend did not say which connectivity type it has."""
+
     id: str
     vpc_id: str
     subnet_id: str
-    public: bool = True
+    public: bool | None = True
     available: bool = True
 
 

@@ -173,5 +173,3 @@ def with_acl(model: NetworkModel, acl: NetworkAcl) -> NetworkModel:
 
 def with_table(model: NetworkModel, table: RouteTable) -> NetworkModel:
     return replace(model, route_tables=(*(t for t in model.route_tables if t.id != table.id), table))
-
-
