@@ -11,8 +11,8 @@ Feature: The pipeline is deployed as declared, stays as declared, and leaves not
   @lifecycle @nist-800-53:CM-3 @nist-800-53:CM-6 @soc2:CC7.1
   Scenario: A change to the build role's permissions made outside the definition is detected
     Given the pipeline under test is deployed
-    When someone grants administrator access in the inline policy "build" of role "build" directly
-    Then the next plan shows drift on "roles.build" in "inline_policies"
+    When someone grants the build role administrator access directly
+    Then the next plan reports drift in the build role's inline policies
 
   @lifecycle @nist-800-53:CM-3 @nist-800-53:SA-10 @soc2:CC8.1
   Scenario: Removing the pipeline leaves nothing behind

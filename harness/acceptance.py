@@ -22,10 +22,18 @@ class Deployment:
         backend: an open backend.
         evidence: where calls and notes are recorded (a new one when None).
         prefix: the run's name prefix (a fresh one when None).
+        role_map: scenario role (``build``) to definition role name, when names differ.
     """
 
-    def __init__(self, backend: Backend, evidence: Evidence | None = None, prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        evidence: Evidence | None = None,
+        prefix: str | None = None,
+        role_map: dict[str, str] | None = None,
+    ) -> None:
         self.backend = backend
+        self.role_map: dict[str, str] = dict(role_map or {})
         self.evidence = evidence or Evidence()
         self.provider = Provider(backend, prefix) if prefix else Provider(backend)
         self.definition: Definition | None = None

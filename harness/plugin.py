@@ -35,6 +35,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "default: the packaged secure reference pipeline",
     )
     group.addoption("--pw-format", choices=FORMATS, default="auto", help="format of --pw-definition")
+    group.addoption(
+        "--pw-map",
+        action="append",
+        default=[],
+        metavar="SCENARIO_ROLE=ROLE",
+        help="bind a scenario role (pipeline, build, developer, approver...) to a role of the definition; repeatable",
+    )
     group.addoption("--pw-region", default="us-east-1", help="region of the emulated account")
 
 
@@ -97,13 +104,27 @@ def pw_definition(request: pytest.FixtureRequest, pw_definition_path: Path) -> D
     return load_any(pw_definition_path, request.config.getoption("--pw-format"))
 
 
+@pytest.fixture(scope="session")
+def pw_role_map(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Scenario roles bound to definition roles with --pw-map."""
+    mapping: dict[str, str] = {}
+    for item in request.config.getoption("--pw-map"):
+        scenario_role, sep, role = item.partition("=")
+        if not sep or not scenario_role or not role:
+            raise pytest.UsageError(
+                f"--pw-map: expected SCENARIO_ROLE=ROLE (e.g. build=MyBuildRole), found {item!r}; fix the option"
+            )
+        mapping[scenario_role.strip()] = role.strip()
+    return mapping
+
+
 @pytest.fixture
-def pw(request: pytest.FixtureRequest, pw_backend: Backend) -> Iterator[Deployment]:
+def pw(request: pytest.FixtureRequest, pw_backend: Backend, pw_role_map: dict[str, str]) -> Iterator[Deployment]:
     """A fresh deployment in a reset backend; destroyed, checked and swept at the end of the test."""
     pw_backend.reset()
     evidence = Evidence(request.node.nodeid)
     request.node.stash[EVIDENCE_KEY] = evidence
-    deployment = Deployment(pw_backend, evidence)
+    deployment = Deployment(pw_backend, evidence, role_map=pw_role_map)
     with deployment.observed():
         yield deployment
         with evidence.step("destroy"):

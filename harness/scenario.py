@@ -94,32 +94,77 @@ def deploy(deployment: Deployment, definition: Definition) -> None:
     deployment.apply()
 
 
-def role_physical_name(deployment: Deployment, role: str) -> str:
-    """The physical name of a role of the current definition.
+def resolve_role(deployment: Deployment, scenario_role: str) -> Role:
+    """The definition's role that plays ``scenario_role`` in the scenarios (``pipeline``, ``build``, ...).
+
+    In order: an explicit mapping (``--pw-map build=MyBuildRole``), a role of that very name, the role a tag
+    ``pipewarden:role=<scenario role>`` marks, then the structure: ``pipeline`` is the pipeline's service role and
+    ``build`` the service role of the (first) build project.
 
     Raises:
-        CheckFailed: when the definition has no such role.
+        CheckFailed: when no role plays that part, listing the roles there are.
     """
     definition = deployment.require_definition()
-    found = definition.get("roles", role)
-    if not isinstance(found, Role):
-        names = sorted(r.name for r in definition.of_type(Role))
-        raise CheckFailed(
-            f"definition '{definition.name}': expected a role '{role}', found only: {', '.join(names) or 'none'}"
-        )
-    return deployment.provider.ctx.physical_name(found)
+    roles = {r.name: r for r in definition.of_type(Role) if isinstance(r, Role)}
+    wanted = deployment.role_map.get(scenario_role)
+    if wanted is not None and wanted in roles:
+        return roles[wanted]
+    if wanted is None:
+        if scenario_role in roles:
+            return roles[scenario_role]
+        for role in roles.values():
+            if role.tags.get("pipewarden:role") == scenario_role:
+                return role
+        structural = _structural_role(definition, scenario_role)
+        if structural in roles:
+            return roles[structural]
+    raise CheckFailed(
+        f"definition '{definition.name}': expected a role playing '{scenario_role}'"
+        + (f" (mapped to '{wanted}')" if wanted else "")
+        + f", found roles: {', '.join(sorted(roles)) or 'none'}; map it with --pw-map {scenario_role}=<role name>"
+    )
 
 
-def edit_role_policy_out_of_band(deployment: Deployment, role: str, policy: str, document: dict[str, Any]) -> None:
-    """Change a role's inline policy directly in the backend, behind the harness's back (drift)."""
+def _structural_role(definition: Definition, scenario_role: str) -> str | None:
+    from harness.provider.resources.codebuild_project import BuildProject
+    from harness.provider.resources.codepipeline import Pipeline
+
+    if scenario_role == "pipeline":
+        for pipeline in definition.of_type(Pipeline):
+            if isinstance(pipeline, Pipeline):
+                return pipeline.role
+    if scenario_role == "build":
+        for project in definition.of_type(BuildProject):
+            if isinstance(project, BuildProject):
+                return project.service_role
+    return None
+
+
+def role_physical_name(deployment: Deployment, scenario_role: str) -> str:
+    """The physical name of the role playing ``scenario_role``."""
+    return deployment.provider.ctx.physical_name(resolve_role(deployment, scenario_role))
+
+
+def role_address(deployment: Deployment, scenario_role: str) -> str:
+    """The definition address (``roles.<name>``) of the role playing ``scenario_role``."""
+    return str(resolve_role(deployment, scenario_role).address)
+
+
+DRIFT_POLICY_NAME = "pipewarden-out-of-band"
+
+
+def grant_admin_out_of_band(deployment: Deployment, scenario_role: str) -> None:
+    """Attach an administrator inline policy to a role directly in the backend, behind the harness's back."""
     iam = deployment.backend.client("iam")
     iam.put_role_policy(
-        RoleName=role_physical_name(deployment, role), PolicyName=policy, PolicyDocument=json.dumps(document)
+        RoleName=role_physical_name(deployment, scenario_role),
+        PolicyName=DRIFT_POLICY_NAME,
+        PolicyDocument=json.dumps(ADMIN_POLICY),
     )
-    deployment.evidence.note(f"changed inline policy '{policy}' of role '{role}' outside the definition")
+    deployment.evidence.note(f"granted the {scenario_role} role administrator access outside the definition")
 
 
-ADMIN_POLICY: dict[str, Any] = {
+ADMIN_POLICY: dict[str, Any] = {  # what an out-of-band change typically adds
     "Version": "2012-10-17",
     "Statement": [{"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"}],
 }

@@ -25,14 +25,14 @@ def second_plan_empty(pw: Deployment) -> None:
     expect_empty_plan()(pw)
 
 
-@when(parsers.parse('someone grants administrator access in the inline policy "{policy}" of role "{role}" directly'))
-def drift_role_policy(pw: Deployment, role: str, policy: str) -> None:
-    scenario.edit_role_policy_out_of_band(pw, role, policy, scenario.ADMIN_POLICY)
+@when(parsers.parse("someone grants the {role} role administrator access directly"))
+def drift_role_policy(pw: Deployment, role: str) -> None:
+    scenario.grant_admin_out_of_band(pw, role)
 
 
-@then(parsers.parse('the next plan shows drift on "{address}" in "{field}"'))
-def plan_shows_drift(pw: Deployment, address: str, field: str) -> None:
-    expect_drift(address, field)(pw)
+@then(parsers.parse("the next plan reports drift in the {role} role's inline policies"))
+def plan_shows_drift(pw: Deployment, role: str) -> None:
+    expect_drift(scenario.role_address(pw, role), "inline_policies")(pw)
 
 
 @when("the pipeline is destroyed")
