@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
+from harness.detect.alarms import (
+    AlarmDefinition,
+    AlarmMonitor,
+    AlarmState,
+    Clock,
+    Evaluation,
+    HistoryItem,
+    ManualClock,
+    MetricStore,
+    Transition,
+    evaluate_alarm,
+    statistic_value,
+)
+from harness.detect.metrics import (
+    LogEvent,
+    MetricDatapoint,
+    MetricFilter,
+    MetricTransformation,
+    apply_metric_filter,
+)
 from harness.detect.patterns import FilterPattern, LogMessage, PatternKind, compile_pattern
 
 __all__ = [
+    "AlarmDefinition",
+    "AlarmMonitor",
+    "AlarmState",
+    "Clock",
+    "Evaluation",
     "FilterPattern",
+    "HistoryItem",
+    "LogEvent",
     "LogMessage",
+    "ManualClock",
+    "MetricDatapoint",
+    "MetricFilter",
+    "MetricStore",
+    "MetricTransformation",
     "PatternKind",
+    "Transition",
+    "apply_metric_filter",
     "compile_pattern",
+    "evaluate_alarm",
+    "statistic_value",
 ]
