@@ -1,0 +1,317 @@
+"""Every resource handler on moto: create, read back, update, delete, and drift made with a raw boto3 client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from harness.backends import Backend
+from harness.model.base import Resource
+from harness.model.definition import Definition
+from harness.provider.lifecycle import Provider
+from harness.provider.registry import Registry
+from tests.conftest import definition
+
+ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+ROLE = """
+roles:
+  r:
+    assumed_by: codebuild.amazonaws.com
+    description: {description}
+    tags: {{team: {team}}}
+    policies:
+      logs:
+        Version: "2012-10-17"
+        Statement:
+          - {{Effect: Allow, Action: "logs:PutLogEvents", Resource: "*"}}
+"""
+
+MANAGED_POLICY = """
+policies:
+  p:
+    tags: {{team: blue}}
+    document:
+      Version: "2012-10-17"
+      Statement:
+        - {{Effect: Allow, Action: "{action}", Resource: "*"}}
+"""
+
+BUCKET = """
+buckets:
+  b:
+    versioning: {versioning}
+    public_access_block: true
+    encryption: {{algorithm: AES256}}
+    tags: {{team: blue}}
+"""
+
+KEY = """
+keys:
+  k:
+    description: {description}
+    rotation: true
+    tags: {{team: blue}}
+"""
+
+LOG_GROUP = """
+log_groups:
+  g:
+    retention_days: {days}
+    tags: {{team: blue}}
+"""
+
+TOPIC = """
+topics:
+  t:
+    tags: {{team: {team}}}
+"""
+
+BUILD_ROLE = """
+roles:
+  build:
+    assumed_by: codebuild.amazonaws.com
+"""
+
+BUILD_PROJECT = (
+    BUILD_ROLE
+    + """
+build_projects:
+  bp:
+    service_role: build
+    timeout_minutes: {timeout}
+    environment:
+      variables:
+        - {{name: STAGE, value: dev}}
+    buildspec:
+      version: 0.2
+      phases: {{build: {{commands: ["echo hi"]}}}}
+"""
+)
+
+PIPELINE = """
+roles:
+  pipeline:
+    assumed_by: codepipeline.amazonaws.com
+buckets:
+  artifacts: {{}}
+pipelines:
+  pl:
+    role: pipeline
+    artifact_store: {{bucket: artifacts}}
+    tags: {{team: blue}}
+    stages:
+      - name: Source
+        actions:
+          - name: Source
+            category: Source
+            provider: S3
+            configuration: {{S3Bucket: "${{buckets.artifacts.name}}", S3ObjectKey: {key}}}
+            output_artifacts: [source]
+      - name: Approve
+        actions:
+          - {{name: Approve, category: Approval, provider: Manual}}
+"""
+
+
+def _drift_role(backend: Backend, p: Provider) -> None:
+    backend.client("iam").put_role_policy(
+        RoleName=f"{p.prefix}r", PolicyName="logs", PolicyDocument=json.dumps(ADMIN)
+    )
+
+
+def _drift_policy(backend: Backend, p: Provider) -> None:
+    arn = f"arn:aws:iam::{backend.account_id}:policy/{p.prefix}p"
+    backend.client("iam").create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(ADMIN), SetAsDefault=True)
+
+
+def _drift_bucket(backend: Backend, p: Provider) -> None:
+    backend.client("s3").delete_public_access_block(Bucket=f"{p.prefix}b")
+
+
+def _drift_key(backend: Backend, p: Provider) -> None:
+    kms = backend.client("kms")
+    kms.disable_key_rotation(KeyId=kms.describe_key(KeyId=f"alias/{p.prefix}k")["KeyMetadata"]["KeyId"])
+
+
+def _drift_log_group(backend: Backend, p: Provider) -> None:
+    backend.client("logs").put_retention_policy(logGroupName=f"{p.prefix}g", retentionInDays=1)
+
+
+def _drift_topic(backend: Backend, p: Provider) -> None:
+    arn = f"arn:aws:sns:{backend.region}:{backend.account_id}:{p.prefix}t"
+    backend.client("sns").tag_resource(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "mallory"}])
+
+
+def _drift_build_project(backend: Backend, p: Provider) -> None:
+    codebuild = backend.client("codebuild")
+    project = codebuild.batch_get_projects(names=[f"{p.prefix}bp"])["projects"][0]
+    codebuild.delete_project(name=project["name"])
+    codebuild.create_project(
+        name=project["name"],
+        source=project["source"],
+        artifacts=project["artifacts"],
+        environment=project["environment"],
+        serviceRole=project["serviceRole"],
+        timeoutInMinutes=480,
+    )
+
+
+def _drift_pipeline(backend: Backend, p: Provider) -> None:
+    codepipeline = backend.client("codepipeline")
+    declaration = codepipeline.get_pipeline(name=f"{p.prefix}pl")["pipeline"]
+    declaration["stages"][1]["actions"][0]["configuration"] = {"CustomData": "approve anything"}
+    codepipeline.update_pipeline(pipeline=declaration)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to exercise one resource type: a template, two sets of values, the field they differ in, and drift."""
+
+    address: str
+    template: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    changed_field: str
+    drift: Callable[[Backend, Provider], None]
+    drift_field: str
+
+    def definition(self, values: dict[str, Any]) -> Definition:
+        return definition(self.template.format(**values))
+
+    @property
+    def id(self) -> str:
+        return self.address.split(".")[0]
+
+
+SPECS = [
+    Spec("roles.r", ROLE, {"description": "one", "team": "blue"}, {"description": "two", "team": "blue"},
+         "description", _drift_role, "inline_policies"),
+    Spec("policies.p", MANAGED_POLICY, {"action": "s3:GetObject"}, {"action": "s3:PutObject"},
+         "document", _drift_policy, "document"),
+    Spec("buckets.b", BUCKET, {"versioning": "true"}, {"versioning": "false"},
+         "versioning", _drift_bucket, "public_access_block"),
+    Spec("keys.k", KEY, {"description": "one"}, {"description": "two"}, "description", _drift_key, "rotation"),
+    Spec("log_groups.g", LOG_GROUP, {"days": 30}, {"days": 90}, "retention_days", _drift_log_group, "retention_days"),
+    Spec("topics.t", TOPIC, {"team": "blue"}, {"team": "red"}, "tags", _drift_topic, "tags"),
+    Spec("build_projects.bp", BUILD_PROJECT, {"timeout": 15}, {"timeout": 30},
+         "timeout_minutes", _drift_build_project, "timeout_minutes"),
+    Spec("pipelines.pl", PIPELINE, {"key": "source.zip"}, {"key": "other.zip"},
+         "stages", _drift_pipeline, "stages"),
+]  # fmt: skip
+
+by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
+
+
+def _resource(d: Definition, address: str) -> Resource:
+    section, name = address.split(".")
+    found = d.get(section, name)
+    assert found is not None
+    return found
+
+
+def _comparable(backend: Backend, resource: Resource, values: dict[str, Any]) -> dict[str, Any]:
+    """Drop the fields the backend accepts but does not store (they are never compared)."""
+    return {k: v for k, v in values.items() if (resource.SECTION, k) not in backend.unstored_fields}
+
+
+def test_every_registered_type_is_covered() -> None:
+    assert sorted(Registry.discover().handlers) == sorted(s.id for s in SPECS)
+
+
+@by_type
+def test_create_then_read_equals_desired(spec: Spec, backend: Backend, provider: Provider) -> None:
+    d = spec.definition(spec.before)
+    resource = _resource(d, spec.address)
+    handler = provider.registry.handler_for(resource)
+
+    plan = provider.apply(d)
+
+    assert plan.for_address(spec.address).action == "create"  # type: ignore[union-attr]
+    actual = handler.read(provider.ctx, resource)
+    assert actual is not None
+    desired = handler.desired(provider.ctx, resource)
+    assert _comparable(backend, resource, actual) == _comparable(backend, resource, desired)
+    assert provider.plan(d).empty
+    assert provider.state[spec.address].physical_id != ""
+
+
+@by_type
+def test_update_changes_only_the_edited_field(spec: Spec, provider: Provider) -> None:
+    provider.apply(spec.definition(spec.before))
+    edited = spec.definition(spec.after)
+    resource = _resource(edited, spec.address)
+    handler = provider.registry.handler_for(resource)
+    before = handler.read(provider.ctx, resource)
+
+    plan = provider.apply(edited)
+
+    change = plan.for_address(spec.address)
+    assert change is not None and change.action == "update"
+    assert [d.field for d in change.diffs] == [spec.changed_field]
+    assert [c.address for c in plan.pending()] == [spec.address]
+    after = handler.read(provider.ctx, resource)
+    assert after is not None and before is not None
+    assert after[spec.changed_field] == handler.desired(provider.ctx, resource)[spec.changed_field]
+    assert after[spec.changed_field] != before[spec.changed_field]
+    assert provider.plan(edited).empty
+
+
+@by_type
+def test_delete_then_read_is_none(spec: Spec, provider: Provider) -> None:
+    d = spec.definition(spec.before)
+    provider.apply(d)
+    resource = _resource(d, spec.address)
+    handler = provider.registry.handler_for(resource)
+
+    handler.delete(provider.ctx, resource)
+
+    assert handler.read(provider.ctx, resource) is None
+    handler.delete(provider.ctx, resource)  # deleting what is gone is not an error
+    assert provider.plan(d).for_address(spec.address).action == "create"  # type: ignore[union-attr]
+
+
+@by_type
+def test_drift_made_behind_the_harness_shows_as_an_update(spec: Spec, backend: Backend, provider: Provider) -> None:
+    d = spec.definition(spec.before)
+    provider.apply(d)
+
+    spec.drift(backend, provider)
+
+    plan = provider.plan(d)
+    change = plan.for_address(spec.address)
+    assert change is not None and change.action == "update", plan.render()
+    assert [diff.field for diff in change.diffs] == [spec.drift_field]
+    assert [c.address for c in plan.pending()] == [spec.address]
+
+
+@by_type
+def test_apply_repairs_drift(spec: Spec, backend: Backend, provider: Provider) -> None:
+    d = spec.definition(spec.before)
+    provider.apply(d)
+    spec.drift(backend, provider)
+
+    provider.apply(d)
+
+    assert provider.plan(d).empty
+
+
+@by_type
+def test_list_by_prefix_and_delete_physical(spec: Spec, provider: Provider) -> None:
+    d = spec.definition(spec.before)
+    provider.apply(d)
+    resource = _resource(d, spec.address)
+    handler = provider.registry.handler_for(resource)
+
+    found = handler.list_by_prefix(provider.ctx, provider.prefix)
+    assert len(found) == 1
+    assert handler.list_by_prefix(provider.ctx, "pw-00000000-") == []
+
+    handler.delete_physical(provider.ctx, found[0])
+
+    assert handler.read(provider.ctx, resource) is None
+    assert handler.list_by_prefix(provider.ctx, provider.prefix) == []
