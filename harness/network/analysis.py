@@ -278,6 +278,12 @@ class _Walk:
         self.src = placement
         self.dst = host
         self.hops: list[Hop] = []
+        self.pending: list[str] = []
+
+    def undecided(self, reason: str) -> None:
+        """A component that admits part of the traffic, or cannot be evaluated: keep walking, because a later
+        component that blocks everything still decides BLOCKED; otherwise the answer is UNVERIFIED."""
+        self.pending.append(reason)
 
     # -- security groups ----------------------------------------------------------------------------------
 
@@ -309,7 +315,8 @@ class _Walk:
         for group_id in group_ids:
             group = self.model.security_group.get(group_id)
             if group is None:
-                raise _unverified(f"security group {group_id} is not in the model read from the backend")
+                unknown.append(f"group {group_id} (not in the model read from the backend)")
+                continue
             for rule in group.egress if egress else group.ingress:
                 if self.flow.port not in rule.ports_for(self.flow.protocol):
                     continue
@@ -320,20 +327,15 @@ class _Walk:
         owner_id = group_ids[0] if len(group_ids) == 1 else owner
         if covered.covers(peer):
             self.hops.append(
-                Hop(
-                    owner_id,
-                    Component.SECURITY_GROUP,
-                    direction,
-                    tuple(used),
-                    "; ".join(str(r) for r in used),
-                )
+                Hop(owner_id, Component.SECURITY_GROUP, direction, tuple(used), "; ".join(str(r) for r in used))
             )
             return
         if unknown:
-            raise _unverified(
-                f"security group {direction} {', '.join(unknown)}: prefix list entries unknown, "
-                f"cannot tell whether it covers {peer_label}"
+            self.undecided(
+                f"security group {owner_id} {direction}: {', '.join(unknown)} cannot be evaluated, so it is not "
+                f"known whether {self.flow.label} {verb} {peer_label} is allowed"
             )
+            return
         if not covered:
             raise _blocked(
                 owner_id,
@@ -343,7 +345,7 @@ class _Walk:
                 f"{direction}: no rule allows {self.flow.label} {verb} {peer_label} "
                 "(security groups deny what they do not allow)",
             )
-        raise _unverified(
+        self.undecided(
             f"security group {owner_id} {direction} allows {self.flow.label} {verb} only "
             f"{covered.intersection(peer).describe_ipv4()} of {peer_label} ({peer.describe_ipv4()}); "
             "the outcome depends on the address in use"
@@ -369,7 +371,7 @@ class _Walk:
             pl = self.model.prefix_list.get(pl_id)
             entries = None if pl is None else pl.addresses()
             if entries is None:
-                unknown.append(str(rule))
+                unknown.append(f"rule '{rule}' (prefix list entries unknown)")
                 return EMPTY
             return entries.intersection(peer)
         # A group reference matches traffic from/to the private address of an interface in that group, only
@@ -393,10 +395,12 @@ class _Walk:
         """Network ACL rules are evaluated lowest number first; the first match decides; none: deny."""
         acl = self.model.network_acl_for(subnet.id)
         if acl is None:
-            raise _unverified(f"no network ACL is known for subnet {subnet.id} (the backend returned no default ACL)")
+            self.undecided(f"no network ACL is known for subnet {subnet.id} (the backend returned none)")
+            return
         rules = [r for r in acl.rules(egress=egress) if r.cidr is not None]  # IPv6 rules never match IPv4
         allowed: list[tuple[NaclEntry, IntervalSet, IntervalSet]] = []
         denied: list[tuple[NaclEntry | None, IntervalSet, IntervalSet]] = []
+        incomplete: list[NaclEntry] = []
         for atom in peer.cut(IntervalSet.network(r.cidr) for r in rules if r.cidr is not None):
             remaining = ports
             probe = ipaddress.IPv4Address(atom.first)
@@ -407,7 +411,10 @@ class _Walk:
                 if not hit:
                     continue
                 if rule.incomplete:
-                    raise _unverified(f"network ACL {acl.id} {direction} {rule} may decide, but {rule.incomplete}")
+                    # What this rule matches is not known, so neither is anything decided after it.
+                    incomplete.append(rule)
+                    remaining = EMPTY
+                    break
                 if rule.allow:
                     allowed.append((rule, atom, hit))
                 else:
@@ -418,22 +425,15 @@ class _Walk:
             if remaining:
                 denied.append((None, atom, remaining))
         verb = "to" if egress else "from"
-        if not denied:
+        what = f"{protocol_label(protocol)} {ports_label}"
+        if not denied and not incomplete:
             rules_used = tuple(dict.fromkeys(r for r, _, _ in allowed))
             self.hops.append(
-                Hop(
-                    acl.id,
-                    Component.NETWORK_ACL,
-                    direction,
-                    rules_used,
-                    "; ".join(str(r) for r in rules_used),
-                    subnet.id,
-                )
+                Hop(acl.id, Component.NETWORK_ACL, direction, rules_used, "; ".join(map(str, rules_used)), subnet.id)
             )
             return
-        if not allowed:
+        if not allowed and not incomplete:
             deciding = denied[0][0]
-            what = f"{protocol_label(protocol)} {ports_label}"
             if deciding is None:
                 detail = f"{direction}: no rule matches {what} {verb} {peer_label} (implicit deny)"
             else:
@@ -441,12 +441,16 @@ class _Walk:
                 if f"{what} " not in f"{deciding} ":
                     detail += f" ({what} {verb} {peer_label})"
             raise _blocked(acl.id, Component.NETWORK_ACL, direction, deciding, detail)
+        if incomplete:
+            self.undecided(
+                f"network ACL {acl.id} {direction} {incomplete[0]} may decide, but {incomplete[0].incomplete}"
+            )
+            return
         allowed_ports = IntervalSet.of(s for _, _, p in allowed for s in p)
         allowed_peers = IntervalSet.of(s for _, a, _ in allowed for s in a)
-        raise _unverified(
-            f"network ACL {acl.id} {direction} allows {protocol_label(protocol)} {ports_label} {verb} "
-            f"{peer_label} only in part (ports {allowed_ports.describe_ports()}, "
-            f"addresses {allowed_peers.describe_ipv4()}); "
+        self.undecided(
+            f"network ACL {acl.id} {direction} allows {what} {verb} {peer_label} only in part "
+            f"(ports {allowed_ports.describe_ports()}, addresses {allowed_peers.describe_ipv4()}); "
             "the outcome depends on the address or ephemeral port in use"
         )
 
@@ -520,6 +524,9 @@ class _Walk:
             self.to_vpc_host()
         else:
             self.to_outside()
+        if self.pending:
+            more = f" (and {len(self.pending) - 1} more undecided)" if len(self.pending) > 1 else ""
+            raise _unverified(self.pending[0] + more)
 
     def _refs_allowed(self) -> bool:
         if self.dst.vpc_id == self.src.vpc_id:
@@ -594,18 +601,19 @@ class _Walk:
                 ports_label=self._port_text(),
             )
         if dst.groups is None:
-            raise _unverified(
+            self.undecided(
                 f"{dst.label}: {dst.ungrouped_reason or 'no network interface is known there'}; "
                 "its security groups cannot be evaluated"
             )
-        self.security_groups(
-            sorted(dst.groups),
-            egress=False,
-            peer=src.addresses,
-            peer_groups=src.groups if refs else frozenset(),
-            peer_pl=None,
-            peer_label=src.label,
-        )
+        else:
+            self.security_groups(
+                sorted(dst.groups),
+                egress=False,
+                peer=src.addresses,
+                peer_groups=src.groups if refs else frozenset(),
+                peer_pl=None,
+                peer_label=src.label,
+            )
         if dst.interface_endpoint is not None:
             self.interface_endpoint(dst.interface_endpoint)
         if flow.reply_ports is not None and not same_subnet:
@@ -902,7 +910,8 @@ class _Walk:
             policy, action=service.action, resource=service.resource, principal=service.principal
         )
         if decision.allowed is None:
-            raise _unverified(f"endpoint {endpoint_id}: {decision.reason}")
+            self.undecided(f"endpoint {endpoint_id}: {decision.reason}")
+            return
         if not decision.allowed:
             raise _blocked(endpoint_id, Component.ENDPOINT_POLICY, "forward", None, f"policy: {decision.reason}")
         self.hops.append(Hop(endpoint_id, Component.ENDPOINT_POLICY, "forward", (), decision.reason))

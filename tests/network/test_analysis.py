@@ -392,9 +392,12 @@ def test_ipv6_rules_do_not_admit_ipv4_traffic() -> None:
 
 def test_source_group_missing_from_the_model_is_unverified() -> None:
     ghost = replace(PROD, security_group_ids=("sg-ghost",))
-    result = can_reach(estate(), ghost, DB, "tcp", 5432)
+    model = with_group(estate(), db_open_to("10.1.1.0/24"))
+    result = can_reach(model, ghost, DB, "tcp", 5432)
     assert result.verdict is Verdict.UNVERIFIED
     assert "sg-ghost" in result.reason
+    # An undecidable component does not hide a later one that blocks everything.
+    assert can_reach(estate(), ghost, DB, "tcp", 5432).verdict is Verdict.BLOCKED
 
 
 # -- internet and NAT gateways -----------------------------------------------------------------------------

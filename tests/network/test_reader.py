@@ -265,6 +265,8 @@ def test_icmp_nacl_rule_without_its_type_is_unverified(estate: Estate) -> None:
         if a["SubnetId"] == ids["prod-db"]
     )
     new_association = ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
+    ping = {"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1, "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}
+    ec2.authorize_security_group_ingress(GroupId=ids["sg-db"], IpPermissions=[ping])
     try:
         model = read_network(ec2)
         entry = model.network_acl[acl].entries[0]
@@ -273,6 +275,7 @@ def test_icmp_nacl_rule_without_its_type_is_unverified(estate: Estate) -> None:
         assert result.verdict is Verdict.UNVERIFIED
         assert "ICMP type" in result.reason
     finally:
+        ec2.revoke_security_group_ingress(GroupId=ids["sg-db"], IpPermissions=[ping])
         default = next(
             n["NetworkAclId"]
             for n in ec2.describe_network_acls()["NetworkAcls"]
