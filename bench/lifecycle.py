@@ -1,0 +1,166 @@
+"""Benchmark: deploy, plan and destroy the reference pipeline through the harness vs the same raw boto3 calls.
+
+Both run in one process, on one moto backend, with clients created once and reused, interleaved round by round
+so machine noise hits both alike. Prints per-cycle medians and the ratio (goal: harness <= 2x raw).
+
+    python bench/lifecycle.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.backends import make_backend
+from harness.inputs.harness_yaml import load_definition
+from harness.provider.lifecycle import Provider
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "fixtures" / "pipelines" / "reference" / "pipeline.yaml"
+
+
+def _policy(statements: list[dict[str, Any]]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def raw_cycle(backend: Any, prefix: str) -> None:
+    """The reference pipeline's resources created, read back and deleted with plain boto3 calls."""
+    acct, region = backend.account_id, backend.region
+    kms, s3, logs, sns = (backend.client(s) for s in ("kms", "s3", "logs", "sns"))
+    iam, codebuild, codepipeline = (backend.client(s) for s in ("iam", "codebuild", "codepipeline"))
+    key = kms.create_key(Description="artifacts")["KeyMetadata"]
+    kms.create_alias(AliasName=f"alias/{prefix}artifacts", TargetKeyId=key["KeyId"])
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+    for bucket in ("source", "artifacts"):
+        name = f"{prefix}{bucket}"
+        s3.create_bucket(Bucket=name)
+        s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}}]
+            },
+        )
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "pipeline", "Value": "reference"}]})
+    s3.put_bucket_policy(
+        Bucket=f"{prefix}artifacts",
+        Policy=_policy([{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": f"arn:aws:s3:::{prefix}artifacts/*",
+                         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]),
+    )
+    logs.create_log_group(logGroupName=f"{prefix}build", kmsKeyId=key["Arn"])
+    logs.put_retention_policy(logGroupName=f"{prefix}build", retentionInDays=365)
+    topic = sns.create_topic(Name=f"{prefix}security-alerts")["TopicArn"]
+    for role, service in (("build", "codebuild"), ("pipeline", "codepipeline")):
+        iam.create_role(
+            RoleName=f"{prefix}{role}",
+            AssumeRolePolicyDocument=_policy(
+                [{"Effect": "Allow", "Principal": {"Service": f"{service}.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+            ),
+        )
+        iam.put_role_policy(
+            RoleName=f"{prefix}{role}", PolicyName=role,
+            PolicyDocument=_policy([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
+        )
+    codebuild.create_project(
+        name=f"{prefix}build",
+        source={"type": "CODEPIPELINE", "location": "codepipeline", "buildspec": "version: 0.2\n"},
+        artifacts={"type": "CODEPIPELINE", "location": "codepipeline"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole=f"arn:aws:iam::{acct}:role/{prefix}build",
+        timeoutInMinutes=15,
+        logsConfig={"cloudWatchLogs": {"status": "ENABLED", "groupName": f"{prefix}build"}},
+    )
+    codepipeline.create_pipeline(
+        pipeline={
+            "name": f"{prefix}release",
+            "roleArn": f"arn:aws:iam::{acct}:role/{prefix}pipeline",
+            "artifactStore": {"type": "S3", "location": f"{prefix}artifacts"},
+            "stages": [
+                {"name": "Source", "actions": [{"name": "Source", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+                                                "configuration": {"S3Bucket": f"{prefix}source", "S3ObjectKey": "source.zip"},
+                                                "outputArtifacts": [{"name": "source"}]}]},
+                {"name": "Build", "actions": [{"name": "Build", "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"},
+                                               "configuration": {"ProjectName": f"{prefix}build"},
+                                               "inputArtifacts": [{"name": "source"}], "outputArtifacts": [{"name": "built"}]}]},
+            ],
+        }
+    )
+    # read back, as a plan does
+    kms.describe_key(KeyId=f"alias/{prefix}artifacts")
+    kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")
+    for bucket in ("source", "artifacts"):
+        s3.get_bucket_encryption(Bucket=f"{prefix}{bucket}")
+        s3.get_public_access_block(Bucket=f"{prefix}{bucket}")
+        s3.get_bucket_versioning(Bucket=f"{prefix}{bucket}")
+    logs.describe_log_groups(logGroupNamePrefix=f"{prefix}build")
+    sns.get_topic_attributes(TopicArn=topic)
+    for role in ("build", "pipeline"):
+        iam.get_role(RoleName=f"{prefix}{role}")
+        iam.get_role_policy(RoleName=f"{prefix}{role}", PolicyName=role)
+    codebuild.batch_get_projects(names=[f"{prefix}build"])
+    codepipeline.get_pipeline(name=f"{prefix}release")
+    # destroy
+    codepipeline.delete_pipeline(name=f"{prefix}release")
+    codebuild.delete_project(name=f"{prefix}build")
+    for role in ("build", "pipeline"):
+        iam.delete_role_policy(RoleName=f"{prefix}{role}", PolicyName=role)
+        iam.delete_role(RoleName=f"{prefix}{role}")
+    sns.delete_topic(TopicArn=topic)
+    logs.delete_log_group(logGroupName=f"{prefix}build")
+    for bucket in ("source", "artifacts"):
+        s3.delete_bucket(Bucket=f"{prefix}{bucket}")
+    kms.delete_alias(AliasName=f"alias/{prefix}artifacts")
+    kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+
+
+def harness_cycle(backend: Any, definition: Any, prefix: str) -> None:
+    """apply (which plans before and after), one more plan, destroy."""
+    provider = Provider(backend, prefix)
+    provider.apply(definition)
+    provider.plan(definition)
+    provider.destroy(definition)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    definition = load_definition(REFERENCE)
+    backend = make_backend("moto")
+    backend.open()
+    backend.reset()
+    # warm up: create every client once for both paths
+    harness_cycle(backend, definition, "pw-warm-")
+    raw_cycle(backend, "pw-rawwarm-")
+    harness_times: list[float] = []
+    raw_times: list[float] = []
+    for index in range(args.rounds):
+        backend.reset()
+        start = time.perf_counter()
+        harness_cycle(backend, definition, f"pw-h{index:04d}-")
+        harness_times.append(time.perf_counter() - start)
+        backend.reset()
+        start = time.perf_counter()
+        raw_cycle(backend, f"pw-r{index:04d}-")
+        raw_times.append(time.perf_counter() - start)
+    backend.close()
+    h, r = statistics.median(harness_times), statistics.median(raw_times)
+    print(f"rounds: {args.rounds} (deploy + plan + destroy of the reference pipeline, 9 resources)")
+    print(f"harness: median {h * 1000:.1f} ms per cycle (apply incl. pre- and post-apply plan, plan, destroy)")
+    print(f"raw boto3: median {r * 1000:.1f} ms per cycle (same creates, one read-back, deletes)")
+    print(f"ratio harness/raw: {h / r:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
