@@ -19,11 +19,31 @@ DEFAULT_REGION = "us-east-1"
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    """Who makes a call: a label for people (``harness``, ``build role``), the principal ARN, credentials."""
+    """Who makes a call: a label for people (``harness``, ``build role``), the principal ARN, credentials.
+
+    Attributes:
+        label: how messages and reports name the caller.
+        arn: the principal ARN (``arn:aws:sts::ACCT:assumed-role/ROLE/SESSION`` for a role session).
+        credentials: the access key the caller signs with (fake outside the gated aws backend).
+        kind: CloudTrail's userIdentity.type: Root, IAMUser, AssumedRole, AWSService, ...
+        principal_id: CloudTrail's principalId (``AROA...:session`` for a role session).
+        account_id: the principal's account.
+        source_ip: the address calls come from (CloudTrail's sourceIPAddress).
+        attributes: anything else enforcement or recording needs (session issuer ARN, session tags, MFA...).
+    """
 
     label: str
     arn: str
     credentials: Credentials = field(default_factory=Credentials)
+    kind: str = "Root"
+    principal_id: str = ""
+    account_id: str = ""
+    source_ip: str = "127.0.0.1"
+    attributes: tuple[tuple[str, str], ...] = ()
+
+    def attribute(self, name: str, default: str = "") -> str:
+        """One of ``attributes`` by name."""
+        return next((v for k, v in self.attributes if k == name), default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +92,7 @@ class Backend:
             botocore_session = botocore.session.Session()
             botocore_session.set_config_variable("region", region)
             self._session = boto3.session.Session(botocore_session=botocore_session)
-        self.admin = Identity("harness", f"arn:aws:iam::{account_id}:root")
+        self.admin = Identity("harness", f"arn:aws:iam::{account_id}:root", account_id=account_id)
 
     # -- endpoint ------------------------------------------------------------------------------------------
     def endpoint_url(self, service: str) -> str | None:
