@@ -210,12 +210,15 @@ class Provider:
         """
         plan = self.plan(definition)
         created: list[Resource] = []
+        creating: list[Resource] = []
         try:
             for resource in self.order(definition):
                 change = plan.for_address(str(resource.address))
                 handler = self.registry.handler_for(resource)
                 if change is None or change.action == "create":
+                    creating = [resource]
                     state = self._call(resource, "create", lambda r=resource, h=handler: h.create(self.ctx, r))
+                    creating = []
                     created.append(resource)
                 elif change.action == "update":
                     fields = frozenset(d.field for d in change.diffs)
@@ -226,7 +229,9 @@ class Provider:
                     state = self.ctx.state.get(str(resource.address)) or handler.state(self.ctx, resource)
                 self.ctx.state[str(resource.address)] = state
         except DeployError as exc:
-            left = self._rollback(created)
+            # A create that fails half-way (a role made, then its inline policy refused) leaves that resource
+            # behind too; deleting what does not exist is not an error, so it is removed with the rest.
+            left = self._rollback([*created, *creating])
             note = f" Rolled back {len(created)} created resource(s)" + (
                 f"; could not remove: {', '.join(left)}" if left else "."
             )
