@@ -119,9 +119,7 @@ pipelines:
 
 
 def _drift_role(backend: Backend, p: Provider) -> None:
-    backend.client("iam").put_role_policy(
-        RoleName=f"{p.prefix}r", PolicyName="logs", PolicyDocument=json.dumps(ADMIN)
-    )
+    backend.client("iam").put_role_policy(RoleName=f"{p.prefix}r", PolicyName="logs", PolicyDocument=json.dumps(ADMIN))
 
 
 def _drift_policy(backend: Backend, p: Provider) -> None:

@@ -1,0 +1,374 @@
+"""Provider lifecycle on moto: ordering, plan, apply with rollback, idempotency, destroy, CheckDestroy, sweep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from harness.backends import Backend
+from harness.errors import CheckFailed, DeployError, InputError
+from harness.inputs.harness_yaml import load_definition
+from harness.model.definition import Definition
+from harness.provider.base import ProviderContext
+from harness.provider.lifecycle import Provider
+from harness.provider.registry import Registry
+from harness.provider.resources.log_group import LogGroup, LogGroupHandler
+from harness.scenario import fixture_path
+from tests.conftest import definition
+
+REFERENCE_ADDRESSES = {
+    "keys.artifacts",
+    "buckets.source",
+    "buckets.artifacts",
+    "log_groups.build",
+    "topics.security-alerts",
+    "roles.pipeline",
+    "roles.build",
+    "build_projects.build",
+    "pipelines.release",
+}
+
+CYCLE = """
+keys:
+  k:
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - {Effect: Allow, Principal: {AWS: "${roles.r.arn}"}, Action: "kms:*", Resource: "*"}
+roles:
+  r:
+    assumed_by: codebuild.amazonaws.com
+    policies:
+      use:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Action: "kms:Decrypt", Resource: "${keys.k.arn}"}
+"""
+
+LOG_GROUP = """
+log_groups:
+  g:
+    retention_days: 30
+"""
+
+
+@pytest.fixture(scope="module")
+def reference() -> Definition:
+    return load_definition(fixture_path("reference"))
+
+
+def _client_error(code: str, operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "refused by the test"}}, operation)
+
+
+def _registry_with(section: str, handler: Any) -> Registry:
+    return Registry({**Registry.discover().handlers, section: handler})
+
+
+# -- ordering ------------------------------------------------------------------------------------------------
+def test_order_puts_every_resource_after_what_it_refers_to(reference: Definition, provider: Provider) -> None:
+    ordered = [str(r.address) for r in provider.order(reference)]
+
+    assert set(ordered) == REFERENCE_ADDRESSES and len(ordered) == len(REFERENCE_ADDRESSES)
+    for resource in reference.resources:
+        for dep in reference.dependencies(resource):
+            assert ordered.index(str(dep)) < ordered.index(str(resource.address)), (dep, resource.address)
+    assert ordered[-1] == "pipelines.release"
+
+
+def test_order_keeps_definition_order_among_independent_resources(provider: Provider) -> None:
+    d = definition(
+        """
+        topics:
+          z: {}
+          a: {}
+        log_groups:
+          m: {}
+        """
+    )
+    assert [str(r.address) for r in provider.order(d)] == ["topics.z", "topics.a", "log_groups.m"]
+
+
+def test_a_reference_cycle_is_an_input_error_naming_the_cycle(provider: Provider) -> None:
+    with pytest.raises(InputError) as caught:
+        provider.order(definition(CYCLE))
+
+    assert str(caught.value) == (
+        "test.yaml:5 (keys.k): expected references without cycles, found the cycle keys.k -> roles.r -> keys.k; "
+        "break it, e.g. grant the account root in the key policy and scope access in IAM policies"
+    )
+    with pytest.raises(InputError, match=r"found the cycle keys\.k -> roles\.r -> keys\.k"):
+        provider.apply(definition(CYCLE))
+    assert provider.leftovers() == []
+
+
+# -- plan and apply ------------------------------------------------------------------------------------------
+def test_plan_of_nothing_deployed_creates_everything_and_keeps_no_state(
+    reference: Definition, provider: Provider
+) -> None:
+    plan = provider.plan(reference)
+
+    assert {c.address for c in plan.changes} == REFERENCE_ADDRESSES
+    assert {c.action for c in plan.changes} == {"create"}
+    assert not plan.empty
+    assert "+ roles.build (IAM role): create" in plan.render().splitlines()
+    assert provider.state == {}
+
+
+def test_reference_pipeline_deploys_replans_empty_and_destroys(reference: Definition, provider: Provider) -> None:
+    provider.apply(reference)
+
+    assert set(provider.state) == REFERENCE_ADDRESSES
+    assert provider.plan(reference).render() == "no changes"
+    assert provider.destroy(reference) == []
+    provider.check_destroy(reference)
+    assert provider.leftovers() == []
+
+
+def test_a_second_provider_adopts_what_the_first_deployed(
+    reference: Definition, backend: Backend, provider: Provider
+) -> None:
+    provider.apply(reference)
+    again = Provider(backend, provider.prefix)
+
+    plan = again.apply(reference)
+
+    assert plan.empty
+    assert again.state["roles.build"].arn == provider.state["roles.build"].arn
+
+
+def test_a_failure_half_way_rolls_back_and_names_the_resource(
+    reference: Definition, provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = provider.registry.handlers["pipelines"]
+
+    def refuse(ctx: ProviderContext, resource: Any) -> Any:
+        raise _client_error("InvalidStructureException", "CreatePipeline")
+
+    monkeypatch.setattr(handler, "create", refuse)
+
+    with pytest.raises(DeployError) as caught:
+        provider.apply(reference)
+
+    assert str(caught.value) == (
+        "pipeline 'pipelines.release': create failed: An error occurred (InvalidStructureException) when calling "
+        "the CreatePipeline operation: refused by the test Rolled back 8 created resource(s)."
+    )
+    assert caught.value.resource == "pipelines.release"
+    assert caught.value.operation == "create"
+    assert provider.leftovers() == []
+    assert provider.state == {}
+
+
+def test_a_resource_the_backend_rejects_half_way_is_removed_too(provider: Provider) -> None:
+    # The role is created, then IAM refuses its inline policy: the role itself must not stay behind.
+    d = definition(
+        """
+        log_groups:
+          g: {}
+        roles:
+          r:
+            assumed_by: codebuild.amazonaws.com
+            policies:
+              bad:
+                Version: "2012-10-17"
+                Statement:
+                  - {Effect: Maybe, Action: "s3:GetObject", Resource: "*"}
+        """
+    )
+
+    with pytest.raises(DeployError) as caught:
+        provider.apply(d)
+
+    assert str(caught.value).startswith(
+        "IAM role 'roles.r': create failed: An error occurred (MalformedPolicyDocument) when calling the "
+        "PutRolePolicy operation: "
+    )
+    assert str(caught.value).endswith(" Rolled back 1 created resource(s).")
+    assert caught.value.resource == "roles.r"
+    assert provider.leftovers() == []
+
+
+def test_a_non_aws_exception_is_reported_with_its_type(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(ctx: ProviderContext, resource: Any) -> Any:
+        raise RuntimeError("handler bug")
+
+    monkeypatch.setattr(provider.registry.handlers["log_groups"], "create", broken)
+
+    with pytest.raises(DeployError) as caught:
+        provider.apply(definition(LOG_GROUP))
+
+    assert str(caught.value) == (
+        "log group 'log_groups.g': create failed: RuntimeError: handler bug Rolled back 0 created resource(s)."
+    )
+
+
+def test_rollback_reports_what_it_could_not_remove(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = definition(
+        """
+        log_groups:
+          g: {}
+        topics:
+          t: {}
+        """
+    )
+
+    def refuse(ctx: ProviderContext, resource: Any) -> Any:
+        raise _client_error("InvalidParameter", "CreateTopic")
+
+    def stuck(ctx: ProviderContext, resource: Any) -> None:
+        raise _client_error("OperationAbortedException", "DeleteLogGroup")
+
+    monkeypatch.setattr(provider.registry.handlers["topics"], "create", refuse)
+    monkeypatch.setattr(provider.registry.handlers["log_groups"], "delete", stuck)
+
+    with pytest.raises(DeployError) as caught:
+        provider.apply(d)
+
+    assert str(caught.value).endswith("Rolled back 1 created resource(s); could not remove: log_groups.g")
+    assert [x.split(":")[0] for x in provider.leftovers()] == ["log_groups"]
+
+
+class _ReadsBackWrong(LogGroupHandler):
+    """A handler whose read never agrees with the definition, as a backend that rewrites a value would."""
+
+    def read(self, ctx: ProviderContext, resource: LogGroup) -> dict[str, Any] | None:
+        found = super().read(ctx, resource)
+        return None if found is None else {**found, "retention_days": 1}
+
+
+def test_a_plan_that_is_not_empty_after_apply_fails_with_the_diff(backend: Backend) -> None:
+    provider = Provider(backend, registry=_registry_with("log_groups", _ReadsBackWrong()))
+
+    with pytest.raises(CheckFailed) as caught:
+        provider.apply(definition(LOG_GROUP))
+
+    assert str(caught.value) == (
+        "definition 'test': expected an empty plan after apply, found changes:\n"
+        "~ log_groups.g (log group): update\n"
+        "    retention_days: 1 -> 30\n"
+        "the backend stores these fields differently from the definition; write them as the backend returns them"
+    )
+    assert caught.value.fields["plan"].for_address("log_groups.g").action == "update"
+    provider.apply(definition(LOG_GROUP), check_idempotent=False)
+
+
+def test_unstored_fields_are_skipped_and_recorded_as_unverified(provider: Provider) -> None:
+    d = definition(
+        """
+        keys:
+          k: {}
+        roles:
+          build:
+            assumed_by: codebuild.amazonaws.com
+        build_projects:
+          bp:
+            service_role: build
+            encryption_key: k
+        """
+    )
+    provider.apply(d)
+
+    assert provider.plan(d).empty
+    assert provider.unverified_fields == {"build_projects.bp.encryption_key"}
+
+
+# -- destroy and CheckDestroy --------------------------------------------------------------------------------
+def test_destroy_reports_what_it_could_not_delete(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = definition(LOG_GROUP)
+    provider.apply(d)
+
+    def stuck(ctx: ProviderContext, resource: Any) -> None:
+        raise _client_error("OperationAbortedException", "DeleteLogGroup")
+
+    monkeypatch.setattr(provider.registry.handlers["log_groups"], "delete", stuck)
+
+    assert provider.destroy(d) == ["log_groups.g"]
+
+
+def test_check_destroy_names_what_is_left(provider: Provider, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = definition(LOG_GROUP + "topics:\n  t: {}\n")
+    provider.apply(d)
+    monkeypatch.setattr(provider.registry.handlers["log_groups"], "delete", lambda ctx, resource: None)
+    provider.destroy(d)
+
+    with pytest.raises(CheckFailed) as caught:
+        provider.check_destroy(d)
+
+    assert str(caught.value) == (
+        "definition 'test': expected nothing left after destroy, found log_groups.g; "
+        "the handlers' delete missed them (run 'pipewarden sweep' to remove leftovers)"
+    )
+    assert caught.value.fields["left"] == ["log_groups.g"]
+
+
+# -- sweep and leftovers -------------------------------------------------------------------------------------
+SWEEP_ORDER = ["pipelines", "build_projects", "topics", "log_groups", "roles", "policies", "buckets", "keys"]
+
+
+def test_sweep_deletes_the_run_prefix_dependents_first_and_spares_other_prefixes(
+    reference: Definition, backend: Backend, provider: Provider
+) -> None:
+    provider.apply(reference)
+    other = Provider(backend, "pw-otherrun-")
+    other_definition = definition(LOG_GROUP + "roles:\n  r: {assumed_by: codebuild.amazonaws.com}\n")
+    other.apply(other_definition)
+    # A versioned bucket with objects (and an old version) must be emptied before it can go.
+    s3 = backend.client("s3")
+    for body in (b"one", b"two"):
+        s3.put_object(Bucket=f"{provider.prefix}source", Key="source.zip", Body=body)
+
+    expected = provider.leftovers()
+    deleted = provider.sweep()
+
+    assert deleted == expected
+    assert len(deleted) == len(REFERENCE_ADDRESSES)
+    sections = [d.split(":", 1)[0] for d in deleted]
+    assert sections == sorted(sections, key=SWEEP_ORDER.index)
+    assert provider.leftovers() == []
+    assert sorted(other.leftovers()) == ["log_groups:pw-otherrun-g", "roles:pw-otherrun-r"]
+    assert other.plan(other_definition).empty
+
+
+def test_leftovers_lists_without_deleting(reference: Definition, provider: Provider) -> None:
+    provider.apply(reference)
+
+    first = provider.leftovers()
+    second = provider.leftovers()
+
+    assert first == second
+    assert f"roles:{provider.prefix}build" in first
+    assert f"keys:alias/{provider.prefix}artifacts" in first
+    assert provider.plan(reference).empty
+
+
+def test_sweep_detaches_managed_policies_before_deleting(provider: Provider) -> None:
+    d = definition(
+        """
+        policies:
+          boundary:
+            document:
+              Version: "2012-10-17"
+              Statement: [{Effect: Allow, Action: "s3:*", Resource: "*"}]
+        roles:
+          r:
+            assumed_by: codebuild.amazonaws.com
+            managed_policies: [boundary]
+            permissions_boundary: boundary
+        """
+    )
+    provider.apply(d)
+
+    assert [x.split(":")[0] for x in provider.sweep()] == ["roles", "policies"]
+    assert provider.leftovers() == []
+
+
+def test_sweep_refuses_a_prefix_that_would_match_too_much(provider: Provider) -> None:
+    with pytest.raises(InputError) as caught:
+        provider.sweep("pw-")
+
+    assert str(caught.value) == (
+        "sweep: expected a name prefix of at least 4 characters, found 'pw-'; give the run prefix, e.g. pw-1a2b3c4d-"
+    )
