@@ -15,6 +15,7 @@ from harness.detect.alarms import (
     evaluate_alarm,
     statistic_value,
 )
+from harness.detect.events import EventPattern, compile_event_pattern
 from harness.detect.metrics import (
     LogEvent,
     MetricDatapoint,
@@ -30,6 +31,7 @@ __all__ = [
     "AlarmState",
     "Clock",
     "Evaluation",
+    "EventPattern",
     "FilterPattern",
     "HistoryItem",
     "LogEvent",
@@ -42,6 +44,7 @@ __all__ = [
     "PatternKind",
     "Transition",
     "apply_metric_filter",
+    "compile_event_pattern",
     "compile_pattern",
     "evaluate_alarm",
     "statistic_value",
