@@ -228,9 +228,7 @@ def build(
         for levels in (policies.scps or (), policies.rcps or ()):
             for level in levels:
                 all_policies.extend(level)
-        for issue in catalogue.validate_actions(
-            [raw["action"]], strict=strict_actions, where="request action"
-        ):
+        for issue in catalogue.validate_actions([raw["action"]], strict=strict_actions, where="request action"):
             warnings.append(f"request action {issue.entry!r}: {issue.message}")
         for compiled in all_policies:
             if compiled is None:

@@ -80,7 +80,17 @@ class CompiledStatement:
         """Resource/NotResource test; a statement without either covers every resource."""
         if self.resources is None:
             return True
-        hit = any(r.matches(resource, context) for r in self.resources)
+        hit = False
+        for pattern in self.resources:
+            found = pattern.matches(resource, context)
+            if found is None:
+                # An entry whose policy variable cannot be resolved matches no resource. Under NotResource
+                # that would widen the statement to every resource, so the statement is taken as invalid
+                # (AWS: an unresolvable variable "might cause the entire statement to be invalid").
+                if self.negate_resources:
+                    return False
+                continue
+            hit = hit or found
         return hit != self.negate_resources
 
     def matches_condition(self, context: Context) -> bool:

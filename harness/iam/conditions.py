@@ -265,26 +265,24 @@ class ConditionTest:
         """
         for value in values:
             _validate_value(operator, value, where=where, key=key)
-        dynamic = (
-            variables and operator.family in _VARIABLE_FAMILIES and any(has_variables(v) for v in values)
-        )
+        dynamic = variables and operator.family in _VARIABLE_FAMILIES and any(has_variables(v) for v in values)
         tests = (
-            None
-            if dynamic or operator.family == "null"
-            else tuple(_compile_value(operator.family, v) for v in values)
+            None if dynamic or operator.family == "null" else tuple(_compile_value(operator.family, v) for v in values)
         )
         return cls(operator, key.lower(), tuple(values), tests, dynamic)
 
-    def _value_tests(self, context: Context) -> tuple[ValueTest, ...]:
+    def _value_tests(self, context: Context) -> tuple[ValueTest, ...] | None:
+        """The value tests, with policy variables resolved; None when a variable cannot be resolved."""
         if self._tests is not None:
             return self._tests
         tests: list[ValueTest] = []
         for value in self.values:
             resolved = substitute(value, context)
-            if resolved is not None:  # an unresolved variable never matches
-                if self.operator.family not in _WILDCARD_FAMILIES:
-                    resolved = literal(resolved)
-                tests.append(_compile_value(self.operator.family, resolved))
+            if resolved is None:
+                return None
+            if self.operator.family not in _WILDCARD_FAMILIES:
+                resolved = literal(resolved)
+            tests.append(_compile_value(self.operator.family, resolved))
         return tuple(tests)
 
     def evaluate(self, context: Context) -> bool:
@@ -302,6 +300,9 @@ class ConditionTest:
             # A negated operator is true when the key is absent ("not equal to anything").
             return operator.negated
         tests = self._value_tests(context)
+        if tests is None:
+            # AWS: a variable that cannot be resolved can make the entire statement invalid; it never applies.
+            return False
         if operator.set_operator is None:
             if not isinstance(present, str):
                 # A single-valued operator never matches a multivalued key: it needs ForAllValues/ForAnyValue.

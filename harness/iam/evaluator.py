@@ -255,9 +255,7 @@ class PolicySet:
             ),
             session=None
             if session_policy is None
-            else CompiledPolicy.compile(
-                policy_from(session_policy, _name(session_policy, "session_policy")), SESSION
-            ),
+            else CompiledPolicy.compile(policy_from(session_policy, _name(session_policy, "session_policy")), SESSION),
             scps=_level_policies(scps, SCP),
             rcps=_level_policies(rcps, RCP),
             rcp_services=services,
@@ -390,9 +388,7 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
             if not statement.allow:
                 # AWS: a Deny with NotPrincipal always denies a principal that has a permissions boundary,
                 # whatever the NotPrincipal lists.
-                if how is not PrincipalMatch.NONE or (
-                    has_boundary and statement.statement.not_principal is not None
-                ):
+                if how is not PrincipalMatch.NONE or (has_boundary and statement.statement.not_principal is not None):
                     denies.append(statement)
             elif how is not PrincipalMatch.NONE:
                 resource_allows.setdefault(how, []).append(statement)
@@ -419,16 +415,10 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
             else ("Allow" if all(r.allows for r in scp_results) else "NoMatch")
         )
     if rcp_levels is not None:
-        evaluated[RCP] = (
-            "Deny"
-            if any(r.denies for r in rcp_results)
-            else ("Allow" if all(r.allows for r in rcp_results) else "NoMatch")
-        )
+        evaluated[RCP] = "Deny" if any(r.denies for r in rcp_results) else "Allow"
     if policies.resource is not None:
         evaluated[RESOURCE] = (
-            "Deny"
-            if any(d.layer == RESOURCE for d in denies)
-            else ("Allow" if resource_allows else "NoMatch")
+            "Deny" if any(d.layer == RESOURCE for d in denies) else ("Allow" if resource_allows else "NoMatch")
         )
     evaluated[IDENTITY] = summary(identity)
     if policies.permissions_boundary is not None:
@@ -447,16 +437,8 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
             evaluated,
         )
 
-    for index, result in enumerate(rcp_results):
-        if not result.allows:
-            return Decision(
-                Outcome.IMPLICIT_DENY,
-                (),
-                (RCP,),
-                f"no RCP at organization level {index} allows {request.action}",
-                request,
-                evaluated,
-            )
+    # RCPs never implicitly deny: AWS attaches RCPFullAWSAccess to the root, every OU and every account and it
+    # cannot be detached, so every level always has an Allow; customer RCPs can only Deny.
     for index, result in enumerate(scp_results):
         if not result.allows:
             return Decision(
@@ -494,9 +476,7 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
     resource_required = policies.resource is not None and (service == "kms" or action in _ASSUME_ACTIONS)
 
     def allowed(statements: list[CompiledStatement], layers: tuple[str, ...], reason: str) -> Decision:
-        return Decision(
-            Outcome.ALLOWED, tuple(_matched(statements + org_matches)), layers, reason, request, evaluated
-        )
+        return Decision(Outcome.ALLOWED, tuple(_matched(statements + org_matches)), layers, reason, request, evaluated)
 
     if principal.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
         if direct:
@@ -605,9 +585,7 @@ def authorize(
     :func:`evaluate`.
     """
     request = AuthorizationRequest.create(principal, action, resource, context, resource_account)
-    policies = PolicySet.compile(
-        identity_policies, resource_policy, permissions_boundary, session_policy, scps, rcps
-    )
+    policies = PolicySet.compile(identity_policies, resource_policy, permissions_boundary, session_policy, scps, rcps)
     return evaluate(request, policies)
 
 

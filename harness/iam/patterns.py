@@ -145,15 +145,20 @@ class ResourcePattern:
             return cls(text, None, False)
         return cls(text, resource_regex(text), False)
 
-    def matches(self, resource: str, context: Context) -> bool:
-        """Tell whether the request resource matches this entry."""
+    def matches(self, resource: str, context: Context) -> bool | None:
+        """Tell whether the request resource matches this entry.
+
+        Returns:
+            None when a policy variable in the entry cannot be resolved: AWS then treats the whole statement
+            as invalid, so it applies neither as Resource nor as NotResource.
+        """
         if self.match_all:
             return True
         if self.regex is not None:
             return self.regex.fullmatch(resource) is not None
         resolved = substitute(self.text, context)
         if resolved is None:
-            return False
+            return None
         return resource_regex(resolved).fullmatch(resource) is not None
 
 

@@ -100,9 +100,7 @@ def _strings(value: Any, where: str, field: str) -> tuple[str, ...]:
         return (value,)
     if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
         return tuple(value)
-    raise _fail(
-        where, f"{field} as a string or a non-empty list of strings", value, f"fix the {field} element", field
-    )
+    raise _fail(where, f"{field} as a string or a non-empty list of strings", value, f"fix the {field} element", field)
 
 
 def _check_arn(value: str, where: str, field: str) -> None:
@@ -235,16 +233,13 @@ def _statement(raw: Any, index: int, policy: str, variables: bool) -> Statement:
         if canonical is None:
             raise _fail(
                 where,
-                "only Sid, Effect, Action/NotAction, Resource/NotResource, "
-                "Principal/NotPrincipal and Condition",
+                "only Sid, Effect, Action/NotAction, Resource/NotResource, Principal/NotPrincipal and Condition",
                 key,
                 f"remove or rename the element {key!r}",
                 key,
             )
         if canonical in fields:
-            raise _fail(
-                where, f"{canonical} once", key, f"merge the repeated {canonical} elements", canonical
-            )
+            raise _fail(where, f"{canonical} once", key, f"merge the repeated {canonical} elements", canonical)
         fields[canonical] = value
     if sid is not None and not isinstance(sid, str):
         raise _fail(where, "Sid as a string", sid, "make the Sid a string", "Sid")
@@ -260,17 +255,11 @@ def _statement(raw: Any, index: int, policy: str, variables: bool) -> Statement:
     if "Action" in fields and "NotAction" in fields:
         raise _fail(where, "exactly one of Action and NotAction", "<both>", "keep only one of them", "Action")
     if "Action" not in fields and "NotAction" not in fields:
-        raise _fail(
-            where, "exactly one of Action and NotAction", "<neither>", "add an Action element", "Action"
-        )
+        raise _fail(where, "exactly one of Action and NotAction", "<neither>", "add an Action element", "Action")
     if "Resource" in fields and "NotResource" in fields:
-        raise _fail(
-            where, "at most one of Resource and NotResource", "<both>", "keep only one of them", "Resource"
-        )
+        raise _fail(where, "at most one of Resource and NotResource", "<both>", "keep only one of them", "Resource")
     if "Principal" in fields and "NotPrincipal" in fields:
-        raise _fail(
-            where, "at most one of Principal and NotPrincipal", "<both>", "keep only one of them", "Principal"
-        )
+        raise _fail(where, "at most one of Principal and NotPrincipal", "<both>", "keep only one of them", "Principal")
     actions = not_actions = resources = not_resources = None
     if "Action" in fields:
         actions = _strings(fields["Action"], where, "Action")
@@ -288,10 +277,16 @@ def _statement(raw: Any, index: int, policy: str, variables: bool) -> Statement:
         not_resources = _strings(fields["NotResource"], where, "NotResource")
         for resource in not_resources:
             _check_arn(resource, where, "NotResource")
+    if "NotPrincipal" in fields and effect == "Allow":
+        raise _fail(
+            where,
+            'NotPrincipal only with "Effect": "Deny"',
+            "NotPrincipal with Allow",
+            "use Principal, or a Deny with NotPrincipal (AWS does not support NotPrincipal with Allow)",
+            "NotPrincipal",
+        )
     principal = _principal(fields["Principal"], where, "Principal") if "Principal" in fields else None
-    not_principal = (
-        _principal(fields["NotPrincipal"], where, "NotPrincipal") if "NotPrincipal" in fields else None
-    )
+    not_principal = _principal(fields["NotPrincipal"], where, "NotPrincipal") if "NotPrincipal" in fields else None
     condition = _condition(fields["Condition"], where, variables) if "Condition" in fields else None
     return Statement(
         effect=str(effect),
@@ -362,9 +357,7 @@ def parse_policy(document: Any, name: str = "policy") -> Policy:
     if policy_id is not None and not isinstance(policy_id, str):
         raise _fail(f"policy {name!r}", "Id as a string", policy_id, "make the Id a string", "Id")
     if "Statement" not in fields:
-        raise _fail(
-            f"policy {name!r}", "a Statement element", "<missing>", "add at least one statement", "Statement"
-        )
+        raise _fail(f"policy {name!r}", "a Statement element", "<missing>", "add at least one statement", "Statement")
     raw_statements = fields["Statement"]
     if isinstance(raw_statements, Mapping):
         raw_statements = [raw_statements]

@@ -58,9 +58,7 @@ class Principal:
         """Service-linked roles live under /aws-service-role/ and are named AWSServiceRoleFor...."""
         if self.kind not in (PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE):
             return False
-        return self.role_path.startswith("/aws-service-role/") or (self.name or "").startswith(
-            "AWSServiceRoleFor"
-        )
+        return self.role_path.startswith("/aws-service-role/") or (self.name or "").startswith("AWSServiceRoleFor")
 
 
 def parse_principal(text: str) -> Principal:
@@ -88,15 +86,11 @@ def parse_principal(text: str) -> Principal:
             if resource.startswith("role/"):
                 path_and_name = resource[len("role") :]
                 path, name = path_and_name.rsplit("/", 1)
-                return Principal(
-                    value, PrincipalKind.ROLE, account, partition, name=name, role_path=path + "/"
-                )
+                return Principal(value, PrincipalKind.ROLE, account, partition, name=name, role_path=path + "/")
         if service == "sts":
             if resource.startswith("assumed-role/") and resource.count("/") >= 2:
                 _, role, session = resource.split("/", 2)
-                return Principal(
-                    value, PrincipalKind.ASSUMED_ROLE, account, partition, name=role, session_name=session
-                )
+                return Principal(value, PrincipalKind.ASSUMED_ROLE, account, partition, name=role, session_name=session)
             if resource.startswith("federated-user/"):
                 name = resource.split("/", 1)[1]
                 return Principal(value, PrincipalKind.FEDERATED_USER, account, partition, name=name)
@@ -149,12 +143,7 @@ def match_aws_entry(entry: str, principal: Principal) -> PrincipalMatch:
 
 def _same_role(entry: str, principal: Principal) -> bool:
     parts = entry.split(":", 5)
-    if (
-        len(parts) != 6
-        or parts[2] != "iam"
-        or parts[4] != principal.account
-        or not parts[5].startswith("role/")
-    ):
+    if len(parts) != 6 or parts[2] != "iam" or parts[4] != principal.account or not parts[5].startswith("role/"):
         return False
     return parts[5].rsplit("/", 1)[-1] == principal.name and parts[1] == principal.partition
 
@@ -181,9 +170,9 @@ def match_entry(kind: str, entry: str, principal: Principal) -> PrincipalMatch:
 def not_principal_excludes(entries: tuple[tuple[str, str], ...], principal: Principal) -> bool:
     """Tell whether a NotPrincipal list exempts the caller.
 
-    AWS: to exempt a principal from a Deny with NotPrincipal, list both the principal and its account:
-    a user or session is checked together with the account it belongs to, and naming only the role does not
-    exempt its sessions (the request comes from the session, not the role).
+    AWS checks each identity of the caller against the list: the account first, then the user; for an
+    assumed-role session the account, then the role, then the session. The caller is exempt only when every
+    one of them is listed ("you must also specify the account ARN of the not-denied principal").
     """
     if any(kind == "*" or entry == "*" for kind, entry in entries):
         return True
@@ -193,6 +182,7 @@ def not_principal_excludes(entries: tuple[tuple[str, str], ...], principal: Prin
         return any(kind == "Service" and entry == principal.arn for kind, entry in entries)
     named = False
     account_named = False
+    role_named = False
     for kind, entry in entries:
         if kind != "AWS":
             if entry == principal.arn:
@@ -203,8 +193,14 @@ def not_principal_excludes(entries: tuple[tuple[str, str], ...], principal: Prin
             account_named = True
         elif entry == principal.arn:
             named = True
+        elif principal.role_arn is not None and _same_role(entry, principal):
+            role_named = True
     if principal.kind is PrincipalKind.ROOT:
         return account_named
+    if principal.kind is PrincipalKind.ROLE:
+        return account_named and (named or role_named)
+    if principal.kind is PrincipalKind.ASSUMED_ROLE:
+        return account_named and role_named and named
     return named and account_named
 
 

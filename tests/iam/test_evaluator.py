@@ -7,7 +7,10 @@ AWS Organizations "Service control policies" and "Resource control policies".
 
 from __future__ import annotations
 
-from harness.iam import AuthorizationRequest, Outcome, PolicySet, authorize, evaluate
+import pytest
+
+from harness.errors import InputError
+from harness.iam import AuthorizationRequest, Outcome, PolicySet, authorize, evaluate, parse_policy
 
 from .conftest import (
     ACCOUNT,
@@ -137,10 +140,11 @@ def rcp_allow(action: str = "*") -> dict[str, object]:
     return policy(statement("Allow", action, "*", Principal="*"))
 
 
-def test_rcp_level_without_allow_implicitly_denies_on_supported_service() -> None:
+def test_rcp_full_aws_access_is_always_attached_so_rcps_only_deny() -> None:
+    # RCPFullAWSAccess is attached to every root, OU and account and cannot be detached.
     result = authorize(USER, "s3:GetObject", OBJECT, identity_policies=[allow()], rcps=[[rcp_allow("sqs:*")]])
-    assert result.decision is Outcome.IMPLICIT_DENY
-    assert result.layers == ("rcp",)
+    assert result.decision is Outcome.ALLOWED
+    assert decide(rcps=[[rcp_allow()]]) == IMPLICIT  # an RCP grants nothing
 
 
 def test_rcp_deny_wins() -> None:
@@ -156,7 +160,9 @@ def test_rcps_do_not_apply_to_unsupported_services() -> None:
 
 def test_rcps_do_not_apply_to_service_linked_roles() -> None:
     slr = f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSServiceRoleForSupport/s"
-    assert decide(slr, identity_policies=[allow()], rcps=[[rcp_allow("sqs:*")]]) == ALLOWED
+    rcp = policy(statement("Deny", "s3:*", "*", Principal="*"))
+    assert decide(slr, identity_policies=[allow()], rcps=[[rcp]]) == ALLOWED
+    assert decide(identity_policies=[allow()], rcps=[[rcp]]) == EXPLICIT
 
 
 def test_rcp_condition_on_principal_org() -> None:
@@ -406,17 +412,26 @@ def test_not_principal_deny_spares_listed_user_with_its_account() -> None:
     assert decide(f"arn:aws:iam::{ACCOUNT}:user/bob", resource_policy=rp) == EXPLICIT
 
 
-def test_not_principal_deny_naming_only_the_role_does_not_spare_its_sessions() -> None:
-    rp = policy(
-        statement("Allow", "s3:*", "*", Principal="*"),
-        statement("Deny", "s3:*", "*", NotPrincipal={"AWS": [ROLE, f"arn:aws:iam::{ACCOUNT}:root"]}),
-    )
-    assert decide(SESSION, resource_policy=rp) == EXPLICIT
-    rp2 = policy(
-        statement("Allow", "s3:*", "*", Principal="*"),
-        statement("Deny", "s3:*", "*", NotPrincipal={"AWS": [SESSION, f"arn:aws:iam::{ACCOUNT}:root"]}),
-    )
-    assert decide(SESSION, resource_policy=rp2) == ALLOWED
+def test_not_principal_deny_spares_a_session_only_with_account_role_and_session_listed() -> None:
+    # AWS checks the account, then the role, then the assumed-role session: all must be listed.
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+
+    def with_not_principal(*listed: str) -> dict[str, object]:
+        return policy(
+            statement("Allow", "s3:*", "*", Principal="*"),
+            statement("Deny", "s3:*", "*", NotPrincipal={"AWS": list(listed)}),
+        )
+
+    assert decide(SESSION, resource_policy=with_not_principal(ROLE, root)) == EXPLICIT
+    assert decide(SESSION, resource_policy=with_not_principal(SESSION, root)) == EXPLICIT
+    assert decide(SESSION, resource_policy=with_not_principal(SESSION, ROLE)) == EXPLICIT
+    assert decide(SESSION, resource_policy=with_not_principal(SESSION, ROLE, root)) == ALLOWED
+
+
+def test_not_principal_with_allow_is_not_supported() -> None:
+    doc = policy(statement("Allow", "s3:*", "*", NotPrincipal={"AWS": USER}))
+    with pytest.raises(InputError):
+        parse_policy(doc)
 
 
 # --- reuse ----------------------------------------------------------------------------------------------
