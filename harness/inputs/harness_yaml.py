@@ -93,6 +93,19 @@ class _Builder:
                 file=self.filename,
                 line=line,
             ) from None
+        except yaml.reader.ReaderError as exc:
+            # Raised for control characters before any parsing, with a position instead of a mark.
+            line = text.count("\n", 0, exc.position) + 1
+            raise InputError(
+                where=f"{self.filename}:{line}",
+                expected="valid YAML",
+                found=f"the character #x{exc.character:04x} ({exc.reason})"
+                if isinstance(exc.character, int)
+                else f"undecodable bytes ({exc.reason})",
+                fix="remove that character or write it as an escape in a double-quoted string",
+                file=self.filename,
+                line=line,
+            ) from None
         if not isinstance(root, yaml.MappingNode):
             raise self.error(
                 root,
@@ -103,7 +116,9 @@ class _Builder:
             )
         top = self.mapping(root, "", TOP_LEVEL)
         version_node = top.get("pipewarden")
-        if version_node is None or self.scalar(version_node, "pipewarden") != SCHEMA_VERSION:
+        version = None if version_node is None else self.scalar(version_node, "pipewarden")
+        # type() and not ==: YAML's true and 1.0 compare equal to 1 but are not the schema version.
+        if type(version) is not int or version != SCHEMA_VERSION:
             raise self.error(
                 version_node or root,
                 "pipewarden",
@@ -165,7 +180,21 @@ class _Builder:
     def scalar(self, node: yaml.Node, field: str) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise self.error(node, field, "a single value", self.describe(node), "write a single value")
-        return _plain(node)
+        return self.plain(node, field)
+
+    def plain(self, node: yaml.Node, field: str) -> Any:
+        """The Python value of a node; a tag the safe loader cannot construct is a user mistake, not a crash."""
+        try:
+            return _plain_tree(node)
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise self.error(
+                node,
+                field,
+                "a plain YAML value",
+                f"one the safe YAML loader cannot read ({problem})",
+                "remove the tag (harness YAML has no !Ref or !Sub) or quote the value",
+            ) from None
 
     def typed(self, node: yaml.Node, field: str, kind: type) -> Any:
         value = self.scalar(node, field)
@@ -189,7 +218,7 @@ class _Builder:
         from_scalar = getattr(cls, "from_scalar", None)
         if isinstance(node, yaml.ScalarNode) and from_scalar is not None:
             try:
-                return from_scalar(_plain(node))
+                return from_scalar(self.plain(node, field))
             except ValueError as exc:
                 raise self.error(node, field, *_split_reason(str(exc))) from None
         values: dict[str, Any] = dict(extra or {})
@@ -258,20 +287,15 @@ class _Builder:
             value_hint = args[1] if len(args) == 2 else Any
             pairs = self.mapping(node, field, None)
             if value_hint is Any:
-                return {k: _plain_tree(v) for k, v in pairs.items()}
+                return {k: self.plain(v, f"{field}.{k}") for k, v in pairs.items()}
             return {k: self.convert(value_hint, v, f"{field}.{k}") for k, v in pairs.items()}
         if hint in (str, int, bool, float):
             return self.typed(node, field, hint)
         if hint is Any:
-            return _plain_tree(node)
+            return self.plain(node, field)
         if dataclasses.is_dataclass(hint) and isinstance(hint, type):
             return self.build(hint, node, field)
         raise TypeError(f"no YAML conversion for {hint!r} at {field}")  # a schema bug, not a user mistake
-
-
-def _plain(node: yaml.ScalarNode) -> Any:
-    loader = yaml.SafeLoader("")
-    return loader.construct_object(node, deep=True)
 
 
 def _plain_tree(node: yaml.Node) -> Any:
