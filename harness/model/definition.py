@@ -86,6 +86,8 @@ class Definition:
         """
         known = {r.address: r for r in self.resources}
         for resource in self.resources:
+            loc = self.locations.get(str(resource.address))
+            at: dict[str, Any] = {"file": loc.file if loc else self.source, "line": loc.line if loc else None}
             for section, name, fld in references_of(resource):
                 target = known.get(Address(section, name))
                 if target is None:
@@ -100,6 +102,7 @@ class Definition:
                             else f"declare '{name}' under '{section}'"
                         ),
                         field=fld,
+                        **at,
                     )
             for text in iter_strings(resource):
                 for match in INTERPOLATION.finditer(text):
@@ -112,6 +115,7 @@ class Definition:
                                 "${section.name.attribute}",
                                 found=f"'{match.group(0)}'",
                                 fix="correct the interpolation",
+                                **at,
                             )
                         continue
                     target = known.get(Address(section, name))
@@ -121,6 +125,7 @@ class Definition:
                             expected=f"an attribute of {target.KIND} ({', '.join(target.ATTRIBUTES)})",
                             found=f"'{attribute}' in '{match.group(0)}'",
                             fix="use one of the listed attributes",
+                            **at,
                         )
 
 
