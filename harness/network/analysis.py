@@ -585,6 +585,8 @@ class _Walk:
                 route,
                 f"{route}: a gateway endpoint only delivers to its AWS service",
             )
+        elif route.target_kind is RouteTargetKind.NAT_GATEWAY:
+            self.nat_to_private(table, route)
         else:
             raise _unverified(
                 f"{route} in {table.id}: traffic to {dst.label} through a {route.target_kind} is not modelled"
@@ -661,6 +663,39 @@ class _Walk:
                 peer_label=dst.label,
                 ports_label=self._reply_text(),
             )
+
+    def nat_to_private(self, table: RouteTable, route: Route) -> None:
+        """A private address of another VPC routed to a NAT gateway: the NAT gateway forwards by its own
+        subnet's route table; an internet gateway there never delivers to a private address."""
+        nat = self.model.nat_gateway.get(route.target_id)
+        nat_subnet = None if nat is None else self.model.subnet.get(nat.subnet_id)
+        if nat is None or nat_subnet is None:
+            raise _unverified(f"{route} in {table.id}: NAT gateway {route.target_id} is not in the model")
+        onward = self.model.route_table_for(nat_subnet.id)
+        parts = [] if onward is None else self.route(onward, self.dst.addresses, None)
+        if onward is not None and len(parts) == 1 and parts[0][1] is not None:
+            next_route = parts[0][1]
+            if next_route.target_kind is RouteTargetKind.INTERNET_GATEWAY:
+                raise _blocked(
+                    onward.id,
+                    Component.ROUTE_TABLE,
+                    "forward",
+                    next_route,
+                    f"(subnet {nat_subnet.id} of NAT gateway {nat.id}) sends {self.dst.label} to an internet "
+                    "gateway, which does not deliver to a private address",
+                )
+        if onward is not None and len(parts) == 1 and parts[0][1] is None:
+            raise _blocked(
+                onward.id,
+                Component.ROUTE_TABLE,
+                "forward",
+                None,
+                f"(subnet {nat_subnet.id} of NAT gateway {nat.id}) has no route to {self.dst.label}",
+            )
+        raise _unverified(
+            f"{route} in {table.id}: NAT gateway {nat.id} forwarding to the private address of {self.dst.label} "
+            "is not modelled"
+        )
 
     def peering(self, table: RouteTable, route: Route) -> str:
         dst = self.dst

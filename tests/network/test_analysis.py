@@ -730,3 +730,15 @@ def test_explanations_name_source_destination_and_the_deciding_rule() -> None:
         "source 'dev-app' cannot reach 10.1.2.10 on tcp 5432: network ACL acl-db inbound rule 100 denies "
         "tcp 5432 from 10.0.0.0/16"
     )
+
+
+def test_private_address_of_an_unpeered_vpc_is_not_reached_through_nat() -> None:
+    # Without the peering route, dev's default route sends 10.1.2.10 to the NAT gateway, whose subnet sends
+    # it to the internet gateway: an internet gateway never delivers to a private address.
+    model = with_group(estate(), db_open_to("0.0.0.0/0"))
+    dev_table = model.route_table["rtb-dev-app"]
+    model = with_table(model, replace(dev_table, routes=dev_table.routes[:2]))
+    result = can_reach(model, DEV, DB, "tcp", 5432)
+    assert result.verdict is Verdict.BLOCKED
+    assert result.blocked_by is not None and result.blocked_by.component_id == "rtb-dev-pub"
+    assert "private address" in result.reason
