@@ -29,7 +29,7 @@ def _policy(statements: list[dict[str, Any]]) -> str:
 
 def raw_cycle(backend: Any, prefix: str) -> None:
     """The reference pipeline's resources created, read back and deleted with plain boto3 calls."""
-    acct, region = backend.account_id, backend.region
+    acct = backend.account_id
     kms, s3, logs, sns = (backend.client(s) for s in ("kms", "s3", "logs", "sns"))
     iam, codebuild, codepipeline = (backend.client(s) for s in ("iam", "codebuild", "codepipeline"))
     key = kms.create_key(Description="artifacts")["KeyMetadata"]
@@ -41,22 +41,35 @@ def raw_cycle(backend: Any, prefix: str) -> None:
         s3.put_public_access_block(
             Bucket=name,
             PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
                 "RestrictPublicBuckets": True,
             },
         )
         s3.put_bucket_encryption(
             Bucket=name,
             ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}}]
+                "Rules": [
+                    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}}
+                ]
             },
         )
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "pipeline", "Value": "reference"}]})
     s3.put_bucket_policy(
         Bucket=f"{prefix}artifacts",
-        Policy=_policy([{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": f"arn:aws:s3:::{prefix}artifacts/*",
-                         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]),
+        Policy=_policy(
+            [
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": f"arn:aws:s3:::{prefix}artifacts/*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ]
+        ),
     )
     logs.create_log_group(logGroupName=f"{prefix}build", kmsKeyId=key["Arn"])
     logs.put_retention_policy(logGroupName=f"{prefix}build", retentionInDays=365)
@@ -69,14 +82,19 @@ def raw_cycle(backend: Any, prefix: str) -> None:
             ),
         )
         iam.put_role_policy(
-            RoleName=f"{prefix}{role}", PolicyName=role,
+            RoleName=f"{prefix}{role}",
+            PolicyName=role,
             PolicyDocument=_policy([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
         )
     codebuild.create_project(
         name=f"{prefix}build",
         source={"type": "CODEPIPELINE", "location": "codepipeline", "buildspec": "version: 0.2\n"},
         artifacts={"type": "CODEPIPELINE", "location": "codepipeline"},
-        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"},
+        environment={
+            "type": "LINUX_CONTAINER",
+            "image": "aws/codebuild/standard:7.0",
+            "computeType": "BUILD_GENERAL1_SMALL",
+        },
         serviceRole=f"arn:aws:iam::{acct}:role/{prefix}build",
         timeoutInMinutes=15,
         logsConfig={"cloudWatchLogs": {"status": "ENABLED", "groupName": f"{prefix}build"}},
@@ -87,12 +105,34 @@ def raw_cycle(backend: Any, prefix: str) -> None:
             "roleArn": f"arn:aws:iam::{acct}:role/{prefix}pipeline",
             "artifactStore": {"type": "S3", "location": f"{prefix}artifacts"},
             "stages": [
-                {"name": "Source", "actions": [{"name": "Source", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
-                                                "configuration": {"S3Bucket": f"{prefix}source", "S3ObjectKey": "source.zip"},
-                                                "outputArtifacts": [{"name": "source"}]}]},
-                {"name": "Build", "actions": [{"name": "Build", "actionTypeId": {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"},
-                                               "configuration": {"ProjectName": f"{prefix}build"},
-                                               "inputArtifacts": [{"name": "source"}], "outputArtifacts": [{"name": "built"}]}]},
+                {
+                    "name": "Source",
+                    "actions": [
+                        {
+                            "name": "Source",
+                            "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+                            "configuration": {"S3Bucket": f"{prefix}source", "S3ObjectKey": "source.zip"},
+                            "outputArtifacts": [{"name": "source"}],
+                        }
+                    ],
+                },
+                {
+                    "name": "Build",
+                    "actions": [
+                        {
+                            "name": "Build",
+                            "actionTypeId": {
+                                "category": "Build",
+                                "owner": "AWS",
+                                "provider": "CodeBuild",
+                                "version": "1",
+                            },
+                            "configuration": {"ProjectName": f"{prefix}build"},
+                            "inputArtifacts": [{"name": "source"}],
+                            "outputArtifacts": [{"name": "built"}],
+                        }
+                    ],
+                },
             ],
         }
     )

@@ -11,6 +11,9 @@ from harness.model.base import INTERPOLATION, Resource
 
 R = TypeVar("R", bound=Resource)
 
+UNKNOWN = "(known after apply)"
+"""The placeholder a plan uses for attributes of resources that do not exist yet."""
+
 ClientFactory = Callable[[str], Any]
 """Returns a boto3 client for a service name, with the harness's administrative identity."""
 

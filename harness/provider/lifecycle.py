@@ -12,10 +12,8 @@ from harness.backends.base import Backend
 from harness.errors import CheckFailed, DeployError, InputError
 from harness.model.base import Resource
 from harness.model.definition import Definition
-from harness.provider.base import ProviderContext, ResourceState, error_code
+from harness.provider.base import UNKNOWN, ProviderContext, ResourceState, error_code
 from harness.provider.registry import Registry
-
-UNKNOWN = "(known after apply)"
 
 
 def new_prefix() -> str:
