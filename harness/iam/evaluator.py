@@ -472,8 +472,10 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
     by_role = resource_allows.get(PrincipalMatch.ROLE, [])
     by_account = resource_allows.get(PrincipalMatch.ACCOUNT, [])
     same_account = principal.account is not None and principal.account == request.resource_account
-    # Role trust policies and KMS key policies must themselves allow the principal (or its account).
-    resource_required = policies.resource is not None and (service == "kms" or action in _ASSUME_ACTIONS)
+    # Role trust policies and KMS key policies must themselves allow the principal (or its account): "unless the
+    # key policy explicitly allows it, you cannot use IAM policies to allow access to a KMS key". Without a
+    # key policy or trust policy in the request, nothing grants access.
+    resource_required = service == "kms" or action in _ASSUME_ACTIONS
 
     def allowed(statements: list[CompiledStatement], layers: tuple[str, ...], reason: str) -> Decision:
         return Decision(Outcome.ALLOWED, tuple(_matched(statements + org_matches)), layers, reason, request, evaluated)
@@ -551,6 +553,8 @@ def _implicit(
     if (not same_account or resource_required) and not resource_ok:
         missing.append(RESOURCE)
     if same_account and not resource_ok and policies.resource is not None and RESOURCE not in missing:
+        missing.append(RESOURCE)
+    if resource_required and policies.resource is None and RESOURCE not in missing:
         missing.append(RESOURCE)
     if not missing:  # pragma: no cover - every path above names a layer
         missing.append(IDENTITY)

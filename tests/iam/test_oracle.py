@@ -144,7 +144,32 @@ def rcp_on_unsupported_service(case: dict[str, Any], mine: Decision, oracle: str
     return case["rcps"] is not None and oracle == "ExplicitDeny" and service not in default_rcp_services()
 
 
+def root_user_full_access(case: dict[str, Any], mine: Decision, oracle: str) -> bool:
+    """KD5: the account root user has full access in its own account unless something explicitly denies."""
+    return case["principal"].endswith(":root") and mine.decision.value == "Allowed" and oracle == "ImplicitDeny"
+
+
+def organization_policy_exemptions(case: dict[str, Any], mine: Decision, oracle: str) -> bool:
+    """KD6: SCPs do not affect service-linked roles or AWS service principals; RCPs do not restrict
+    service-linked roles."""
+    exempt = "/AWSServiceRoleFor" in case["principal"] or case["principal"].endswith(".amazonaws.com")
+    if not exempt or (case["scps"] is None and case["rcps"] is None):
+        return False
+    again, policies, _ = build(
+        dict(case, scps=None, rcps=None if "/AWSServiceRoleFor" in case["principal"] else case["rcps"])
+    )
+    return evaluate(again, policies).decision == mine.decision
+
+
+def trust_policy_required(case: dict[str, Any], mine: Decision, oracle: str) -> bool:
+    """KD7: a role trust policy must allow sts:AssumeRole; without one nothing grants it."""
+    return case["action"].startswith("sts:AssumeRole") and case["resource_policy"] is None and oracle == "Allowed"
+
+
 KNOWN: dict[str, Callable[[dict[str, Any], Decision, str], bool]] = {
+    "KD5 root user has full access in its account": root_user_full_access,
+    "KD6 SCP/RCP exemptions for service-linked roles and service principals": organization_policy_exemptions,
+    "KD7 role trust policy required for sts:AssumeRole": trust_policy_required,
     "KD1 NotPrincipal checks account, role and session": not_principal_account_check,
     "KD2 session-ARN grant not limited by session policy": session_grant_beyond_session_policy,
     "KD3 unresolvable variable in a Deny's NotResource": unresolved_variable_in_not_resource,

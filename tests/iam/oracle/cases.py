@@ -15,6 +15,10 @@ PRINCIPALS = [
     f"arn:aws:sts::{A}:assumed-role/Deploy/run-2",
     f"arn:aws:sts::{B}:assumed-role/Remote/s1",
     f"arn:aws:iam::{B}:user/carol",
+    f"arn:aws:iam::{A}:root",
+    f"arn:aws:sts::{A}:federated-user/dana",
+    "codebuild.amazonaws.com",
+    f"arn:aws:sts::{A}:assumed-role/AWSServiceRoleForSupport/s",
 ]
 
 # (action, resource, resource account) triples that exist in the AWS catalogue.
@@ -30,6 +34,10 @@ TARGETS = [
     ("codebuild:StartBuild", f"arn:aws:codebuild:us-east-1:{A}:project/app", A),
     ("logs:PutLogEvents", f"arn:aws:logs:us-east-1:{A}:log-group:/ci/app:log-stream:s1", A),
     ("ec2:StartInstances", f"arn:aws:ec2:us-east-1:{A}:instance/i-0abc", A),
+    ("kms:Decrypt", f"arn:aws:kms:us-east-1:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab", A),
+    ("kms:Encrypt", f"arn:aws:kms:us-east-1:{B}:key/0000abcd-12ab-34cd-56ef-1234567890ab", B),
+    ("sts:AssumeRole", f"arn:aws:iam::{A}:role/Deploy", A),
+    ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{A}:secret:db-AbCdEf", A),
 ]
 
 ACTION_PATTERNS = [
@@ -48,6 +56,11 @@ ACTION_PATTERNS = [
     "s3:Put?bject",
     "iam:PassRole",
     "sqs:ReceiveMessage",
+    "kms:*",
+    "kms:Decrypt",
+    "sts:AssumeRole",
+    "secretsmanager:Get*",
+    "S3:getobject",
 ]
 RESOURCE_PATTERNS = [
     "*",
@@ -64,6 +77,11 @@ RESOURCE_PATTERNS = [
     "arn:aws:ec2:*:*:instance/*",
     "arn:aws:s3:::artifacts/build/?.zip",
     f"arn:aws:sqs:*:{B}:*",
+    "arn:aws:kms:*:*:key/*",
+    f"arn:aws:iam::{A}:role/*",
+    "arn:aws:secretsmanager:*:*:secret:db-*",
+    "arn:aws:s3:::${aws:PrincipalTag/team}-*",
+    "arn:aws:s3:::artifacts/${aws:PrincipalTag/team, 'build'}/*",
 ]
 CONDITIONS: list[dict[str, Any]] = [
     {"StringEquals": {"aws:PrincipalTag/team": "ci"}},
@@ -91,6 +109,18 @@ CONDITIONS: list[dict[str, Any]] = [
     {"StringEquals": {"aws:username": "${aws:PrincipalTag/owner}"}},
     {"StringLike": {"aws:PrincipalTag/team": "${aws:username}*"}},
     {"StringEquals": {"aws:PrincipalTag/team": "ci", "aws:SecureTransport": "true"}},
+    {"StringEquals": {"aws:PrincipalType": "AssumedRole"}},
+    {"StringNotEquals": {"aws:PrincipalAccount": B}},
+    {"Bool": {"aws:PrincipalIsAWSService": "true"}},
+    {"StringEquals": {"aws:PrincipalServiceName": "codebuild.amazonaws.com"}},
+    {"StringLike": {"aws:userid": "*"}},
+    {"DateLessThan": {"aws:CurrentTime": "2025-06-01"}},
+    {"NumericGreaterThanEquals": {"aws:EpochTime": 1750000000}},
+    {"StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}},
+    {"ForAllValues:StringLike": {"aws:TagKeys": "*"}},
+    {"IpAddressIfExists": {"aws:SourceIp": "192.0.2.0/24"}},
+    {"StringNotEqualsIgnoreCase": {"aws:PrincipalTag/team": "QA"}},
+    {"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{A}:role/Build"}},
 ]
 PRINCIPAL_ELEMENTS: list[Any] = [
     "*",
@@ -105,6 +135,10 @@ PRINCIPAL_ELEMENTS: list[Any] = [
     {"AWS": f"arn:aws:iam::{B}:role/Remote"},
     {"AWS": f"arn:aws:sts::{B}:assumed-role/Remote/s1"},
     {"AWS": [f"arn:aws:iam::{A}:user/bob", B]},
+    {"Service": "codebuild.amazonaws.com"},
+    {"Service": ["logs.amazonaws.com", "codebuild.amazonaws.com"]},
+    {"AWS": f"arn:aws:sts::{A}:federated-user/dana"},
+    {"AWS": f"arn:aws:iam::{A}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport"},
 ]
 NOT_PRINCIPALS: list[Any] = [
     {"AWS": [f"arn:aws:iam::{A}:user/alice", f"arn:aws:iam::{A}:root"]},
@@ -182,15 +216,16 @@ def generate(count: int, seed: int = 20261126) -> list[dict[str, Any]]:
         principal = rng.choice(PRINCIPALS)
         action, resource, account = rng.choice(TARGETS)
         is_session = ":assumed-role/" in principal
+        is_iam = not principal.endswith(".amazonaws.com")  # AWS services carry no identity-side policies
         request: dict[str, Any] = {
             "principal": principal,
             "action": action,
             "resource": resource,
             "resource_account": account,
             "context": _context(rng),
-            "identity_policies": [_policy(rng) for _ in range(rng.choice([0, 1, 1, 2]))],
+            "identity_policies": [_policy(rng) for _ in range(rng.choice([0, 1, 1, 2]) if is_iam else 0)],
             "resource_policy": _policy(rng, principal=True) if rng.random() < 0.5 else None,
-            "permissions_boundary": _policy(rng, allow_bias=0.9) if rng.random() < 0.3 else None,
+            "permissions_boundary": _policy(rng, allow_bias=0.9) if is_iam and rng.random() < 0.3 else None,
             "session_policy": _policy(rng, allow_bias=0.9) if is_session and rng.random() < 0.25 else None,
             "scps": _levels(rng) if rng.random() < 0.3 else None,
             "rcps": _levels(rng, rcp=True) if rng.random() < 0.2 else None,
