@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations_with_replacement
 from typing import Final
 
@@ -30,6 +30,10 @@ class DelimitedPattern:
     slots: tuple[str, ...]
     conditions: tuple[SlotTest, ...]
     requirement: Requirement
+    _fixed: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_fixed", _ELLIPSIS not in self.slots)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -41,6 +45,19 @@ class DelimitedPattern:
         Returns:
             One value per slot (None for an ellipsis), or None when the message does not match.
         """
+        if self._fixed:
+            # The common shape, without an ellipsis: one assignment, no search.
+            fields = message.fields()
+            size = len(self.slots)
+            if len(fields) < size:
+                return None
+            values: list[str | None] = list(fields[:size])
+            if len(fields) > size:
+                values[-1] = message.remainder(size - 1)
+            for condition in self.conditions:
+                if not condition(values):
+                    return None
+            return values
         for values in self._assignments(message):
             if all(condition(values) for condition in self.conditions):
                 return values

@@ -304,7 +304,7 @@ class _Parser:
             scanner.pos += len(value_word)
             expected = constants[value_word]
             literal = value_word.lower()
-            return self._any_value(selector, lambda value: value is expected), _clause(keys | {literal})
+            return self._any_value(selector, lambda value: value is expected), _clause(keys, frozenset({literal}))
         if word == "NOT":
             word_pos = scanner.pos
             scanner.pos += 3
@@ -331,8 +331,7 @@ class _Parser:
         scanner.skip_ws()
         condition = read_value(scanner, op, _VALUE_STOPS, self.regexes)
         test = _value_test(condition)
-        literals = keys | frozenset(condition.literals)
-        return self._any_value(selector, test), _clause(literals)
+        return self._any_value(selector, test), _clause(keys, frozenset(condition.literals))
 
     def _any_value(self, selector: Selector, test: Callable[[Any], bool]) -> JsonTest:
         if selector.has_wildcard:
@@ -383,9 +382,14 @@ def _safe(literal: str) -> bool:
     return bool(literal) and not any(char in '"\\/' or char < " " for char in literal)
 
 
-def _clause(literals: frozenset[str]) -> Requirement:
-    safe = frozenset(literal for literal in literals if _safe(literal))
-    return (safe,) if safe else None
+def _clause(keys: frozenset[str], values: frozenset[str]) -> Requirement:
+    # One literal per condition is enough for a cheap pre-filter: the compared value when there is one (it is
+    # far more selective than a key most records carry), else the longest key.
+    for candidates in (values, keys):
+        safe = sorted((literal for literal in candidates if _safe(literal)), key=len, reverse=True)
+        if safe:
+            return (frozenset(safe[:1]),)
+    return None
 
 
 def _any_of(requirements: list[Requirement]) -> Requirement:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Final
 
 from harness.detect.patterns._values import JsonFloat
@@ -25,6 +26,10 @@ _UNSET: Final = _Marker("UNSET")
 def _reject_constant(name: str) -> Any:
     # NaN and Infinity are not JSON; Python accepts them by default.
     raise ValueError(name)
+
+
+# One decoder for every message: json.loads with hooks would build a new decoder per call. It holds no state.
+_DECODER: Final = json.JSONDecoder(parse_float=JsonFloat, parse_constant=_reject_constant)
 
 
 class LogMessage:
@@ -55,7 +60,7 @@ class LogMessage:
             text = self.text.lstrip()
             if text[:1] in ("{", "["):
                 try:
-                    value = json.loads(text, parse_float=JsonFloat, parse_constant=_reject_constant)
+                    value = _DECODER.decode(text)
                 except (ValueError, RecursionError):
                     value = NOT_JSON
             self._json = value
@@ -71,40 +76,22 @@ class LogMessage:
             if '"' not in text and "[" not in text:
                 fields = text.split()
             else:
-                fields, self._offsets = _split(text)
+                fields = [
+                    token[1:-1] if len(token) > 1 and (token[0], token[-1]) in _DELIMITERS else token
+                    for token in _FIELD.findall(text)
+                ]
             self._fields = fields
         return fields
 
     def remainder(self, index: int) -> str:
         """The raw text from field ``index`` (0-based) to the end of the message, trailing space removed."""
-        self.fields()
         offsets = self._offsets
         if offsets is None:
-            return self.text.split(None, index)[index].rstrip()
+            offsets = self._offsets = [match.start() for match in _FIELD.finditer(self.text)]
         return self.text[offsets[index] :].rstrip()
 
 
-def _split(text: str) -> tuple[list[str], list[int]]:
-    fields: list[str] = []
-    offsets: list[int] = []
-    pos = 0
-    size = len(text)
-    while True:
-        while pos < size and text[pos].isspace():
-            pos += 1
-        if pos >= size:
-            return fields, offsets
-        char = text[pos]
-        if char in '"[':
-            end = text.find('"' if char == '"' else "]", pos + 1)
-            if end >= 0:
-                fields.append(text[pos + 1 : end])
-                offsets.append(pos)
-                pos = end + 1
-                continue
-        end = pos
-        while end < size and not text[end].isspace():
-            end += 1
-        fields.append(text[pos:end])
-        offsets.append(pos)
-        pos = end
+# A quoted field, a bracketed field, or a run of non-space characters; a quote or bracket only opens a field
+# at its start, and an unterminated one is an ordinary character.
+_FIELD: Final = re.compile(r'"[^"]*"|\[[^\]]*\]|\S+')
+_DELIMITERS: Final = frozenset({('"', '"'), ("[", "]")})

@@ -99,3 +99,33 @@ def test_exclusion_excludes_exactly(included: list[str], excluded: str, message:
 def test_question_mark_terms_are_a_union(terms: list[str], message: str) -> None:
     pattern = compile_pattern(" ".join("?" + term for term in terms))
     assert pattern.matches(message) is any(term in message for term in terms)
+
+
+def _reference_fields(text: str) -> list[str]:
+    """Field splitting spelled out character by character, to check the engine's faster splitter."""
+    fields: list[str] = []
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return fields
+        if text[pos] in '"[':
+            end = text.find('"' if text[pos] == '"' else "]", pos + 1)
+            if end >= 0:
+                fields.append(text[pos + 1 : end])
+                pos = end + 1
+                continue
+        end = pos
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        fields.append(text[pos:end])
+        pos = end
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='ab "[] \t', max_size=25))
+def test_field_splitting_matches_the_reference(text: str) -> None:
+    from harness.detect.patterns import LogMessage
+
+    assert LogMessage(text).fields() == _reference_fields(text)

@@ -1,0 +1,351 @@
+"""Detection end to end: log events through metric filters into metrics, alarms evaluated, notifications delivered.
+
+Everything is read back from the backend (the deployed metric filters, alarms, topic and key policies), so what
+fires is what is deployed; only the behaviour the emulators lack (pattern matching, alarm evaluation, service
+delivery rules) is computed here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from harness.backends.base import Backend
+from harness.detect.alarms import AlarmDefinition, AlarmMonitor, AlarmState, ManualClock, MetricStore, Transition
+from harness.detect.metrics import LogEvent, MetricDatapoint, MetricFilter, MetricTransformation
+from harness.detect.patterns import FilterPattern, LogMessage, compile_pattern
+from harness.errors import InputError
+from harness.model.policy_doc import load_policy
+from harness.provider.base import error_code
+
+CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com"
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """A message an alarm action delivered to an SNS topic (or failed to deliver, with the reason)."""
+
+    topic_arn: str
+    subject: str
+    message: dict[str, Any]
+    delivered: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FilterMatch:
+    """One log event matched by a metric filter, and the datapoint it published."""
+
+    log_group: str
+    filter_name: str
+    message: str
+    datapoint: MetricDatapoint | None
+
+
+@dataclass
+class DetectionRuntime:
+    """The behaviour CloudWatch has and the emulators lack, for one scenario.
+
+    Args:
+        backend: where logs, metrics, alarms and topics live.
+        clock: the scenario's clock; steps advance it instead of sleeping.
+    """
+
+    backend: Backend
+    clock: ManualClock = field(default_factory=lambda: ManualClock(_now_minute()))
+    store: MetricStore = field(default_factory=MetricStore)
+    notifications: list[Notification] = field(default_factory=list)
+    matches: list[FilterMatch] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
+    _monitors: dict[str, AlarmMonitor] = field(default_factory=dict)
+    _patterns: dict[str, FilterPattern] = field(default_factory=dict)
+    _sequence: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    # -- log events -------------------------------------------------------------------------------------
+    def write_log_events(
+        self, group: str, stream: str, messages: Sequence[str], *, client: Any = None
+    ) -> list[MetricDatapoint]:
+        """Write events to a log group (as the given client, the harness admin by default), then apply the
+        group's metric filters, publish what they produce and evaluate the alarms.
+
+        Returns:
+            The datapoints the metric filters published.
+        """
+        logs = client or self.backend.client("logs")
+        timestamp = int(self.clock.now().timestamp() * 1000)
+        key = (group, stream)
+        if key not in self._sequence:
+            try:
+                self.backend.client("logs").create_log_stream(logGroupName=group, logStreamName=stream)
+            except Exception as exc:
+                if error_code(exc) != "ResourceAlreadyExistsException":
+                    raise
+            self._sequence[key] = 0
+        if messages:
+            logs.put_log_events(
+                logGroupName=group,
+                logStreamName=stream,
+                logEvents=[{"timestamp": timestamp, "message": m} for m in messages],
+            )
+        published = self.apply_filters(group, messages)
+        self.evaluate_alarms()
+        return published
+
+    def ingest(self, group: str, messages: Iterable[str]) -> list[MetricDatapoint]:
+        """Apply metric filters to events already written to ``group`` by someone else; evaluate alarms."""
+        published = self.apply_filters(group, list(messages))
+        self.evaluate_alarms()
+        return published
+
+    def _pattern(self, text: str) -> FilterPattern:
+        found = self._patterns.get(text)
+        if found is None:
+            found = self._patterns[text] = compile_pattern(text)
+        return found
+
+    def deployed_filters(self, group: str) -> list[MetricFilter]:
+        """The metric filters of ``group`` as deployed, compiled.
+
+        Raises:
+            InputError: when a deployed filter pattern is invalid (CloudWatch would have refused it).
+        """
+        logs = self.backend.client("logs")
+        filters: dict[str, MetricFilter] = {}
+        for item in logs.describe_metric_filters(logGroupName=group).get("metricFilters", []):
+            transformation = (item.get("metricTransformations") or [{}])[0]
+            default = transformation.get("defaultValue")
+            # Later definitions of the same name replace earlier ones, as PutMetricFilter does.
+            filters[item["filterName"]] = MetricFilter(
+                name=item["filterName"],
+                pattern=self._pattern(item.get("filterPattern", "")),
+                transformation=MetricTransformation(
+                    namespace=transformation["metricNamespace"],
+                    name=transformation["metricName"],
+                    value=str(transformation.get("metricValue", "1")),
+                    default_value=None if default is None else float(default),
+                    dimensions=dict(transformation.get("dimensions") or {}),
+                    unit=transformation.get("unit") or None,
+                ),
+            )
+        return list(filters.values())
+
+    def apply_filters(self, group: str, messages: Sequence[str]) -> list[MetricDatapoint]:
+        """Match events against the group's deployed metric filters and publish the datapoints."""
+        filters = self.deployed_filters(group)
+        if not filters or not messages:
+            return []
+        now = self.clock.now()
+        published: list[MetricDatapoint] = []
+        for text in messages:
+            event = LogEvent(now, text)
+            parsed = LogMessage(text)
+            for metric_filter in filters:
+                point = metric_filter.apply(event, parsed)
+                matched = metric_filter.pattern.matches(parsed)
+                if matched:
+                    self.matches.append(FilterMatch(group, metric_filter.name, text, point))
+                if point is not None:
+                    published.append(point)
+        self.publish(published)
+        return published
+
+    def publish(self, points: Sequence[MetricDatapoint]) -> None:
+        """Record datapoints and send them to the backend's CloudWatch (PutMetricData)."""
+        if not points:
+            return
+        self.store.put(points)
+        cloudwatch = self.backend.client("cloudwatch")
+        by_namespace: dict[str, list[MetricDatapoint]] = {}
+        for point in points:
+            by_namespace.setdefault(point.namespace, []).append(point)
+        for namespace, items in by_namespace.items():
+            for start in range(0, len(items), 500):
+                cloudwatch.put_metric_data(
+                    Namespace=namespace,
+                    MetricData=[
+                        {
+                            "MetricName": p.name,
+                            "Value": p.value,
+                            "Timestamp": p.timestamp,
+                            "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(p.dimensions.items())],
+                            **({"Unit": p.unit} if p.unit else {}),
+                        }
+                        for p in items[start : start + 500]
+                    ],
+                )
+
+    # -- alarms -----------------------------------------------------------------------------------------
+    def deployed_alarms(self) -> list[AlarmDefinition]:
+        """Every metric alarm in the backend, as definitions."""
+        cloudwatch = self.backend.client("cloudwatch")
+        alarms: list[AlarmDefinition] = []
+        for page in cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
+            for alarm in page.get("MetricAlarms", []):
+                if "MetricName" not in alarm:
+                    continue  # metric-math alarms are not evaluated here
+                alarms.append(
+                    AlarmDefinition(
+                        name=alarm["AlarmName"],
+                        namespace=alarm["Namespace"],
+                        metric_name=alarm["MetricName"],
+                        statistic=alarm.get("Statistic") or alarm.get("ExtendedStatistic") or "Sum",
+                        period=int(alarm["Period"]),
+                        evaluation_periods=int(alarm["EvaluationPeriods"]),
+                        threshold=float(alarm["Threshold"]),
+                        comparison_operator=alarm["ComparisonOperator"],
+                        datapoints_to_alarm=alarm.get("DatapointsToAlarm"),
+                        treat_missing_data=alarm.get("TreatMissingData", "missing"),
+                        dimensions={d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])},
+                        unit=alarm.get("Unit") or None,
+                        alarm_actions=tuple(alarm.get("AlarmActions", [])),
+                        ok_actions=tuple(alarm.get("OKActions", [])),
+                        insufficient_data_actions=tuple(alarm.get("InsufficientDataActions", [])),
+                        actions_enabled=bool(alarm.get("ActionsEnabled", True)),
+                    )
+                )
+        return alarms
+
+    def monitor(self, alarm_name: str) -> AlarmMonitor | None:
+        """The monitor of an alarm once it has been evaluated."""
+        return self._monitors.get(alarm_name)
+
+    def evaluate_alarms(self) -> list[Transition]:
+        """Evaluate every deployed alarm at the clock's time; apply state changes and fire actions.
+
+        Returns:
+            The transitions of this evaluation.
+        """
+        fired: list[Transition] = []
+        for definition in self.deployed_alarms():
+            monitor = self._monitors.get(definition.name)
+            if monitor is None or monitor.definition != definition:
+                monitor = self._monitors[definition.name] = AlarmMonitor(definition, self.clock)
+            transition = monitor.evaluate(self.store)
+            if transition is None:
+                continue
+            fired.append(transition)
+            self.transitions.append(transition)
+            self.backend.client("cloudwatch").set_alarm_state(
+                AlarmName=definition.name,
+                StateValue=transition.new.value,
+                StateReason=transition.reason[:1023],
+            )
+            for action in transition.actions:
+                self._notify(definition, transition, action)
+        return fired
+
+    def advance(self, seconds: float) -> list[Transition]:
+        """Move the clock forward and evaluate the alarms at the new time."""
+        self.clock.advance(seconds)
+        return self.evaluate_alarms()
+
+    def alarm_state(self, alarm_name: str) -> str:
+        """The alarm's state as the backend reports it."""
+        found = self.backend.client("cloudwatch").describe_alarms(AlarmNames=[alarm_name]).get("MetricAlarms", [])
+        if not found:
+            raise InputError(
+                where=f"alarm '{alarm_name}'", expected="a deployed alarm", found="none", fix="deploy the alarm"
+            )
+        return str(found[0]["StateValue"])
+
+    # -- notifications ----------------------------------------------------------------------------------
+    def _notify(self, definition: AlarmDefinition, transition: Transition, action: str) -> None:
+        message = {
+            "AlarmName": definition.name,
+            "NewStateValue": transition.new.value,
+            "OldStateValue": transition.old.value,
+            "NewStateReason": transition.reason,
+            "StateChangeTime": transition.at.isoformat(),
+            "Region": self.backend.region,
+            "AWSAccountId": self.backend.account_id,
+            "Trigger": {
+                "MetricName": definition.metric_name,
+                "Namespace": definition.namespace,
+                "Statistic": definition.statistic,
+                "Period": definition.period,
+                "EvaluationPeriods": definition.evaluation_periods,
+                "ComparisonOperator": definition.comparison_operator,
+                "Threshold": definition.threshold,
+            },
+        }
+        subject = f'{transition.new.value}: "{definition.name}" in {self.backend.region}'
+        if not action.startswith("arn:") or ":sns:" not in action:
+            self.notifications.append(
+                Notification(action, subject, message, False, f"action {action} is not an SNS topic; not modelled")
+            )
+            return
+        allowed, reason = self.service_may_publish(action)
+        if allowed:
+            self.backend.client("sns").publish(TopicArn=action, Subject=subject[:100], Message=json.dumps(message))
+        self.notifications.append(Notification(action, subject, message, allowed, reason))
+
+    def service_may_publish(self, topic_arn: str) -> tuple[bool, str]:
+        """Whether CloudWatch may publish to the topic: its access policy, and for an encrypted topic, the key
+        policy (CloudWatch needs kms:GenerateDataKey* and kms:Decrypt on the topic's key, which the default key
+        policy does not grant a service, so alarms on such a topic notify no one).
+
+        Returns:
+            (allowed, the reason when not).
+        """
+        from harness.iam import AuthorizationRequest, PolicySet, evaluate
+
+        sns = self.backend.client("sns")
+        try:
+            attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+        except Exception as exc:
+            return False, f"topic {topic_arn} cannot be read ({error_code(exc) or exc})"
+        account = self.backend.account_id
+        context = {"aws:SourceAccount": account}
+        policy = attributes.get("Policy")
+        if policy:
+            request = AuthorizationRequest.create(CLOUDWATCH_SERVICE, "sns:Publish", topic_arn, context, account)
+            decision = evaluate(request, PolicySet.compile(resource_policy=load_policy(policy)))
+            if not decision.allowed:
+                return False, f"the topic policy of {topic_arn} does not let {CLOUDWATCH_SERVICE} publish"
+        key = attributes.get("KmsMasterKeyId")
+        if key:
+            kms = self.backend.client("kms")
+            try:
+                meta = kms.describe_key(KeyId=key)["KeyMetadata"]
+                key_policy = load_policy(kms.get_key_policy(KeyId=meta["KeyId"], PolicyName="default")["Policy"])
+            except Exception as exc:
+                return False, f"the topic's KMS key {key} cannot be read ({error_code(exc) or exc})"
+            if meta.get("KeyManager") == "AWS":
+                return False, (
+                    f"topic {topic_arn} is encrypted with the AWS managed key {key}, whose policy CloudWatch "
+                    "cannot use; use a customer managed key that grants cloudwatch.amazonaws.com"
+                )
+            compiled = PolicySet.compile(resource_policy=key_policy)
+            for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+                request = AuthorizationRequest.create(CLOUDWATCH_SERVICE, action, meta["Arn"], context, account)
+                if not evaluate(request, compiled).allowed:
+                    return False, (
+                        f"the key policy of {meta['Arn']} (the key of topic {topic_arn}) does not grant "
+                        f"{CLOUDWATCH_SERVICE} {action}, so CloudWatch cannot publish encrypted notifications"
+                    )
+        return True, ""
+
+    def notifications_to(self, topic_arn: str) -> list[Notification]:
+        """Notifications delivered to a topic, oldest first."""
+        return [n for n in self.notifications if n.topic_arn == topic_arn and n.delivered]
+
+    def state_of(self, alarm_name: str) -> AlarmState | None:
+        """The alarm's state as evaluated here (None before its first evaluation)."""
+        monitor = self._monitors.get(alarm_name)
+        return monitor.state if monitor else None
+
+
+def _now_minute() -> datetime:
+    now = datetime.now(UTC)
+    return now.replace(second=0, microsecond=0)
+
+
+def summarize(matches: Iterable[FilterMatch]) -> Mapping[str, int]:
+    """How many events each filter matched."""
+    counts: dict[str, int] = {}
+    for match in matches:
+        counts[match.filter_name] = counts.get(match.filter_name, 0) + 1
+    return counts
