@@ -13,6 +13,7 @@ from harness.network.analysis import (
     all_pairs,
     can_reach,
     reachable_ports,
+    reachable_protocols,
 )
 from harness.network.intervals import IntervalSet
 from harness.network.model import (
@@ -91,4 +92,5 @@ __all__ = [
     "evaluate_endpoint_policy",
     "normalize_protocol",
     "reachable_ports",
+    "reachable_protocols",
 ]

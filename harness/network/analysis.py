@@ -1290,7 +1290,7 @@ def _evaluate(
     who = f"source {_source_label(source)}"
     what = f"{destination} on {flow.label}"
     if verdict is Verdict.REACHABLE:
-        path = " -> ".join(f"{h.kind} {h.component_id}" for h in hops)
+        path = " -> ".join(f"{h.kind} {h.component_id} ({h.direction})" for h in hops)
         explanation = f"{who} reaches {what}{scope}: {path}"
     elif verdict is Verdict.BLOCKED:
         explanation = f"{who} cannot reach {what}{scope}: {reason}"
@@ -1415,3 +1415,30 @@ def reachable_ports(
         tuple(PortRange(lo, hi) for lo, hi in IntervalSet.of(unverified)),
         tuple(samples),
     )
+
+
+def reachable_protocols(
+    model: NetworkModel,
+    source: Source,
+    destination: Destination,
+    *,
+    ephemeral_ports: tuple[int, int] = (1024, 65535),
+) -> tuple[PortReachability, ...]:
+    """The "any port, any protocol" question: what, if anything, the source reaches on the destination.
+
+    Answers tcp and udp by port range and icmp by type, then every other protocol number that a rule of the
+    model names, and one protocol number no rule names (which "all traffic" rules alone decide).
+
+    Returns:
+        One :class:`PortReachability` per protocol, those with anything reachable or unverified first.
+    """
+    named = {rule.protocol for group in model.security_groups for rule in (*group.ingress, *group.egress)} | {
+        entry.protocol for acl in model.network_acls for entry in acl.entries
+    }
+    others = sorted((p for p in named if p not in (ALL_PROTOCOLS, TCP, UDP, ICMP)), key=int)
+    unnamed = next(str(n) for n in range(256) if str(n) not in named and str(n) not in (TCP, UDP, ICMP, "58"))
+    answers = [
+        reachable_ports(model, source, destination, p, ephemeral_ports=ephemeral_ports)
+        for p in (TCP, UDP, ICMP, *others, unnamed)
+    ]
+    return tuple(sorted(answers, key=lambda a: not (a.reachable or a.unverified)))

@@ -742,3 +742,15 @@ def test_private_address_of_an_unpeered_vpc_is_not_reached_through_nat() -> None
     assert result.verdict is Verdict.BLOCKED
     assert result.blocked_by is not None and result.blocked_by.component_id == "rtb-dev-pub"
     assert "private address" in result.reason
+
+
+def test_any_protocol_question_covers_all_traffic_rules() -> None:
+    from harness.network import reachable_protocols
+
+    group = SecurityGroup("sg-db", "vpc-prod", "db", (ingress("-1", None, "10.1.1.0/24"),), ())
+    answers = reachable_protocols(with_group(estate(), group), PROD, DB)
+    by_protocol = {a.protocol: a for a in answers}
+    assert [str(p) for p in by_protocol["tcp"].reachable] == ["0-65535"]
+    assert [str(p) for p in by_protocol["icmp"].reachable] == ["0-255"]
+    closed = reachable_protocols(estate(), DEV, DB)
+    assert not any(a.reachable or a.unverified for a in closed)
