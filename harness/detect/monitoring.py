@@ -230,7 +230,7 @@ class DetectionRuntime:
             self.transitions.append(transition)
             self.backend.client("cloudwatch").set_alarm_state(
                 AlarmName=definition.name,
-                StateValue=transition.new.value,
+                StateValue=transition.new_state.value,
                 StateReason=transition.reason[:1023],
             )
             for action in transition.actions:
@@ -255,10 +255,10 @@ class DetectionRuntime:
     def _notify(self, definition: AlarmDefinition, transition: Transition, action: str) -> None:
         message = {
             "AlarmName": definition.name,
-            "NewStateValue": transition.new.value,
-            "OldStateValue": transition.old.value,
+            "NewStateValue": transition.new_state.value,
+            "OldStateValue": transition.old_state.value,
             "NewStateReason": transition.reason,
-            "StateChangeTime": transition.at.isoformat(),
+            "StateChangeTime": transition.timestamp.isoformat(),
             "Region": self.backend.region,
             "AWSAccountId": self.backend.account_id,
             "Trigger": {
@@ -271,7 +271,7 @@ class DetectionRuntime:
                 "Threshold": definition.threshold,
             },
         }
-        subject = f'{transition.new.value}: "{definition.name}" in {self.backend.region}'
+        subject = f'{transition.new_state.value}: "{definition.name}" in {self.backend.region}'
         if not action.startswith("arn:") or ":sns:" not in action:
             self.notifications.append(
                 Notification(action, subject, message, False, f"action {action} is not an SNS topic; not modelled")
@@ -298,7 +298,9 @@ class DetectionRuntime:
         except Exception as exc:
             return False, f"topic {topic_arn} cannot be read ({error_code(exc) or exc})"
         account = self.backend.account_id
-        context = {"aws:SourceAccount": account}
+        # A service acting for the account carries the account as source (SNS's default topic policy checks
+        # AWS:SourceOwner).
+        context = {"aws:SourceAccount": account, "aws:SourceOwner": account}
         policy = attributes.get("Policy")
         if policy:
             request = AuthorizationRequest.create(CLOUDWATCH_SERVICE, "sns:Publish", topic_arn, context, account)
