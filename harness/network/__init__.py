@@ -15,6 +15,7 @@ from harness.network.analysis import (
     reachable_ports,
     reachable_protocols,
 )
+from harness.network.checks import expect_all_blocked, expect_blocked, expect_reachable
 from harness.network.intervals import IntervalSet
 from harness.network.model import (
     CidrPeer,
@@ -40,6 +41,7 @@ from harness.network.model import (
     normalize_protocol,
 )
 from harness.network.policy import EndpointPolicyDecision, evaluate_endpoint_policy
+from harness.network.reader import read_network
 from harness.network.targets import (
     Address,
     Destination,
@@ -90,7 +92,11 @@ __all__ = [
     "all_pairs",
     "can_reach",
     "evaluate_endpoint_policy",
+    "expect_all_blocked",
+    "expect_blocked",
+    "expect_reachable",
     "normalize_protocol",
     "reachable_ports",
     "reachable_protocols",
+    "read_network",
 ]
