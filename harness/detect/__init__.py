@@ -13,6 +13,7 @@ from harness.detect.alarms import (
     MetricStore,
     Transition,
     evaluate_alarm,
+    notification_message,
     statistic_value,
 )
 from harness.detect.events import EventPattern, compile_event_pattern
@@ -47,5 +48,6 @@ __all__ = [
     "compile_event_pattern",
     "compile_pattern",
     "evaluate_alarm",
+    "notification_message",
     "statistic_value",
 ]

@@ -531,6 +531,57 @@ class AlarmMonitor:
         return Transition(self.definition.name, now, old, outcome.state, outcome.reason, actions)
 
 
+def notification_message(
+    definition: AlarmDefinition, transition: Transition, *, account: str, region: str
+) -> dict[str, object]:
+    """The JSON body CloudWatch publishes to an SNS topic for a state change.
+
+    Args:
+        definition: the alarm.
+        transition: the state change.
+        account: the account id of the alarm.
+        region: the region code, such as us-east-1.
+
+    Returns:
+        The message as a JSON-ready dict, with CloudWatch's field names.
+    """
+    extended = definition.statistic not in STATISTICS
+    trigger: dict[str, object] = {
+        "MetricName": definition.metric_name,
+        "Namespace": definition.namespace,
+        "StatisticType": "ExtendedStatistic" if extended else "Statistic",
+        "Unit": definition.unit,
+        "Dimensions": [{"value": value, "name": name} for name, value in definition.dimensions.items()],
+        "Period": definition.period,
+        "EvaluationPeriods": definition.evaluation_periods,
+        "DatapointsToAlarm": definition.required_breaches,
+        "ComparisonOperator": definition.comparison_operator,
+        "Threshold": definition.threshold,
+        "TreatMissingData": definition.treat_missing_data,
+        "EvaluateLowSampleCountPercentile": "",
+    }
+    # CloudWatch writes standard statistics in capitals in notifications (SUM, AVERAGE), percentiles as given.
+    if extended:
+        trigger["ExtendedStatistic"] = definition.statistic
+    else:
+        trigger["Statistic"] = definition.statistic.upper()
+    return {
+        "AlarmName": definition.name,
+        "AlarmDescription": None,
+        "AWSAccountId": account,
+        "NewStateValue": transition.new_state.value,
+        "NewStateReason": transition.reason,
+        "StateChangeTime": transition.timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000",
+        "Region": region,
+        "AlarmArn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{definition.name}",
+        "OldStateValue": transition.old_state.value,
+        "OKActions": list(definition.ok_actions),
+        "AlarmActions": list(definition.alarm_actions),
+        "InsufficientDataActions": list(definition.insufficient_data_actions),
+        "Trigger": trigger,
+    }
+
+
 __all__ = [
     "ANOMALY_OPERATORS",
     "STATISTICS",
@@ -546,6 +597,7 @@ __all__ = [
     "PeriodValue",
     "Transition",
     "evaluate_alarm",
+    "notification_message",
     "period_values",
     "statistic_value",
 ]

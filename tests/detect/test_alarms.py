@@ -13,6 +13,7 @@ from harness.detect.alarms import (
     ManualClock,
     MetricStore,
     evaluate_alarm,
+    notification_message,
     statistic_value,
 )
 from harness.detect.metrics import MetricDatapoint
@@ -296,3 +297,24 @@ def test_manual_clock_only_moves_forward() -> None:
         clock.advance(-1)
     with pytest.raises(InputError):
         ManualClock(datetime(2026, 1, 1))
+
+
+def test_notification_message_for_sns() -> None:
+    clock = ManualClock(START)
+    store = MetricStore([point(5.0, START + timedelta(seconds=1))])
+    alarm = definition(evaluation_periods=1)
+    monitor = AlarmMonitor(alarm, clock)
+    clock.advance(PERIOD)
+    transition = monitor.evaluate(store)
+    assert transition is not None
+    message = notification_message(alarm, transition, account="123456789012", region="us-east-1")
+    assert message["NewStateValue"] == "ALARM"
+    assert message["OldStateValue"] == "INSUFFICIENT_DATA"
+    assert message["NewStateReason"] == transition.reason
+    assert message["StateChangeTime"] == "2026-11-26T15:05:00.000+0000"
+    assert message["AlarmArn"] == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:unauthorized-api-calls"
+    trigger = message["Trigger"]
+    assert isinstance(trigger, dict)
+    assert (trigger["Statistic"], trigger["StatisticType"], trigger["Threshold"]) == ("SUM", "Statistic", 1.0)
+    p99 = notification_message(definition(statistic="p99"), transition, account="1", region="eu-west-1")
+    assert isinstance(p99["Trigger"], dict) and p99["Trigger"]["ExtendedStatistic"] == "p99"

@@ -140,8 +140,6 @@ def parse_selector(text: str, pos: int = 0, *, where: Scanner | None = None) -> 
             else:
                 steps.append(Step(key=_name(scanner)))
         elif char == "[":
-            if not steps:
-                raise scanner.error("a property after $.", "select a property first, as in $.users[0]", found="'$['")
             steps.append(_bracket(scanner))
         else:
             break

@@ -314,3 +314,9 @@ SECURITY_GROUP_CHANGES = (
 )
 def test_cis_cloudtrail_metric_filters(pattern: str, event: str, expected: bool) -> None:
     assert compile_pattern(pattern).matches(event) is expected
+
+
+def test_bracket_selectors() -> None:
+    assert compile_pattern("{ $['cluster.name'] = c }").matches('{"cluster.name": "c"}')
+    assert compile_pattern('{ $.a["b c"][1] = 2 }').matches('{"a": {"b c": [1, 2]}}')
+    assert compile_pattern("{ $[0] = 1 }").matches("[1, 2]")
