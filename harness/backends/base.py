@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,8 +90,17 @@ class Backend:
         self._observers: list[CallObserver] = []
         self._before_hooks: list[BeforeCallHook] = []
         with scrubbed_aws_environment():
-            botocore_session = botocore.session.Session()
+            # Cut the session's profile and config-file settings loose from the environment: botocore also
+            # reads them at request time, so a real AWS_PROFILE or config file could otherwise be picked up later.
+            botocore_session = botocore.session.Session(
+                session_vars={
+                    "profile": (None, None, None, None),
+                    "config_file": (None, None, os.devnull, None),
+                    "credentials_file": (None, None, os.devnull, None),
+                }
+            )
             botocore_session.set_config_variable("region", region)
+            botocore_session.set_config_variable("ignore_configured_endpoint_urls", True)
             self._session = boto3.session.Session(botocore_session=botocore_session)
         self.admin = Identity("harness", f"arn:aws:iam::{account_id}:root", account_id=account_id)
 
@@ -119,17 +129,21 @@ class Backend:
 
     def _make_client(self, service: str, identity: Identity) -> Any:
         creds = identity.credentials
+        endpoint = self.endpoint_url(service)
         config = botocore.config.Config(
             retries={"max_attempts": 1, "mode": "standard"},
             connect_timeout=5,
             read_timeout=60,
             parameter_validation=True,
+            # An emulator on this machine is reached directly: a proxy from the environment (HTTPS_PROXY) would
+            # carry the calls off the machine, where the egress guard refuses them.
+            proxies={} if endpoint is not None else None,
         )
         with scrubbed_aws_environment():
             client = self._session.client(
                 service,
                 region_name=self.region,
-                endpoint_url=self.endpoint_url(service),
+                endpoint_url=endpoint,
                 aws_access_key_id=creds.access_key_id,
                 aws_secret_access_key=creds.secret_access_key,
                 aws_session_token=creds.session_token,
