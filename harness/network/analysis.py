@@ -470,6 +470,8 @@ class _Walk:
                 if r.prefix_list_id == peer_pl:
                     candidates.append((addresses, 33, order, r))
                     continue
+                if pl is not None and pl.name.startswith("com.amazonaws.") and not addresses.overlaps(_INTERNET):
+                    continue  # AWS service prefix lists hold public service ranges, never private addresses
                 raise _unverified(
                     f"route table {table.id} routes prefix list {r.prefix_list_id} whose entries the "
                     "backend did not return; cannot tell which addresses it covers"

@@ -314,6 +314,10 @@ def test_a_missing_describe_call_becomes_a_gap_and_unverified(estate: Estate) ->
     result = can_reach(model, dev(estate), InternetTarget("93.184.216.34"), "tcp", 443)
     assert result.verdict is Verdict.UNVERIFIED
     assert estate.ids["nat"] in result.reason
+    # Unknown S3 ranges are still public ranges: private traffic is decided; S3 itself is not.
+    assert can_reach(model, prod(estate), Address("10.1.2.10"), "tcp", 5432).verdict is Verdict.REACHABLE
+    s3 = can_reach(model, prod(estate), InternetTarget("52.216.1.1"), "tcp", 443)
+    assert s3.verdict is Verdict.UNVERIFIED and "entries" in s3.reason
 
 
 def test_missing_vpcs_are_a_backend_error(estate: Estate) -> None:
