@@ -10,6 +10,7 @@ from harness.iam.conditions import ConditionBlock
 from harness.iam.patterns import Context, ResourcePattern, action_regex
 from harness.iam.policy import Policy, Statement
 from harness.iam.principals import Principal, PrincipalMatch, match_entry, not_principal_excludes
+from harness.iam.records import MatchedStatement
 
 _ANY_SERVICE = ""
 
@@ -21,19 +22,23 @@ class ActionMatcher:
     exact: frozenset[str]
     patterns: tuple[re.Pattern[str], ...]
     match_all: bool
+    combined: re.Pattern[str] | None = None  # every wildcard entry in one alternation
 
     @classmethod
     def compile(cls, entries: Sequence[str]) -> ActionMatcher:
         """Compile a list of action entries."""
         exact = frozenset(e.lower() for e in entries if "*" not in e and "?" not in e)
         patterns = tuple(action_regex(e) for e in entries if ("*" in e or "?" in e) and e != "*")
-        return cls(exact, patterns, "*" in entries)
+        combined = None
+        if patterns:
+            combined = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE | re.DOTALL)
+        return cls(exact, patterns, "*" in entries, combined)
 
     def matches(self, action_lower: str) -> bool:
         """Tell whether the (lower-cased) action is covered."""
         if self.match_all or action_lower in self.exact:
             return True
-        return any(p.fullmatch(action_lower) for p in self.patterns)
+        return self.combined is not None and self.combined.fullmatch(action_lower) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,10 @@ class CompiledStatement:
     resources: tuple[ResourcePattern, ...] | None
     negate_resources: bool
     condition: ConditionBlock | None
+    record: MatchedStatement
+    # Fast path: all Resource entries static, folded into one regex (None: "*" present or variables used).
+    static_resources: re.Pattern[str] | None = None
+    all_resources: bool = False
 
     @classmethod
     def compile(cls, statement: Statement, policy: Policy, layer: str) -> CompiledStatement:
@@ -58,8 +67,15 @@ class CompiledStatement:
         assert entries is not None
         resources: tuple[ResourcePattern, ...] | None = None
         raw_resources = statement.resources if statement.resources is not None else statement.not_resources
+        static: re.Pattern[str] | None = None
+        everything = raw_resources is None
         if raw_resources is not None:
             resources = tuple(ResourcePattern.compile(r, variables) for r in raw_resources)
+            everything = any(r.match_all for r in resources)
+            if not everything and all(r.regex is not None for r in resources):
+                static = re.compile(
+                    "|".join(f"(?:{r.regex.pattern})" for r in resources if r.regex is not None), re.DOTALL
+                )
         return cls(
             statement=statement,
             policy=policy.name,
@@ -70,7 +86,30 @@ class CompiledStatement:
             resources=resources,
             negate_resources=statement.not_resources is not None,
             condition=statement.condition,
+            record=MatchedStatement(layer, policy.name, statement.label, statement.effect),
+            static_resources=static,
+            all_resources=everything,
         )
+
+    def applies(self, action_lower: str, resource: str, context: Context) -> bool:
+        """Action, Resource and Condition tests in one call (the hot path of every evaluation)."""
+        actions = self.actions
+        hit = (
+            actions.match_all
+            or action_lower in actions.exact
+            or (actions.combined is not None and actions.combined.fullmatch(action_lower) is not None)
+        )
+        if hit == self.negate_actions:
+            return False
+        if self.all_resources:
+            if self.negate_resources:
+                return False
+        elif self.static_resources is not None:
+            if (self.static_resources.fullmatch(resource) is not None) == self.negate_resources:
+                return False
+        elif not self.matches_resource(resource, context):
+            return False
+        return self.condition is None or self.condition.evaluate(context)
 
     def matches_action(self, action_lower: str) -> bool:
         """Action/NotAction test."""

@@ -13,6 +13,7 @@ from harness.iam.context import normalize_context, principal_context
 from harness.iam.patterns import Context, ContextValue
 from harness.iam.policy import Policy, policy_from
 from harness.iam.principals import Principal, PrincipalKind, PrincipalMatch, parse_principal
+from harness.iam.records import MatchedStatement
 
 IDENTITY = "identity"
 RESOURCE = "resource"
@@ -37,25 +38,6 @@ class Outcome(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class MatchedStatement:
-    """A statement that took part in the decision."""
-
-    layer: str
-    policy: str
-    statement: str | int
-    effect: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form used by the command line and the evidence."""
-        return {
-            "layer": self.layer,
-            "policy": self.policy,
-            "statement": self.statement,
-            "effect": self.effect,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class AuthorizationRequest:
     """One request: who calls which action on which resource, with which context keys.
 
@@ -68,8 +50,13 @@ class AuthorizationRequest:
     resource: str
     context: Mapping[str, ContextValue]
     resource_account: str | None = None
+    action_key: str = field(init=False, repr=False, compare=False)
+    service: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Lower-cased action and its service prefix, computed once: actions match case-insensitively.
+        object.__setattr__(self, "action_key", self.action.lower())
+        object.__setattr__(self, "service", self.action_key.split(":", 1)[0])
         if ":" not in self.action and self.action != "*":
             raise InputError(
                 where="request action",
@@ -267,34 +254,24 @@ def compile_policies(**kwargs: Any) -> PolicySet:
     return PolicySet.compile(**kwargs)
 
 
-@dataclass(slots=True)
-class _Layer:
-    """Applicable statements of one layer for the current request (scratch space, never shared)."""
-
-    allows: list[CompiledStatement] = field(default_factory=list)
-    denies: list[CompiledStatement] = field(default_factory=list)
+_NONE: tuple[CompiledStatement, ...] = ()
 
 
 def _scan(
-    policies: Iterable[CompiledPolicy],
-    service: str,
-    action: str,
-    resource: str,
-    context: Context,
-    into: _Layer,
-) -> None:
+    policies: Iterable[CompiledPolicy], service: str, action: str, resource: str, context: Context
+) -> tuple[list[CompiledStatement], list[CompiledStatement]]:
+    """The applicable Allow and Deny statements of some policies, in policy order."""
+    allows: list[CompiledStatement] = []
+    denies: list[CompiledStatement] = []
     for policy in policies:
         for statement in policy.candidates(service):
-            if (
-                statement.matches_action(action)
-                and statement.matches_resource(resource, context)
-                and statement.matches_condition(context)
-            ):
-                (into.allows if statement.allow else into.denies).append(statement)
+            if statement.applies(action, resource, context):
+                (allows if statement.allow else denies).append(statement)
+    return allows, denies
 
 
-def _matched(statements: Iterable[CompiledStatement]) -> list[MatchedStatement]:
-    return [MatchedStatement(s.layer, s.policy, s.statement.label, s.statement.effect) for s in statements]
+def _summary(allows: Sequence[CompiledStatement], denies: Sequence[CompiledStatement]) -> str:
+    return "Deny" if denies else ("Allow" if allows else "NoMatch")
 
 
 _ASSUME_ACTIONS = frozenset(
@@ -312,12 +289,13 @@ _ASSUME_ACTIONS = frozenset(
 def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
     """Decide one request following the AWS policy evaluation logic.
 
-    Order, as documented: any applicable explicit Deny (in any layer) denies; then every RCP level and every
-    SCP level must allow; then, within one account, an Allow in the identity-based policies (limited by the
-    permissions boundary and the session policy) or in the resource-based policy suffices, where a
-    resource-policy grant naming the role (not the session) is still limited by boundary and session policy,
-    and a grant naming only the account delegates to the identity-based policies. Across accounts both the
-    principal's side and the resource policy must allow.
+    Order, as documented: any applicable explicit Deny (in any layer) denies; then every SCP level must allow
+    (RCP levels always carry the implicit RCPFullAWSAccess, so RCPs only deny); then, within one account, an
+    Allow in the identity-based policies (limited by the permissions boundary and the session policy) or in
+    the resource-based policy suffices, where a resource-policy grant naming the role (not the session) is
+    still limited by boundary and session policy, and a grant naming only the account delegates to the
+    identity-based policies. Across accounts both the principal's side and the resource policy must allow.
+    KMS key policies and role trust policies must themselves allow.
 
     Args:
         request: the request (see :meth:`AuthorizationRequest.create`).
@@ -327,62 +305,49 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
         The :class:`Decision` with the deciding layers and statements.
     """
     principal = request.principal
-    action = request.action.lower()
-    service = action.split(":", 1)[0]
+    action = request.action_key
+    service = request.service
     resource = request.resource
     context = request.context
+    kind = principal.kind
     evaluated: dict[str, str] = {}
+    denies: list[CompiledStatement] = []
 
-    # Which organization policies apply. SCPs govern IAM principals of member accounts, never AWS service
-    # principals, anonymous callers or service-linked roles; RCPs govern resources of the services listed by
-    # AWS Organizations and do not restrict service-linked roles.
-    service_linked = principal.is_service_linked_role
-    scp_levels = (
-        policies.scps
+    # Organization policies. SCPs govern IAM principals of member accounts, never AWS service principals,
+    # anonymous callers or service-linked roles; RCPs govern resources of the services AWS Organizations
+    # lists and do not restrict service-linked roles.
+    scp_allows: list[list[CompiledStatement]] = []
+    rcp_allows: list[CompiledStatement] = []
+    if policies.scps is not None or policies.rcps is not None:
+        service_linked = principal.is_service_linked_role
         if (
             policies.scps is not None
-            and principal.kind not in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS)
+            and kind is not PrincipalKind.SERVICE
+            and kind is not PrincipalKind.ANONYMOUS
             and not service_linked
-        )
-        else None
-    )
-    rcp_levels = (
-        policies.rcps
-        if (policies.rcps is not None and service in policies.rcp_services and not service_linked)
-        else None
-    )
+        ):
+            for level in policies.scps:
+                allows, level_denies = _scan(level, service, action, resource, context)
+                scp_allows.append(allows)
+                denies.extend(level_denies)
+            evaluated[SCP] = "Deny" if denies else ("Allow" if all(scp_allows) else "NoMatch")
+        if policies.rcps is not None and service in policies.rcp_services and not service_linked:
+            before = len(denies)
+            for level in policies.rcps:
+                for policy in level:
+                    for statement in policy.candidates(service):
+                        if statement.applies(action, resource, context) and (
+                            statement.principal_match(principal) is not PrincipalMatch.NONE
+                        ):
+                            (rcp_allows if statement.allow else denies).append(statement)
+            evaluated[RCP] = "Deny" if len(denies) > before else "Allow"
 
-    denies: list[CompiledStatement] = []
-    scp_results: list[_Layer] = []
-    for level in scp_levels or ():
-        scratch = _Layer()
-        _scan(level, service, action, resource, context, scratch)
-        denies.extend(scratch.denies)
-        scp_results.append(scratch)
-    rcp_results: list[_Layer] = []
-    for level in rcp_levels or ():
-        scratch = _Layer()
-        for policy in level:
-            for statement in policy.candidates(service):
-                if (
-                    statement.principal_match(principal) is not PrincipalMatch.NONE
-                    and statement.matches_action(action)
-                    and statement.matches_resource(resource, context)
-                    and statement.matches_condition(context)
-                ):
-                    (scratch.allows if statement.allow else scratch.denies).append(statement)
-        denies.extend(scratch.denies)
-        rcp_results.append(scratch)
-
-    has_boundary = policies.permissions_boundary is not None
     resource_allows: dict[PrincipalMatch, list[CompiledStatement]] = {}
     if policies.resource is not None:
+        has_boundary = policies.permissions_boundary is not None
+        before = len(denies)
         for statement in policies.resource.candidates(service):
-            if not (
-                statement.matches_action(action)
-                and statement.matches_resource(resource, context)
-                and statement.matches_condition(context)
-            ):
+            if not statement.applies(action, resource, context):
                 continue
             how = statement.principal_match(principal)
             if not statement.allow:
@@ -392,55 +357,37 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
                     denies.append(statement)
             elif how is not PrincipalMatch.NONE:
                 resource_allows.setdefault(how, []).append(statement)
+        evaluated[RESOURCE] = "Deny" if len(denies) > before else ("Allow" if resource_allows else "NoMatch")
 
-    identity = _Layer()
-    _scan(policies.identity, service, action, resource, context, identity)
-    denies.extend(identity.denies)
-    boundary = _Layer()
+    identity_allows, found = _scan(policies.identity, service, action, resource, context)
+    denies.extend(found)
+    evaluated[IDENTITY] = _summary(identity_allows, found)
+    boundary_allows: list[CompiledStatement] = []
     if policies.permissions_boundary is not None:
-        _scan((policies.permissions_boundary,), service, action, resource, context, boundary)
-        denies.extend(boundary.denies)
-    session = _Layer()
+        boundary_allows, found = _scan((policies.permissions_boundary,), service, action, resource, context)
+        denies.extend(found)
+        evaluated[BOUNDARY] = _summary(boundary_allows, found)
+    session_allows: list[CompiledStatement] = []
     if policies.session is not None:
-        _scan((policies.session,), service, action, resource, context, session)
-        denies.extend(session.denies)
-
-    def summary(layer: _Layer) -> str:
-        return "Deny" if layer.denies else ("Allow" if layer.allows else "NoMatch")
-
-    if scp_levels is not None:
-        evaluated[SCP] = (
-            "Deny"
-            if any(r.denies for r in scp_results)
-            else ("Allow" if all(r.allows for r in scp_results) else "NoMatch")
-        )
-    if rcp_levels is not None:
-        evaluated[RCP] = "Deny" if any(r.denies for r in rcp_results) else "Allow"
-    if policies.resource is not None:
-        evaluated[RESOURCE] = (
-            "Deny" if any(d.layer == RESOURCE for d in denies) else ("Allow" if resource_allows else "NoMatch")
-        )
-    evaluated[IDENTITY] = summary(identity)
-    if policies.permissions_boundary is not None:
-        evaluated[BOUNDARY] = summary(boundary)
-    if policies.session is not None:
-        evaluated[SESSION] = summary(session)
+        session_allows, found = _scan((policies.session,), service, action, resource, context)
+        denies.extend(found)
+        evaluated[SESSION] = _summary(session_allows, found)
 
     if denies:
-        layers = tuple(dict.fromkeys(d.layer for d in denies))
+        deny_layers = tuple(dict.fromkeys(d.layer for d in denies))
         return Decision(
             Outcome.EXPLICIT_DENY,
-            tuple(_matched(denies)),
-            layers,
-            f"explicit Deny in {', '.join(layers)}",
+            tuple(d.record for d in denies),
+            deny_layers,
+            f"explicit Deny in {', '.join(deny_layers)}",
             request,
             evaluated,
         )
 
     # RCPs never implicitly deny: AWS attaches RCPFullAWSAccess to the root, every OU and every account and it
     # cannot be detached, so every level always has an Allow; customer RCPs can only Deny.
-    for index, result in enumerate(scp_results):
-        if not result.allows:
+    for index, allows in enumerate(scp_allows):
+        if not allows:
             return Decision(
                 Outcome.IMPLICIT_DENY,
                 (),
@@ -449,24 +396,18 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
                 request,
                 evaluated,
             )
+    org_allows = rcp_allows + [s for allows in scp_allows for s in allows]
 
-    org_matches: list[CompiledStatement] = [s for r in rcp_results for s in r.allows]
-    org_matches += [s for r in scp_results for s in r.allows]
-
-    boundary_ok = policies.permissions_boundary is None or bool(boundary.allows)
-    session_ok = policies.session is None or bool(session.allows)
-    if principal.kind is PrincipalKind.ROOT:
+    boundary_ok = policies.permissions_boundary is None or bool(boundary_allows)
+    session_ok = policies.session is None or bool(session_allows)
+    if kind is PrincipalKind.ROOT:
         # The root user has full access in its own account; boundaries and session policies do not apply.
-        identity_ok, boundary_ok, session_ok = True, True, True
-        identity_grant: list[CompiledStatement] = list(identity.allows)
-    elif principal.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
+        identity_ok = boundary_ok = session_ok = True
+    elif kind is PrincipalKind.SERVICE or kind is PrincipalKind.ANONYMOUS:
         identity_ok = False
-        identity_grant = []
     else:
-        identity_ok = bool(identity.allows)
-        identity_grant = identity.allows
+        identity_ok = bool(identity_allows)
     identity_path = identity_ok and boundary_ok and session_ok
-    identity_statements = identity_grant + boundary.allows + session.allows
 
     direct = resource_allows.get(PrincipalMatch.DIRECT, [])
     by_role = resource_allows.get(PrincipalMatch.ROLE, [])
@@ -477,87 +418,47 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
     # key policy or trust policy in the request, nothing grants access.
     resource_required = service == "kms" or action in _ASSUME_ACTIONS
 
-    def allowed(statements: list[CompiledStatement], layers: tuple[str, ...], reason: str) -> Decision:
-        return Decision(Outcome.ALLOWED, tuple(_matched(statements + org_matches)), layers, reason, request, evaluated)
-
-    if principal.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
+    granted: list[CompiledStatement] | None = None
+    layers: tuple[str, ...] = ()
+    reason = ""
+    if kind is PrincipalKind.SERVICE or kind is PrincipalKind.ANONYMOUS:
         if direct:
-            return allowed(direct, (RESOURCE,), "the resource-based policy allows this principal")
-        return Decision(
-            Outcome.IMPLICIT_DENY,
-            (),
-            (RESOURCE,),
-            "no resource-based policy statement allows this principal",
-            request,
-            evaluated,
-        )
-
-    if same_account:
+            granted, layers, reason = direct, (RESOURCE,), "the resource-based policy allows this principal"
+    elif same_account:
         if direct:
-            return allowed(
-                direct,
-                (RESOURCE,),
-                "the resource-based policy names this principal; an implicit deny in identity "
-                "policies, permissions boundary or session policy does not limit it",
+            granted, layers = direct, (RESOURCE,)
+            reason = (
+                "the resource-based policy names this principal; an implicit deny in identity policies, "
+                "permissions boundary or session policy does not limit it"
             )
-        if by_role and boundary_ok and session_ok:
-            return allowed(
-                by_role + boundary.allows + session.allows,
-                (RESOURCE,),
-                "the resource-based policy names the role; the boundary and session policy allow",
-            )
-        if identity_path and (not resource_required or by_account or by_role):
-            grant = identity_statements + (by_account if resource_required else [])
-            return allowed(grant, (IDENTITY,), "an identity-based policy allows and no limiting layer denies")
+        elif by_role and boundary_ok and session_ok:
+            granted, layers = by_role + boundary_allows + session_allows, (RESOURCE,)
+            reason = "the resource-based policy names the role; the boundary and session policy allow"
+        elif identity_path and (not resource_required or by_account or by_role):
+            granted = identity_allows + boundary_allows + session_allows + (by_account if resource_required else [])
+            layers, reason = (IDENTITY,), "an identity-based policy allows and no limiting layer denies"
     elif identity_path and (direct or by_role or by_account):
-        return allowed(
-            identity_statements + direct + by_role + by_account,
-            (IDENTITY, RESOURCE),
-            "cross-account: both the identity side and the resource-based policy allow",
+        granted = identity_allows + boundary_allows + session_allows + direct + by_role + by_account
+        layers = (IDENTITY, RESOURCE)
+        reason = "cross-account: both the identity side and the resource-based policy allow"
+
+    if granted is not None:
+        return Decision(
+            Outcome.ALLOWED, tuple(s.record for s in granted + org_allows), layers, reason, request, evaluated
         )
 
-    return _implicit(
-        request,
-        policies,
-        evaluated,
-        same_account,
-        identity_ok,
-        boundary_ok,
-        session_ok,
-        bool(resource_allows),
-        resource_required,
-        by_role,
-    )
-
-
-def _implicit(
-    request: AuthorizationRequest,
-    policies: PolicySet,
-    evaluated: dict[str, str],
-    same_account: bool,
-    identity_ok: bool,
-    boundary_ok: bool,
-    session_ok: bool,
-    resource_ok: bool,
-    resource_required: bool,
-    by_role: list[CompiledStatement],
-) -> Decision:
-    """Explain an implicit deny by naming the layers that lacked an Allow."""
     missing: list[str] = []
-    if not identity_ok:
-        missing.append(IDENTITY)
-    if not boundary_ok:
-        missing.append(BOUNDARY)
-    if not session_ok:
-        missing.append(SESSION)
-    if (not same_account or resource_required) and not resource_ok:
+    if kind is not PrincipalKind.SERVICE and kind is not PrincipalKind.ANONYMOUS:
+        if not identity_ok:
+            missing.append(IDENTITY)
+        if not boundary_ok:
+            missing.append(BOUNDARY)
+        if not session_ok:
+            missing.append(SESSION)
+    if not resource_allows and (not same_account or resource_required or policies.resource is not None or not missing):
         missing.append(RESOURCE)
-    if same_account and not resource_ok and policies.resource is not None and RESOURCE not in missing:
+    if not missing:
         missing.append(RESOURCE)
-    if resource_required and policies.resource is None and RESOURCE not in missing:
-        missing.append(RESOURCE)
-    if not missing:  # pragma: no cover - every path above names a layer
-        missing.append(IDENTITY)
     where = "cross-account request" if not same_account else "same-account request"
     return Decision(
         Outcome.IMPLICIT_DENY,
