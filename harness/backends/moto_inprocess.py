@@ -9,6 +9,7 @@ from typing import Any
 from moto import mock_aws
 
 from harness.backends.base import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Backend
+from harness.backends.safety import hide_aws_environment, restore_aws_environment
 
 
 class MotoBackend(Backend):
@@ -25,9 +26,13 @@ class MotoBackend(Backend):
     def __init__(self, account_id: str = DEFAULT_ACCOUNT_ID, region: str = DEFAULT_REGION) -> None:
         super().__init__(account_id, region)
         self._mock: Any = None
+        self._saved_environment: dict[str, str] | None = None
 
     def open(self) -> None:
         if self._mock is None:
+            # moto builds boto3 sessions of its own while it serves calls, and those read the environment:
+            # real AWS settings stay hidden for as long as the backend is open.
+            self._saved_environment = hide_aws_environment()
             self._mock = mock_aws()
             self._mock.start()
 
@@ -40,4 +45,7 @@ class MotoBackend(Backend):
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+        if self._saved_environment is not None:
+            restore_aws_environment(self._saved_environment)
+            self._saved_environment = None
         super().close()

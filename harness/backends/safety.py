@@ -55,7 +55,34 @@ class Credentials:
         return f"Credentials(access_key_id={self.access_key_id!r}, secret_access_key='***')"
 
 
-_ENV_LOCK = threading.Lock()
+_ENV_LOCK = threading.RLock()
+_PINNED = {
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def hide_aws_environment() -> dict[str, str]:
+    """Remove every real AWS setting from ``os.environ`` and pin config files to nothing.
+
+    Returns:
+        What was there before, for ``restore_aws_environment``.
+    """
+    with _ENV_LOCK:
+        saved = {k: v for k, v in os.environ.items() if k in AWS_ENVIRONMENT or k.startswith("AWS_ENDPOINT_URL_")}
+        for key in saved:
+            del os.environ[key]
+        os.environ.update(_PINNED)
+        return saved
+
+
+def restore_aws_environment(saved: dict[str, str]) -> None:
+    """Undo ``hide_aws_environment``."""
+    with _ENV_LOCK:
+        for key in _PINNED:
+            os.environ.pop(key, None)
+        os.environ.update(saved)
 
 
 @contextmanager
@@ -66,20 +93,11 @@ def scrubbed_aws_environment() -> Iterator[None]:
     or client is created; hiding them then means a harness client can only use what the harness gives it.
     """
     with _ENV_LOCK:
-        saved = {k: os.environ.pop(k) for k in AWS_ENVIRONMENT if k in os.environ}
-        ignore = {k: v for k, v in os.environ.items() if k.startswith("AWS_ENDPOINT_URL_")}
-        for key in ignore:
-            del os.environ[key]
-        os.environ["AWS_CONFIG_FILE"] = os.devnull
-        os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-        os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+        saved = hide_aws_environment()
         try:
             yield
         finally:
-            for key in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED"):
-                os.environ.pop(key, None)
-            os.environ.update(saved)
-            os.environ.update(ignore)
+            restore_aws_environment(saved)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -122,14 +140,15 @@ class EgressGuard:
     def _hook(self, event: str, args: tuple[Any, ...]) -> None:
         if self._depth <= 0:
             return
-        if event == "socket.connect":
+        if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
+            # sendto and sendmsg carry their own destination: a UDP datagram needs no connect to leave.
             sock, address = args[0], args[1]
-            if getattr(sock, "family", None) == getattr(socket, "AF_UNIX", object()):
+            if address is None or getattr(sock, "family", None) == getattr(socket, "AF_UNIX", object()):
                 return
             host = address[0] if isinstance(address, tuple) else str(address)
             if not is_loopback_host(str(host)):
                 self._refuse(f"connection to {address!r}")
-        elif event == "socket.getaddrinfo":
+        elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex", "socket.gethostbyaddr"):
             host = args[0]
             if isinstance(host, bytes):
                 host = host.decode(errors="replace")
