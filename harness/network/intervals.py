@@ -148,13 +148,17 @@ class IntervalSet:
         return atoms
 
     def describe_ipv4(self) -> str:
-        """Render as CIDR blocks (``10.0.0.0/16``) or single addresses, comma separated."""
+        """Render as CIDR blocks (``10.0.0.0/16``), single addresses, or ranges (``10.0.1.4-10.0.1.254``)."""
         parts: list[str] = []
         for lo, hi in self.spans:
-            for net in ipaddress.summarize_address_range(ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi)):
-                parts.append(str(net.network_address) if net.prefixlen == 32 else str(net))
+            first, last = ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi)
+            blocks = list(ipaddress.summarize_address_range(first, last))
+            if len(blocks) == 1:
+                parts.append(str(first) if lo == hi else str(blocks[0]))
+            else:
+                parts.append(f"{first}-{last}")
         if len(parts) > 6:
-            return ", ".join(parts[:6]) + f" and {len(parts) - 6} more blocks"
+            return ", ".join(parts[:6]) + f" and {len(parts) - 6} more"
         return ", ".join(parts) if parts else "no address"
 
     def describe_ports(self) -> str:

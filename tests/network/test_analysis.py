@@ -754,3 +754,34 @@ def test_any_protocol_question_covers_all_traffic_rules() -> None:
     assert [str(p) for p in by_protocol["icmp"].reachable] == ["0-255"]
     closed = reachable_protocols(estate(), DEV, DB)
     assert not any(a.reachable or a.unverified for a in closed)
+
+
+def test_dynamodb_gateway_endpoint_is_its_own_prefix_list_route() -> None:
+    from harness.network import PrefixList
+
+    model = estate()
+    ddb = PrefixList("pl-ddb", f"com.amazonaws.{REGION}.dynamodb", (net("52.94.0.0/22"),))
+    prod_table = model.route_table["rtb-prod"]
+    route = Route(RouteTargetKind.GATEWAY_ENDPOINT, "vpce-ddb", prefix_list_id="pl-ddb")
+    model = with_table(model, replace(prod_table, routes=(*prod_table.routes, route)))
+    assert can_reach(model, PROD, ServiceTarget("dynamodb"), "tcp", 443).verdict is Verdict.UNVERIFIED  # no list
+    model = replace(
+        model,
+        prefix_lists=(*model.prefix_lists, ddb),
+        gateway_endpoints=(
+            *model.gateway_endpoints,
+            GatewayEndpoint("vpce-ddb", "vpc-prod", f"com.amazonaws.{REGION}.dynamodb", ("rtb-prod",)),
+        ),
+    )
+    result = can_reach(model, PROD, ServiceTarget("dynamodb"), "tcp", 443)
+    assert result.verdict is Verdict.REACHABLE and result.endpoint_ids == ("vpce-ddb",)
+    # dev has no endpoint: DynamoDB goes out through the NAT gateway.
+    assert can_reach(model, DEV, ServiceTarget("dynamodb"), "tcp", 443).endpoint_ids == ()
+
+
+def test_security_group_covering_part_of_the_source_subnet_is_unverified() -> None:
+    model = with_group(estate(), db_open_to("10.1.1.0/26"))
+    result = can_reach(model, PROD, DB, "tcp", 5432)
+    assert result.verdict is Verdict.UNVERIFIED
+    assert "allows tcp 5432 from only 10.1.1.4-10.1.1.63 of prod-build" in result.reason
+    assert can_reach(model, replace(PROD, address="10.1.1.20"), DB, "tcp", 5432).verdict is Verdict.REACHABLE

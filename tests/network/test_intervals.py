@@ -53,4 +53,10 @@ def test_constructor_rejects_unsorted_spans() -> None:
 def test_rendering_addresses_and_ports() -> None:
     nets = IntervalSet.networks([ipaddress.IPv4Network("10.0.0.0/24"), ipaddress.IPv4Network("10.0.1.5/32")])
     assert nets.describe_ipv4() == "10.0.0.0/24, 10.0.1.5"
+    assert (
+        IntervalSet.span(
+            int(ipaddress.IPv4Address("10.0.1.4")), int(ipaddress.IPv4Address("10.0.1.254"))
+        ).describe_ipv4()
+        == "10.0.1.4-10.0.1.254"
+    )
     assert IntervalSet.of([(22, 22), (1024, 65535)]).describe_ports() == "22, 1024-65535"
