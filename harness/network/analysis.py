@@ -699,6 +699,22 @@ class _Walk:
             "is not modelled"
         )
 
+    def peer_outside_model(self, table: RouteTable, route: Route) -> None:
+        """An address routed to a peering that lies in the peer VPC, which the model does not hold (another
+        account or Region): its side of the path cannot be evaluated."""
+        pcx = self.model.peering.get(route.target_id)
+        if pcx is None:
+            raise _unverified(f"{route} in {table.id} names peering {route.target_id}, which is not in the model")
+        other = pcx.other(self.src.vpc_id)
+        if other is None or other in self.model.vpc:
+            return
+        peer_blocks = IntervalSet.networks(pcx.cidrs_of(other))
+        if not peer_blocks or peer_blocks.overlaps(self.dst.addresses):
+            raise _unverified(
+                f"{self.dst.label} is routed to {pcx.id} towards {other}, a VPC the model does not hold "
+                "(another account or Region); its network ACLs, routes and security groups cannot be evaluated"
+            )
+
     def peering(self, table: RouteTable, route: Route) -> str:
         dst = self.dst
         pcx = self.model.peering.get(route.target_id)
@@ -777,6 +793,7 @@ class _Walk:
             self.route_hop(table, route, src.subnet)
             self.gateway_endpoint(route, table)
         elif kind is RouteTargetKind.PEERING:
+            self.peer_outside_model(table, route)
             raise _blocked(
                 route.target_id,
                 Component.PEERING,

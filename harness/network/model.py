@@ -307,6 +307,8 @@ class PeeringConnection:
     active: bool
     requester_region: str | None = None
     accepter_region: str | None = None
+    requester_cidrs: tuple[IPv4Network, ...] = ()
+    accepter_cidrs: tuple[IPv4Network, ...] = ()
 
     def other(self, vpc_id: str) -> str | None:
         if vpc_id == self.requester_vpc_id:
@@ -314,6 +316,14 @@ class PeeringConnection:
         if vpc_id == self.accepter_vpc_id:
             return self.requester_vpc_id
         return None
+
+    def cidrs_of(self, vpc_id: str) -> tuple[IPv4Network, ...]:
+        """The IPv4 blocks the peering carries for one side (as the peering reports them)."""
+        if vpc_id == self.requester_vpc_id:
+            return self.requester_cidrs
+        if vpc_id == self.accepter_vpc_id:
+            return self.accepter_cidrs
+        return ()
 
     @property
     def same_region(self) -> bool | None:

@@ -273,6 +273,11 @@ def _endpoint(item: Item, gaps: list[str]) -> GatewayEndpoint | InterfaceEndpoin
     return None
 
 
+def _peer_cidrs(info: Item) -> tuple[ipaddress.IPv4Network, ...]:
+    blocks = [b.get("CidrBlock") for b in info.get("CidrBlockSet", [])] or [info.get("CidrBlock")]
+    return tuple(n for n in (_v4(b) for b in blocks) if n is not None)
+
+
 def _peering(item: Item) -> PeeringConnection:
     requester = item.get("RequesterVpcInfo", {})
     accepter = item.get("AccepterVpcInfo", {})
@@ -283,6 +288,8 @@ def _peering(item: Item) -> PeeringConnection:
         item.get("Status", {}).get("Code") == "active",
         requester.get("Region"),
         accepter.get("Region"),
+        _peer_cidrs(requester),
+        _peer_cidrs(accepter),
     )
 
 

@@ -785,3 +785,23 @@ def test_security_group_covering_part_of_the_source_subnet_is_unverified() -> No
     assert result.verdict is Verdict.UNVERIFIED
     assert "allows tcp 5432 from only 10.1.1.4-10.1.1.63 of prod-build" in result.reason
     assert can_reach(model, replace(PROD, address="10.1.1.20"), DB, "tcp", 5432).verdict is Verdict.REACHABLE
+
+
+def test_address_in_a_peer_vpc_outside_the_model_is_unverified() -> None:
+    # pcx-9 leads to a VPC of another account; only the peering's own CIDR information is known.
+    model = estate()
+    pcx = PeeringConnection(
+        "pcx-9", "vpc-dev", "vpc-partner", True, REGION, REGION, (net("10.0.0.0/16"),), (net("172.20.0.0/16"),)
+    )
+    dev_table = model.route_table["rtb-dev-app"]
+    to_partner = Route(RouteTargetKind.PEERING, "pcx-9", net("172.20.0.0/16"))
+    model = with_table(
+        replace(model, peerings=(*model.peerings, pcx)), replace(dev_table, routes=(*dev_table.routes, to_partner))
+    )
+    result = can_reach(model, DEV, Address("172.20.1.5"), "tcp", 443)
+    assert result.verdict is Verdict.UNVERIFIED
+    assert "vpc-partner" in result.reason
+    # Internet traffic pointed at that peering is still edge-to-edge routing.
+    wide = Route(RouteTargetKind.PEERING, "pcx-9", net("0.0.0.0/0"))
+    model = with_table(model, replace(dev_table, routes=(dev_table.routes[0], wide)))
+    assert can_reach(model, DEV, InternetTarget("1.1.1.1"), "tcp", 443).verdict is Verdict.BLOCKED

@@ -185,6 +185,7 @@ def test_gateways_peering_endpoints_and_interfaces_are_read(estate: Estate, mode
         True,
         True,
     )
+    assert pcx.cidrs_of(ids["prod"]) == (ipaddress.IPv4Network("10.1.0.0/16"),)
     s3 = model.gateway_endpoint[ids["vpce-s3"]]
     assert isinstance(s3, GatewayEndpoint) and s3.route_table_ids == (ids["rtb-prod"],)
     assert s3.policy is not None and json.loads(s3.policy) == json.loads(BUCKET_ONLY)
