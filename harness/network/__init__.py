@@ -1,4 +1,16 @@
-"""Network reachability over VPCs, subnets, routes, security groups, network ACLs and endpoints."""
+"""Network reachability over VPCs, subnets, routes, security groups, network ACLs and endpoints.
+
+Emulators store network configuration but never apply it, so pipewarden decides reachability itself over the
+state read back from the backend::
+
+    model = read_network(boto3.client("ec2"))
+    build = Source.from_vpc_config("dev build 'app'", project["vpcConfig"])
+    expect_blocked(can_reach(model, build, SecurityGroupTarget(prod_db_group), "tcp", 5432))
+    expect_all_blocked(a for p in reachable_protocols(model, build, SubnetTarget(prod_db_subnet)) for a in p.samples)
+
+Every answer is REACHABLE (with the path hop by hop), BLOCKED (with the first component and rule that stopped
+it) or UNVERIFIED (with the reason the model cannot decide); a guess is never REACHABLE.
+"""
 
 from __future__ import annotations
 

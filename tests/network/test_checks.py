@@ -44,3 +44,14 @@ def test_expect_all_blocked_lists_every_path() -> None:
     with pytest.raises(CheckFailed, match="found 1 of 2"):
         expect_all_blocked(answers)
     assert len(expect_all_blocked(answers[:1])) == 1
+
+
+def test_any_port_isolation_reads_in_one_line() -> None:
+    from harness.network import SubnetTarget, reachable_protocols
+
+    model = estate()
+    answers = [a for p in reachable_protocols(model, DEV, SubnetTarget("subnet-prod-db")) for a in p.samples]
+    assert expect_all_blocked(answers)
+    prod_answers = [a for p in reachable_protocols(model, PROD, SubnetTarget("subnet-prod-db")) for a in p.samples]
+    with pytest.raises(CheckFailed, match="tcp 5432"):
+        expect_all_blocked(prod_answers)
