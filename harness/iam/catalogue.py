@@ -27,8 +27,12 @@ def _load(*parts: str) -> Any:
         return None
 
 
+@lru_cache(maxsize=1)
 def default_rcp_services() -> frozenset[str]:
-    """Service prefixes whose resources resource control policies (RCPs) govern."""
+    """Service prefixes whose resources resource control policies (RCPs) govern.
+
+    Cached: a pure function of immutable package data, returning an immutable set.
+    """
     data = _load("rcpSupportedServices.json")
     return frozenset(s.lower() for s in data) if data else frozenset()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from harness.iam.conditions import ConditionBlock
 from harness.iam.patterns import Context, ResourcePattern, action_regex
@@ -27,6 +28,10 @@ class ActionMatcher:
     @classmethod
     def compile(cls, entries: Sequence[str]) -> ActionMatcher:
         """Compile a list of action entries."""
+        return _action_matcher(tuple(entries))
+
+    @classmethod
+    def _build(cls, entries: tuple[str, ...]) -> ActionMatcher:
         exact = frozenset(e.lower() for e in entries if "*" not in e and "?" not in e)
         patterns = tuple(action_regex(e) for e in entries if ("*" in e or "?" in e) and e != "*")
         combined = None
@@ -70,12 +75,7 @@ class CompiledStatement:
         static: re.Pattern[str] | None = None
         everything = raw_resources is None
         if raw_resources is not None:
-            resources = tuple(ResourcePattern.compile(r, variables) for r in raw_resources)
-            everything = any(r.match_all for r in resources)
-            if not everything and all(r.regex is not None for r in resources):
-                static = re.compile(
-                    "|".join(f"(?:{r.regex.pattern})" for r in resources if r.regex is not None), re.DOTALL
-                )
+            resources, static, everything = _resource_patterns(raw_resources, variables)
         return cls(
             statement=statement,
             policy=policy.name,
@@ -149,6 +149,30 @@ class CompiledStatement:
             excluded = not_principal_excludes(statement.not_principal.entries, principal)
             return PrincipalMatch.NONE if excluded else PrincipalMatch.DIRECT
         return PrincipalMatch.NONE
+
+
+@lru_cache(maxsize=16384)
+def _action_matcher(entries: tuple[str, ...]) -> ActionMatcher:
+    """Compiled Action/NotAction entries.
+
+    Cached because the result is immutable and a pure function of the entries; policies repeat the same
+    action lists, and compiling their regexes dominates the cost of compiling a policy.
+    """
+    return ActionMatcher._build(entries)
+
+
+@lru_cache(maxsize=16384)
+def _resource_patterns(
+    entries: tuple[str, ...], variables: bool
+) -> tuple[tuple[ResourcePattern, ...], re.Pattern[str] | None, bool]:
+    """Compiled Resource/NotResource entries, their static entries folded into one regex, and whether "*"
+    is among them. Cached for the same reason as :func:`_action_matcher`."""
+    patterns = tuple(ResourcePattern.compile(r, variables) for r in entries)
+    everything = any(p.match_all for p in patterns)
+    static = None
+    if not everything and all(p.regex is not None for p in patterns):
+        static = re.compile("|".join(f"(?:{p.regex.pattern})" for p in patterns if p.regex is not None), re.DOTALL)
+    return patterns, static, everything
 
 
 def _services_of(statement: CompiledStatement) -> tuple[str, ...]:

@@ -40,9 +40,12 @@ function toSimulation(request) {
 }
 
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
+let busy = 0n
+let count = 0
 for await (const line of lines) {
   if (!line.trim()) continue
   let out
+  const started = process.hrtime.bigint()
   try {
     const response = await runSimulation(toSimulation(JSON.parse(line)), {})
     if (response.resultType === 'error') {
@@ -53,5 +56,11 @@ for await (const line of lines) {
   } catch (exc) {
     out = { error: String(exc && exc.message ? exc.message : exc).slice(0, 500) }
   }
+  busy += process.hrtime.bigint() - started
+  count += 1
   process.stdout.write(JSON.stringify(out) + '\n')
+}
+if (process.env.ORACLE_TIMING === '1') {
+  // Time spent parsing and simulating requests, excluding start-up and I/O waits.
+  process.stderr.write(JSON.stringify({ requests: count, seconds: Number(busy) / 1e9 }) + '\n')
 }
