@@ -1278,10 +1278,6 @@ def _service_hosts(model: NetworkModel, target: ServiceTarget, placement: _Place
     return hosts
 
 
-def _source_label(source: Source) -> str:
-    return f"'{source.name}'"
-
-
 def _evaluate(
     model: NetworkModel, flow: _Flow, source: Source, destination: Destination, placements: list[_Placement]
 ) -> Reachability:
@@ -1306,7 +1302,7 @@ def _evaluate(
     verdict, hops, reason, block, pair = by[chosen_verdict][0]
     total = len(answers)
     scope = "" if total == 1 else f" ({len(by[chosen_verdict])} of {total} placements; first: {pair})"
-    who = f"source {_source_label(source)}"
+    who = source.name
     what = f"{destination} on {flow.label}"
     if verdict is Verdict.REACHABLE:
         path = " -> ".join(f"{h.kind} {h.component_id} ({h.direction})" for h in hops)

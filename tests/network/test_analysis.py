@@ -727,7 +727,7 @@ def test_explanations_name_source_destination_and_the_deciding_rule() -> None:
     model = with_acl(with_group(estate(), db_open_to("0.0.0.0/0")), acl)
     result = can_reach(model, DEV, DB, "tcp", 5432)
     assert result.explanation == (
-        "source 'dev-app' cannot reach 10.1.2.10 on tcp 5432: network ACL acl-db inbound rule 100 denies "
+        "dev-app cannot reach 10.1.2.10 on tcp 5432: network ACL acl-db inbound rule 100 denies "
         "tcp 5432 from 10.0.0.0/16"
     )
 
