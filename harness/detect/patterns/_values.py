@@ -22,6 +22,7 @@ _NUMERIC_OPS: Final[dict[str, Callable[[float, float], bool]]] = {
     ">=": operator.ge,
 }
 COMPARISON_OPS: Final = ("!=", ">=", "<=", "=", "<", ">")
+_NEEDS_QUOTES: Final = frozenset("@$\\\"'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,14 @@ def read_value(scanner: Scanner, op: str, stops: str, regex_count: list[int]) ->
             f"a value after '{op}'",
             "write one comparison operator (=, !=, <, >, <=, >=) followed by the value",
         )
+    for offset, char in enumerate(token):
+        # AWS: values with characters such as '@', '$' or '\\', or non-ASCII text, must be double-quoted.
+        if char in _NEEDS_QUOTES or ord(char) > 127:
+            raise scanner.error(
+                "a quoted string for a value with this character",
+                f'enclose the value in double quotes, as in "{token}"',
+                pos=start + offset,
+            )
     if token.startswith("!") and op == "=":
         raise scanner.error(
             f"a value after '{op}'",

@@ -215,6 +215,9 @@ def test_prefilter_respects_unicode_escapes() -> None:
         ("{ }", 3, "a condition"),
         ("{ $.a = 1 && }", 14, "a condition"),
         ("{ $.a ~ 1 }", 7, "comparison operator"),
+        ("{ $.email = john@example.com }", 17, 'as in "john@example.com"'),
+        ("{ $.a = caf\u00e9 }", 12, "double quotes"),
+        ("{ $.a = a\\b }", 10, "double quotes"),
     ],
 )
 def test_invalid_json_patterns_point_at_the_column(pattern: str, column: int, needle: str) -> None:
