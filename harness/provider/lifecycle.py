@@ -233,7 +233,12 @@ class Provider:
             note = f" Rolled back {len(created)} created resource(s)" + (
                 f"; could not remove: {', '.join(left)}" if left else "."
             )
-            raise DeployError(exc.message + note, resource=exc.resource, operation=exc.operation) from None
+            # AWS messages rarely end with a full stop; without one the note reads as part of the message.
+            stop = "" if exc.message.endswith((".", "!", "?")) else "."
+            kept = {k: v for k, v in exc.fields.items() if k not in ("resource", "operation")}
+            raise DeployError(
+                exc.message + stop + note, resource=exc.resource, operation=exc.operation, **kept
+            ) from None
         if check_idempotent:
             again = self.plan(definition)
             if not again.empty:
