@@ -154,10 +154,11 @@ def test_a_failure_half_way_rolls_back_and_names_the_resource(
 
     assert str(caught.value) == (
         "pipeline 'pipelines.release': create failed: An error occurred (InvalidStructureException) when calling "
-        "the CreatePipeline operation: refused by the test Rolled back 8 created resource(s)."
+        "the CreatePipeline operation: refused by the test. Rolled back 8 created resource(s)."
     )
     assert caught.value.resource == "pipelines.release"
     assert caught.value.operation == "create"
+    assert caught.value.fields["code"] == "InvalidStructureException"
     assert provider.leftovers() == []
     assert provider.state == {}
 
@@ -201,7 +202,7 @@ def test_a_non_aws_exception_is_reported_with_its_type(provider: Provider, monke
         provider.apply(definition(LOG_GROUP))
 
     assert str(caught.value) == (
-        "log group 'log_groups.g': create failed: RuntimeError: handler bug Rolled back 0 created resource(s)."
+        "log group 'log_groups.g': create failed: RuntimeError: handler bug. Rolled back 0 created resource(s)."
     )
 
 
