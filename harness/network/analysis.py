@@ -819,6 +819,10 @@ class _Walk:
                 peer_label=dst.label,
                 ports_label=self._reply_text(),
             )
+        if kind is not RouteTargetKind.GATEWAY_ENDPOINT:
+            # Beyond the internet gateway the remote side's own filtering is outside the model.
+            what = "public endpoint of the AWS service" if dst.service else "internet host, assumed to accept"
+            self.hops.append(Hop(dst.label, Component.DESTINATION, "forward", (), what))
 
     def internet_gateway(self, igw_id: str, route: Route, table: RouteTable) -> None:
         igw = self.model.internet_gateway.get(igw_id)
@@ -1131,7 +1135,7 @@ def _hosts(model: NetworkModel, destination: Destination, placement: _Placement)
                 f"{ip} is in {vpc.id} but in none of its subnets; nothing can hold it",
                 Block(vpc.id, Component.DESTINATION, "forward", None, f"has no subnet holding {ip}"),
             )
-        return [_Host(str(ip), single)]
+        return _external(model, str(ip), ip)
     if isinstance(destination, SubnetTarget):
         subnet = model.subnet.get(destination.subnet_id)
         if subnet is None:
@@ -1197,7 +1201,17 @@ def _hosts(model: NetworkModel, destination: Destination, placement: _Placement)
     ip = ipaddress.ip_address(destination.address)
     if not isinstance(ip, ipaddress.IPv4Address):
         return _unverified(f"{ip} is IPv6; IPv6 reachability is not modelled")
-    return [_Host(str(destination), IntervalSet.single(int(ip)))]
+    return _external(model, str(destination), ip)
+
+
+def _external(model: NetworkModel, label: str, ip: ipaddress.IPv4Address) -> list[_Host] | _Stop:
+    owner = next((e for e in model.network_interfaces if e.public_ip == str(ip)), None)
+    if owner is not None:
+        return _unverified(
+            f"{ip} is the public address of {owner.id}; reaching the model's own interfaces through the internet "
+            "is not modelled (ask about its private address)"
+        )
+    return [_Host(label, IntervalSet.single(int(ip)))]
 
 
 def _eni_host(model: NetworkModel, eni: NetworkInterface) -> _Host:

@@ -805,3 +805,15 @@ def test_address_in_a_peer_vpc_outside_the_model_is_unverified() -> None:
     wide = Route(RouteTargetKind.PEERING, "pcx-9", net("0.0.0.0/0"))
     model = with_table(model, replace(dev_table, routes=(dev_table.routes[0], wide)))
     assert can_reach(model, DEV, InternetTarget("1.1.1.1"), "tcp", 443).verdict is Verdict.BLOCKED
+
+
+def test_public_address_of_a_modelled_interface_is_unverified() -> None:
+    model = estate()
+    eni = replace(model.network_interfaces[0], public_ip="54.1.2.3")
+    model = replace(model, network_interfaces=(eni,))
+    result = can_reach(model, DEV, InternetTarget("54.1.2.3"), "tcp", 5432)
+    assert result.verdict is Verdict.UNVERIFIED
+    assert "eni-db" in result.reason
+    other = can_reach(model, DEV, InternetTarget("54.1.2.4"), "tcp", 5432)
+    assert other.verdict is Verdict.REACHABLE
+    assert other.hops[-1].kind is Component.DESTINATION
