@@ -13,6 +13,7 @@ from harness.errors import CheckFailed, PipewardenError
 from harness.evidence.record import Evidence, Outcome
 from harness.model.definition import Definition
 from harness.provider.lifecycle import Plan, Provider
+from harness.trail.service import CloudTrailEmulator
 
 
 class Deployment:
@@ -36,6 +37,8 @@ class Deployment:
         self.role_map: dict[str, str] = dict(role_map or {})
         self.evidence = evidence or Evidence()
         self.provider = Provider(backend, prefix) if prefix else Provider(backend)
+        # Every call made while the deployment is observed is recorded as CloudTrail would record it.
+        self.trail = CloudTrailEmulator(backend)
         self.definition: Definition | None = None
         self.last_plan: Plan | None = None
         self.deployed: list[Definition] = []
@@ -93,9 +96,11 @@ class Deployment:
     def observed(self) -> Iterator[Deployment]:
         """Record every call made through the backend while the block runs."""
         self.backend.add_observer(self.evidence)
+        self.backend.add_observer(self.trail)
         try:
             yield self
         finally:
+            self.backend.remove_observer(self.trail)
             self.backend.remove_observer(self.evidence)
 
     def teardown(self) -> None:

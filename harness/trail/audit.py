@@ -1,0 +1,241 @@
+"""Audit-trail operations and checks for scenarios: deliver, read the trail back, tamper, validate, expect."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import CheckFailed
+from harness.provider.resources.cloudtrail import Trail
+from harness.trail.delivery import DeliveredFile
+from harness.trail.integrity import FileState, ValidationReport
+
+if TYPE_CHECKING:
+    from harness.acceptance import Deployment, NamedCheck
+
+
+def trail_resource(deployment: Deployment, trail: str | None = None) -> Trail:
+    """The definition's trail named ``trail`` (its only trail when None).
+
+    Raises:
+        CheckFailed: when the definition declares no such trail, listing those it declares.
+    """
+    definition = deployment.require_definition()
+    trails = [r for r in definition.of_type(Trail) if isinstance(r, Trail)]
+    if trail is None and len(trails) == 1:
+        return trails[0]
+    found = next((t for t in trails if t.name == trail), None)
+    if found is None:
+        raise CheckFailed(
+            f"definition '{definition.name}': expected "
+            + (f"a trail '{trail}'" if trail else "exactly one trail")
+            + f", found {', '.join(t.name for t in trails) or 'none'}; "
+            + ("declare one under 'trails:' so API activity is recorded" if not trails else "name the trail")
+        )
+    return found
+
+
+def trail_name(deployment: Deployment, trail: str | None = None) -> str:
+    """The physical name of the definition's trail."""
+    return deployment.provider.ctx.physical_name(trail_resource(deployment, trail))
+
+
+def deliver(deployment: Deployment) -> list[DeliveredFile]:
+    """Deliver everything recorded so far to every logging trail, now.
+
+    Returns:
+        The log files written.
+    """
+    return deployment.trail.flush()
+
+
+def trail_records(deployment: Deployment, trail: str | None = None) -> list[dict[str, Any]]:
+    """Every record in the trail's bucket, read back from S3 (not from the recorder's memory)."""
+    return deployment.trail.bucket_records(trail_name(deployment, trail))
+
+
+def log_group_records(deployment: Deployment, trail: str | None = None) -> list[dict[str, Any]]:
+    """Every record the trail delivered to its CloudWatch Logs group, read back."""
+    return deployment.trail.log_group_records(trail_name(deployment, trail))
+
+
+def trail_status(deployment: Deployment, trail: str | None = None) -> dict[str, Any]:
+    """GetTrailStatus of the trail, with LatestDeliveryError as CloudTrail would report it."""
+    return deployment.trail.status(trail_name(deployment, trail))
+
+
+def find_record(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    event_name: str | None = None,
+    event_source: str | None = None,
+    error_code: str | None = None,
+    identity_arn_contains: str | None = None,
+    identity_type: str | None = None,
+) -> Mapping[str, Any] | None:
+    """The first record matching every criterion given, or None.
+
+    ``error_code=""`` asks for a call that succeeded.
+    """
+    for record in records:
+        identity = record.get("userIdentity", {})
+        if event_name is not None and record.get("eventName") != event_name:
+            continue
+        if event_source is not None and record.get("eventSource") != event_source:
+            continue
+        if error_code is not None and record.get("errorCode", "") != error_code:
+            continue
+        if identity_arn_contains is not None and identity_arn_contains not in str(identity.get("arn", "")):
+            continue
+        if identity_type is not None and identity.get("type") != identity_type:
+            continue
+        return record
+    return None
+
+
+def _latest_log_file(deployment: Deployment, trail: str | None) -> tuple[str, str]:
+    name = trail_name(deployment, trail)
+    keys = deployment.trail.log_file_keys(name)
+    if not keys:
+        status = deployment.trail.status(name)
+        raise CheckFailed(
+            f"trail '{name}': expected a delivered log file, found none"
+            + (f" (LatestDeliveryError {status['LatestDeliveryError']})" if status.get("LatestDeliveryError") else "")
+            + "; make a call and deliver before tampering"
+        )
+    return deployment.trail.trail(name).bucket, keys[-1]
+
+
+def tamper_log_file(deployment: Deployment, trail: str | None = None) -> str:
+    """Rewrite the newest log file in place: its first record's eventName becomes ``TamperedEvent``.
+
+    Returns:
+        The key of the file changed.
+    """
+    bucket, key = _latest_log_file(deployment, trail)
+    emulator = deployment.trail
+    with emulator.recorder.suspended():
+        s3 = deployment.backend.client("s3")
+        body = json.loads(gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
+        body["Records"][0]["eventName"] = "TamperedEvent"
+        s3.put_object(Bucket=bucket, Key=key, Body=gzip.compress(json.dumps(body).encode()))
+    deployment.evidence.note(f"rewrote log file s3://{bucket}/{key} outside CloudTrail")
+    return key
+
+
+def delete_log_file(deployment: Deployment, trail: str | None = None) -> str:
+    """Delete the newest log file as the harness's administrator; return its key."""
+    bucket, key = _latest_log_file(deployment, trail)
+    with deployment.trail.recorder.suspended():
+        deployment.backend.client("s3").delete_object(Bucket=bucket, Key=key)
+    deployment.evidence.note(f"deleted log file s3://{bucket}/{key}")
+    return key
+
+
+def validate_logs(deployment: Deployment, trail: str | None = None) -> ValidationReport:
+    """Validate the trail's log files against its digests, like ``aws cloudtrail validate-logs``."""
+    report = deployment.trail.validate(trail_name(deployment, trail))
+    deployment.evidence.current().data["validate-logs"] = report.render()
+    return report
+
+
+# -- checks ------------------------------------------------------------------------------------------------
+def expect_record(
+    event_name: str,
+    *,
+    error_code: str | None = None,
+    identity_arn_contains: str | None = None,
+    identity_type: str | None = None,
+    trail: str | None = None,
+) -> NamedCheck:
+    """After delivery, the trail's bucket holds a record of ``event_name`` with the given outcome and caller."""
+    from harness.acceptance import NamedCheck
+
+    wanted = {
+        k: v
+        for k, v in {
+            "error_code": error_code,
+            "identity_arn_contains": identity_arn_contains,
+            "identity_type": identity_type,
+        }.items()
+        if v is not None
+    }
+
+    def run(deployment: Deployment) -> None:
+        deliver(deployment)
+        name = trail_name(deployment, trail)
+        records = trail_records(deployment, trail)
+        if find_record(records, event_name=event_name, **wanted) is not None:
+            return
+        what = f"a record of {event_name}" + "".join(f" with {k}={v!r}" for k, v in wanted.items())
+        status = deployment.trail.status(name)
+        if not records:
+            cause = "no records in its bucket"
+            reason = deployment.trail.delivery.status(deployment.trail.trail(name).arn).latest_delivery_reason
+            if status.get("LatestDeliveryError"):
+                cause += f": delivery failed with {status['LatestDeliveryError']}, {reason}"
+                fix = "add the CloudTrail bucket policy (s3:GetBucketAcl and s3:PutObject for cloudtrail.amazonaws.com)"
+            elif not status.get("IsLogging"):
+                cause += ": the trail is not logging"
+                fix = "set logging: true on the trail"
+            else:
+                fix = "check the trail's event selectors select this event"
+            raise CheckFailed(f"trail '{name}': expected {what}, found {cause}; {fix}", records=0)
+        same_name = [r for r in records if r.get("eventName") == event_name]
+        seen = ", ".join(
+            f"{r.get('errorCode') or 'success'} by {r.get('userIdentity', {}).get('arn', '?')}" for r in same_name[:3]
+        )
+        raise CheckFailed(
+            f"trail '{name}': expected {what}, found "
+            + (f"{event_name} only as: {seen}" if same_name else f"{len(records)} records, none of {event_name}")
+            + "; check the call was made under that identity while the trail was logging",
+            records=len(records),
+        )
+
+    return NamedCheck(f"expect_record({event_name!r}, {wanted!r})", run)
+
+
+def expect_logs_valid(trail: str | None = None) -> NamedCheck:
+    """Validation finds at least one digest and every digest and log file valid."""
+    from harness.acceptance import NamedCheck
+
+    def run(deployment: Deployment) -> None:
+        deliver(deployment)
+        report = validate_logs(deployment, trail)
+        if not report.ok:
+            raise CheckFailed(
+                f"trail '{trail_name(deployment, trail)}': expected every log file and digest valid, found:\n"
+                f"{report.render()}",
+                failures=len(report.failures()),
+            )
+
+    return NamedCheck(f"expect_logs_valid({trail!r})", run)
+
+
+def expect_validation_failure(
+    state: FileState, kind: str = "log", key: str | None = None, trail: str | None = None
+) -> NamedCheck:
+    """Validation reports a ``kind`` file (``log`` or ``digest``) in ``state`` (the file ``key`` when given)."""
+    from harness.acceptance import NamedCheck
+
+    def run(deployment: Deployment) -> None:
+        name = trail_name(deployment, trail)
+        report = validate_logs(deployment, trail)
+        if not report.validation_enabled:
+            raise CheckFailed(
+                f"trail '{name}': expected validation to report a {kind} file {state.value}, found log file "
+                "validation off, so no digest can show it; set log_file_validation: true on the trail",
+                state=state.value,
+            )
+        found = [f for f in report.with_state(state, kind) if key is None or f.key == key]
+        if not found:
+            raise CheckFailed(
+                f"trail '{name}': expected validation to report "
+                + (f"{kind} file {key}" if key else f"a {kind} file")
+                + f" {state.value}, found:\n{report.render()}",
+                state=state.value,
+            )
+
+    return NamedCheck(f"expect_validation_failure({state.value!r}, {kind!r})", run)
