@@ -31,9 +31,12 @@ class DelimitedPattern:
     conditions: tuple[SlotTest, ...]
     requirement: Requirement
     _fixed: bool = field(init=False, repr=False, compare=False)
+    _ellipsis: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_fixed", _ELLIPSIS not in self.slots)
+        single = self.slots.count(_ELLIPSIS) == 1
+        object.__setattr__(self, "_ellipsis", self.slots.index(_ELLIPSIS) if single else -1)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -54,6 +57,18 @@ class DelimitedPattern:
             values: list[str | None] = list(fields[:size])
             if len(fields) > size:
                 values[-1] = message.remainder(size - 1)
+            for condition in self.conditions:
+                if not condition(values):
+                    return None
+            return values
+        if self._ellipsis >= 0:
+            # One ellipsis: it takes whatever the named fields leave, so there is one assignment.
+            fields = message.fields()
+            spare = len(fields) - (len(self.slots) - 1)
+            if spare < 0:
+                return None
+            index = self._ellipsis
+            values = [*fields[:index], None, *fields[index + spare :]]
             for condition in self.conditions:
                 if not condition(values):
                     return None

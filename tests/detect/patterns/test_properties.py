@@ -129,3 +129,22 @@ def test_field_splitting_matches_the_reference(text: str) -> None:
     from harness.detect.patterns import LogMessage
 
     assert LogMessage(text).fields() == _reference_fields(text)
+
+
+_DELIMITED = [
+    "[a, b = x*]",
+    "[a = x, b]",
+    "[..., b = 1*]",
+    "[a, ..., c > 1]",
+    "[a = x, ..., c]",
+    "[..., b = x, ...]",
+    "[a, b, c, d != y]",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_DELIMITED), st.text(alphabet='xy12 "[]', max_size=20))
+def test_delimited_fast_paths_agree_with_the_general_search(pattern_text: str, line: str) -> None:
+    # fields() always takes the general search over ellipsis assignments; matches() takes the shortcuts.
+    pattern = compile_pattern(pattern_text)
+    assert pattern.matches(line) is (pattern.fields(line) is not None)
