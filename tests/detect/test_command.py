@@ -101,3 +101,33 @@ def test_logs_without_action_prints_usage(
     code, _, err = run(monkeypatch, capfdbinary, ["logs"])
     assert code == 2
     assert "match" in err
+
+
+def test_installed_command_end_to_end(tmp_path: Path) -> None:
+    import subprocess
+
+    events = tmp_path / "events.log"
+    events.write_text('{"eventName": "StopLogging"}\n{"eventName": "LookupEvents"}\n', encoding="utf-8")
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness.cli",
+            "logs",
+            "match",
+            "--pattern",
+            "{ $.eventName = StopLogging }",
+            str(events),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, b'{"eventName": "StopLogging"}\n', b"")
+    bad = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "logs", "match", "--pattern", "[a, b"],
+        input=b"x y\n",
+        capture_output=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert b"pattern column 6: expected" in bad.stderr
