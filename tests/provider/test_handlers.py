@@ -117,6 +117,17 @@ pipelines:
           - {{name: Approve, category: Approval, provider: Manual}}
 """
 
+TRAIL = """
+buckets:
+  trail-logs: {{}}
+trails:
+  tr:
+    bucket: trail-logs
+    log_file_validation: true
+    management_events: {management}
+    tags: {{team: blue}}
+"""
+
 
 def _drift_role(backend: Backend, p: Provider) -> None:
     backend.client("iam").put_role_policy(RoleName=f"{p.prefix}r", PolicyName="logs", PolicyDocument=json.dumps(ADMIN))
@@ -166,6 +177,10 @@ def _drift_pipeline(backend: Backend, p: Provider) -> None:
     codepipeline.update_pipeline(pipeline=declaration)
 
 
+def _drift_trail(backend: Backend, p: Provider) -> None:
+    backend.client("cloudtrail").stop_logging(Name=f"{p.prefix}tr")
+
+
 @dataclass(frozen=True)
 class Spec:
     """How to exercise one resource type: a template, two sets of values, the field they differ in, and drift."""
@@ -200,6 +215,8 @@ SPECS = [
          "timeout_minutes", _drift_build_project, "timeout_minutes"),
     Spec("pipelines.pl", PIPELINE, {"key": "source.zip"}, {"key": "other.zip"},
          "stages", _drift_pipeline, "stages"),
+    Spec("trails.tr", TRAIL, {"management": "All"}, {"management": "WriteOnly"},
+         "management_events", _drift_trail, "logging"),
 ]  # fmt: skip
 
 by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
