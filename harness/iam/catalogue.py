@@ -161,9 +161,12 @@ class Catalogue:
         lowered = key.lower()
         if lowered in data:
             return str(data[lowered]["type"])
-        for name, raw in data.items():
-            if "${" in name and re.fullmatch(re.sub(r"\\\$\\\{[^}]*\\\}", ".+", re.escape(name)), lowered):
-                return str(raw["type"])
+        # Keys with a variable part (s3:ExistingObjectTag/<key>, aws:RequestTag/${TagKey}) are listed by pattern.
+        patterns = (_load("conditionPatterns.json") or {}).get(service, {})
+        for regex, canonical in patterns.items():
+            if re.fullmatch(regex, key, re.IGNORECASE):
+                raw = data.get(canonical.lower())
+                return str(raw["type"]) if raw else None
         return None
 
     def condition_keys(self, qualified: str) -> tuple[str, ...]:

@@ -63,6 +63,9 @@ def principal_context(principal: Principal) -> dict[str, ContextValue]:
         values["aws:PrincipalServiceName"] = principal.arn
         values["aws:PrincipalIsAWSService"] = "true"
         return {k.lower(): v for k, v in values.items()}
+    if kind is PrincipalKind.FEDERATED:
+        values["aws:PrincipalIsAWSService"] = "false"
+        return {k.lower(): v for k, v in values.items()}
     if kind is PrincipalKind.ANONYMOUS:
         values["aws:userid"] = "anonymous"
         values["aws:PrincipalIsAWSService"] = "false"

@@ -254,7 +254,9 @@ def compile_policies(**kwargs: Any) -> PolicySet:
     return PolicySet.compile(**kwargs)
 
 
-_NONE: tuple[CompiledStatement, ...] = ()
+# Callers with no identity-side policies: only a resource-based policy can allow them, and SCPs (which
+# govern the IAM principals of member accounts) do not apply to them.
+_RESOURCE_ONLY = frozenset({PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS, PrincipalKind.FEDERATED})
 
 
 def _scan(
@@ -320,12 +322,7 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
     rcp_allows: list[CompiledStatement] = []
     if policies.scps is not None or policies.rcps is not None:
         service_linked = principal.is_service_linked_role
-        if (
-            policies.scps is not None
-            and kind is not PrincipalKind.SERVICE
-            and kind is not PrincipalKind.ANONYMOUS
-            and not service_linked
-        ):
+        if policies.scps is not None and kind not in _RESOURCE_ONLY and not service_linked:
             for level in policies.scps:
                 allows, level_denies = _scan(level, service, action, resource, context)
                 scp_allows.append(allows)
@@ -403,7 +400,7 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
     if kind is PrincipalKind.ROOT:
         # The root user has full access in its own account; boundaries and session policies do not apply.
         identity_ok = boundary_ok = session_ok = True
-    elif kind is PrincipalKind.SERVICE or kind is PrincipalKind.ANONYMOUS:
+    elif kind in _RESOURCE_ONLY:
         identity_ok = False
     else:
         identity_ok = bool(identity_allows)
@@ -421,7 +418,7 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
     granted: list[CompiledStatement] | None = None
     layers: tuple[str, ...] = ()
     reason = ""
-    if kind is PrincipalKind.SERVICE or kind is PrincipalKind.ANONYMOUS:
+    if kind in _RESOURCE_ONLY:
         if direct:
             granted, layers, reason = direct, (RESOURCE,), "the resource-based policy allows this principal"
     elif same_account:
@@ -448,7 +445,7 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
         )
 
     missing: list[str] = []
-    if kind is not PrincipalKind.SERVICE and kind is not PrincipalKind.ANONYMOUS:
+    if kind not in _RESOURCE_ONLY:
         if not identity_ok:
             missing.append(IDENTITY)
         if not boundary_ok:

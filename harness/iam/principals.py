@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from harness.errors import InputError
 
 _ACCOUNT = re.compile(r"^\d{12}$")
+_WEB_IDENTITY_PROVIDERS = frozenset({"accounts.google.com", "graph.facebook.com", "www.amazon.com"})
 
 
 class PrincipalKind(enum.StrEnum):
@@ -20,6 +21,7 @@ class PrincipalKind(enum.StrEnum):
     FEDERATED_USER = "FederatedUser"
     ROOT = "Account"
     SERVICE = "Service"
+    FEDERATED = "WebIdentity"  # an identity provider (SAML/OIDC ARN or web identity provider name)
     ANONYMOUS = "Anonymous"
 
 
@@ -74,10 +76,14 @@ def parse_principal(text: str) -> Principal:
         return Principal(f"arn:aws:iam::{value}:root", PrincipalKind.ROOT, value)
     if value.endswith(".amazonaws.com") or value.endswith(".amazonaws.com.cn"):
         return Principal(value, PrincipalKind.SERVICE, None, name=value)
+    if value in _WEB_IDENTITY_PROVIDERS:
+        return Principal(value, PrincipalKind.FEDERATED, None, name=value)
     parts = value.split(":", 5)
     if len(parts) == 6 and parts[0] == "arn" and _ACCOUNT.match(parts[4]):
         partition, service, account, resource = parts[1], parts[2], parts[4], parts[5]
         if service == "iam":
+            if resource.startswith(("saml-provider/", "oidc-provider/")):
+                return Principal(value, PrincipalKind.FEDERATED, account, partition, name=resource)
             if resource == "root":
                 return Principal(value, PrincipalKind.ROOT, account, partition)
             if resource.startswith("user/"):
@@ -125,7 +131,7 @@ def match_aws_entry(entry: str, principal: Principal) -> PrincipalMatch:
     """Match one ``"AWS"`` Principal value (account, root ARN, user/role/session ARN or ``*``)."""
     if entry == "*":
         return PrincipalMatch.DIRECT
-    if principal.kind in (PrincipalKind.ANONYMOUS, PrincipalKind.SERVICE):
+    if principal.kind in (PrincipalKind.ANONYMOUS, PrincipalKind.SERVICE, PrincipalKind.FEDERATED):
         return PrincipalMatch.NONE
     account = _account_of(entry)
     if account is not None:
@@ -155,13 +161,13 @@ def match_entry(kind: str, entry: str, principal: Principal) -> PrincipalMatch:
     if kind == "AWS":
         return match_aws_entry(entry, principal)
     if kind == "Service":
-        if entry == "*":
+        if entry == "*" or (principal.kind is PrincipalKind.SERVICE and entry == principal.arn):
             return PrincipalMatch.DIRECT
-        return (
-            PrincipalMatch.DIRECT
-            if principal.kind is PrincipalKind.SERVICE and entry == principal.arn
-            else (PrincipalMatch.NONE)
-        )
+        return PrincipalMatch.NONE
+    if kind == "Federated":
+        if entry == "*" or (principal.kind is PrincipalKind.FEDERATED and entry == principal.arn):
+            return PrincipalMatch.DIRECT
+        return PrincipalMatch.NONE
     if entry == "*" or entry == principal.arn:
         return PrincipalMatch.DIRECT
     return PrincipalMatch.NONE
@@ -180,6 +186,8 @@ def not_principal_excludes(entries: tuple[tuple[str, str], ...], principal: Prin
         return False
     if principal.kind is PrincipalKind.SERVICE:
         return any(kind == "Service" and entry == principal.arn for kind, entry in entries)
+    if principal.kind is PrincipalKind.FEDERATED:
+        return any(kind == "Federated" and entry == principal.arn for kind, entry in entries)
     named = False
     account_named = False
     role_named = False
