@@ -28,6 +28,25 @@ _OPERATOR_WORDS: Final = {
     "LessThanOrEqualToThreshold": "less than or equal to",
 }
 TREAT_MISSING: Final = ("missing", "notBreaching", "breaching", "ignore")
+# Notifications name the region in words.
+REGION_NAMES: Final = {
+    "us-east-1": "US East (N. Virginia)",
+    "us-east-2": "US East (Ohio)",
+    "us-west-1": "US West (N. California)",
+    "us-west-2": "US West (Oregon)",
+    "ca-central-1": "Canada (Central)",
+    "eu-west-1": "EU (Ireland)",
+    "eu-west-2": "EU (London)",
+    "eu-west-3": "EU (Paris)",
+    "eu-central-1": "EU (Frankfurt)",
+    "eu-north-1": "EU (Stockholm)",
+    "ap-northeast-1": "Asia Pacific (Tokyo)",
+    "ap-northeast-2": "Asia Pacific (Seoul)",
+    "ap-southeast-1": "Asia Pacific (Singapore)",
+    "ap-southeast-2": "Asia Pacific (Sydney)",
+    "ap-south-1": "Asia Pacific (Mumbai)",
+    "sa-east-1": "South America (Sao Paulo)",
+}
 
 
 class Clock(Protocol):
@@ -441,15 +460,13 @@ def _threshold_evaluation(
     missing = ""
     if fills:
         missing = f" ({fills} missing datapoint{'s were' if fills != 1 else ' was'} treated as [{label}])"
-    if n == 1 and definition.datapoints_to_alarm is None and not fills:
-        reason = f"Threshold Crossed: 1 datapoint [{listed}] was {relation} the threshold ({threshold})."
-    else:
-        verb = "was" if len(shown) == 1 else "were"
-        reason = (
-            f"Threshold Crossed: {len(shown)} out of the last {len(real) + fills} datapoints [{listed}] {verb} "
-            f"{relation} the threshold ({threshold}){missing} (minimum {minimum} "
-            f"datapoint{'s' if minimum != 1 else ''} for {transition} transition)."
-        )
+    # CloudWatch's wording (since 2019) always counts "K out of the last N datapoints" and names the minimum.
+    verb = "was" if len(shown) == 1 else "were"
+    reason = (
+        f"Threshold Crossed: {len(shown)} out of the last {len(real) + fills} datapoints [{listed}] {verb} "
+        f"{relation} the threshold ({threshold}){missing} (minimum {minimum} "
+        f"datapoint{'s' if minimum != 1 else ''} for {transition} transition)."
+    )
     return Evaluation(state, reason, periods)
 
 
@@ -572,7 +589,7 @@ def notification_message(
         "NewStateValue": transition.new_state.value,
         "NewStateReason": transition.reason,
         "StateChangeTime": transition.timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000",
-        "Region": region,
+        "Region": REGION_NAMES.get(region, region),
         "AlarmArn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{definition.name}",
         "OldStateValue": transition.old_state.value,
         "OKActions": list(definition.ok_actions),

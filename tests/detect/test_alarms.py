@@ -115,7 +115,8 @@ def test_transition_to_alarm_fires_alarm_actions_with_cloudwatch_reason() -> Non
     assert (transition.old_state, transition.new_state) == (AlarmState.INSUFFICIENT_DATA, AlarmState.ALARM)
     assert transition.actions == (TOPIC,)
     assert transition.reason == (
-        "Threshold Crossed: 1 datapoint [5.0 (26/11/26 15:00:00)] was greater than or equal to the threshold (1.0)."
+        "Threshold Crossed: 1 out of the last 1 datapoints [5.0 (26/11/26 15:00:00)] was greater than or equal to "
+        "the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition)."
     )
     assert monitor.history[-2].summary == "Alarm updated from INSUFFICIENT_DATA to ALARM"
     assert monitor.history[-1].summary == f"Successfully executed action {TOPIC}"
@@ -130,7 +131,8 @@ def test_transition_to_alarm_fires_alarm_actions_with_cloudwatch_reason() -> Non
     back = monitor.evaluate(store)
     assert back is not None and back.new_state is AlarmState.OK and back.actions == ("arn:ok",)
     assert back.reason == (
-        "Threshold Crossed: 1 datapoint [0.0 (26/11/26 15:10:00)] was not greater than or equal to the threshold (1.0)."
+        "Threshold Crossed: 1 out of the last 1 datapoints [0.0 (26/11/26 15:10:00)] was not greater than or equal "
+        "to the threshold (1.0) (minimum 1 datapoint for ALARM -> OK transition)."
     )
 
 
@@ -312,6 +314,7 @@ def test_notification_message_for_sns() -> None:
     assert message["OldStateValue"] == "INSUFFICIENT_DATA"
     assert message["NewStateReason"] == transition.reason
     assert message["StateChangeTime"] == "2026-11-26T15:05:00.000+0000"
+    assert message["Region"] == "US East (N. Virginia)"
     assert message["AlarmArn"] == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:unauthorized-api-calls"
     trigger = message["Trigger"]
     assert isinstance(trigger, dict)
