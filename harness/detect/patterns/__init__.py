@@ -46,9 +46,9 @@ class FilterPattern:
         Returns:
             True when CloudWatch Logs would select the event.
         """
-        if type(message) is str:
+        if isinstance(message, str):
             message = LogMessage(message)
-        return self._test(message)  # type: ignore[arg-type]
+        return self._test(message)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -64,11 +64,11 @@ class FilterPattern:
         """
         if self._delimited is None:
             return None
-        if type(message) is str:
+        if isinstance(message, str):
             message = LogMessage(message)
-        if self._delimited.requirement is not None and not _meets(message.text, self._delimited.requirement):  # type: ignore[union-attr]
+        if self._delimited.requirement is not None and not _meets(message.text, self._delimited.requirement):
             return None
-        return self._delimited.fields(message)  # type: ignore[arg-type]
+        return self._delimited.fields(message)
 
 
 def compile_pattern(text: str) -> FilterPattern:
