@@ -150,3 +150,15 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     if report.when == "call" and ("pipewarden", "unverified") in getattr(report, "user_properties", ()):
         return "unverified", "U", "UNVERIFIED"
     return None
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    # Unverified reports are skips with their own category, which pytest's -r summaries never list: without this
+    # section the reason a claim could not be verified would not appear in the terminal at all.
+    reports = terminalreporter.stats.get("unverified", [])
+    if not reports:
+        return
+    terminalreporter.section("unverified", sep="=")
+    for report in reports:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        terminalreporter.write_line(f"{report.nodeid}: {reason}")
