@@ -1,0 +1,144 @@
+"""The pytest plugin, run in a separate pytest: fixtures, UNVERIFIED outcomes, tags as markers, options."""
+
+from __future__ import annotations
+
+import pytest
+
+FEATURE = """\
+Feature: Inline scenarios against the plugin's fixtures
+
+  @lifecycle @nist-800-53:CM-2
+  Scenario: The reference pipeline deploys and re-plans empty
+    When the pipeline under test is deployed
+    Then a second plan shows no changes
+
+  @detection @soc2:CC7.2
+  Scenario: A claim the backend cannot verify
+    When the pipeline under test is deployed
+    Then the key policy is enforced
+"""
+
+STEPS = """\
+from pytest_bdd import scenarios, then, when
+
+from harness.acceptance import Deployment
+from harness.errors import Unverified
+from harness.model.definition import Definition
+
+scenarios("inline.feature")
+
+
+@when("the pipeline under test is deployed")
+def deploy(pw: Deployment, pw_definition: Definition) -> None:
+    pw.definition = pw_definition
+    pw.apply()
+
+
+@then("a second plan shows no changes")
+def second_plan(pw: Deployment) -> None:
+    assert pw.plan().empty
+    assert pw.backend.name == "moto"
+    assert len(pw.provider.leftovers()) == len(pw.definition.resources)  # type: ignore[union-attr]
+
+
+@then("the key policy is enforced")
+def key_policy() -> None:
+    raise Unverified("moto does not evaluate KMS key policies")
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".feature", inline=FEATURE)
+    pytester.makepyfile(test_inline=STEPS)
+    return pytester
+
+
+OUTCOME_LOGGER = """
+import pytest
+
+REPORTS = []
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        REPORTS.append((report.nodeid.split("::")[-1], report.outcome, str(report.longrepr)))
+
+
+def pytest_sessionfinish(session):
+    with open("outcomes.txt", "w") as out:
+        for name, outcome, longrepr in REPORTS:
+            out.write(f"{name}|{outcome}|{longrepr}\\n")
+"""
+
+
+def test_scenarios_use_the_fixtures_and_unverified_is_a_skip_with_its_own_status(project: pytest.Pytester) -> None:
+    project.makeconftest(OUTCOME_LOGGER)
+
+    # A separate process: the scenarios open their own moto backend and egress guard, as a user's run would.
+    result = project.runpytest_subprocess("-v", "-rA")
+
+    outcomes = result.parseoutcomes()
+    assert outcomes == {"passed": 1, "unverified": 1}
+    result.stdout.fnmatch_lines(
+        [
+            "*test_inline.py::test_the_reference_pipeline_deploys_and_replans_empty PASSED*",
+            "*test_inline.py::test_a_claim_the_backend_cannot_verify UNVERIFIED*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*= unverified =*",
+            "test_inline.py::test_a_claim_the_backend_cannot_verify: "
+            "UNVERIFIED: moto does not evaluate KMS key policies",
+            "*= 1 passed, 1 unverified in *",
+        ]
+    )
+    assert result.ret == pytest.ExitCode.OK
+    # ...and underneath, the report is a skip carrying the reason, never a pass.
+    lines = sorted((project.path / "outcomes.txt").read_text().splitlines())
+    assert lines[0].startswith("test_a_claim_the_backend_cannot_verify|skipped|(")
+    assert lines[0].endswith(", 'UNVERIFIED: moto does not evaluate KMS key policies')")
+    assert lines[1] == "test_the_reference_pipeline_deploys_and_replans_empty|passed|None"
+
+
+def test_gherkin_tags_become_markers_selectable_with_m(project: pytest.Pytester) -> None:
+    control = project.runpytest_subprocess("-m", "soc2:CC7.2", "-v", "-W", "error::pytest.PytestUnknownMarkWarning")
+
+    control.stdout.fnmatch_lines(["*test_a_claim_the_backend_cannot_verify UNVERIFIED*"])
+    assert control.parseoutcomes() == {"unverified": 1, "deselected": 1}
+
+    # Selecting nothing runs no scenario, so it can run in this process.
+    neither = project.runpytest("-m", "not lifecycle and not detection")
+    neither.assert_outcomes(deselected=2)
+    lifecycle = project.runpytest("-m", "lifecycle and nist-800-53:CM-2", "--collect-only", "-q")
+    lifecycle.stdout.fnmatch_lines(["test_inline.py::test_the_reference_pipeline_deploys_and_replans_empty"])
+    assert "cannot_verify" not in lifecycle.stdout.str()
+
+
+def test_the_unverified_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+
+    result.stdout.fnmatch_lines(["@pytest.mark.unverified: the harness could not verify the claim"])
+
+
+def test_an_unknown_backend_is_rejected(project: pytest.Pytester) -> None:
+    result = project.runpytest("--pw-backend", "gcp")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*argument --pw-backend: invalid choice: 'gcp' (choose from *moto*, *moto-server*, *localstack*, *aws*)*"]
+    )
+
+
+def test_the_aws_backend_stays_closed_without_the_gate(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PIPEWARDEN_ACC", raising=False)
+
+    result = project.runpytest("--pw-backend", "aws", "-m", "lifecycle")
+
+    # The backend fixture is requested while the scenario runs, so the refusal fails the scenario.
+    result.assert_outcomes(failed=1, deselected=1)
+    result.stdout.fnmatch_lines(["*SafetyError: aws backend: expected PIPEWARDEN_ACC=1 to run against real AWS*"])
