@@ -129,6 +129,30 @@ trails:
 """
 
 
+ALARM = """
+topics:
+  alerts: {{}}
+alarms:
+  a:
+    metric_name: Errors
+    namespace: Pipewarden
+    threshold: {threshold}
+    alarm_actions: [alerts]
+    tags: {{team: blue}}
+"""
+
+METRIC_FILTER = """
+log_groups:
+  app: {{}}
+metric_filters:
+  f:
+    log_group: app
+    pattern: "{pattern}"
+    metric_name: Errors
+    namespace: Pipewarden
+"""
+
+
 def _drift_role(backend: Backend, p: Provider) -> None:
     backend.client("iam").put_role_policy(RoleName=f"{p.prefix}r", PolicyName="logs", PolicyDocument=json.dumps(ADMIN))
 
@@ -181,6 +205,20 @@ def _drift_trail(backend: Backend, p: Provider) -> None:
     backend.client("cloudtrail").stop_logging(Name=f"{p.prefix}tr")
 
 
+def _drift_alarm(backend: Backend, p: Provider) -> None:
+    arn = f"arn:aws:cloudwatch:{backend.region}:{backend.account_id}:alarm:{p.prefix}a"
+    backend.client("cloudwatch").tag_resource(ResourceARN=arn, Tags=[{"Key": "owner", "Value": "mallory"}])
+
+
+def _drift_metric_filter(backend: Backend, p: Provider) -> None:
+    backend.client("logs").put_metric_filter(
+        logGroupName=f"{p.prefix}app",
+        filterName=f"{p.prefix}f",
+        filterPattern="NOTHING-EVER-MATCHES",
+        metricTransformations=[{"metricName": "Errors", "metricNamespace": "Pipewarden", "metricValue": "1"}],
+    )
+
+
 @dataclass(frozen=True)
 class Spec:
     """How to exercise one resource type: a template, two sets of values, the field they differ in, and drift."""
@@ -217,6 +255,9 @@ SPECS = [
          "stages", _drift_pipeline, "stages"),
     Spec("trails.tr", TRAIL, {"management": "All"}, {"management": "WriteOnly"},
          "management_events", _drift_trail, "logging"),
+    Spec("alarms.a", ALARM, {"threshold": 1}, {"threshold": 5}, "threshold", _drift_alarm, "tags"),
+    Spec("metric_filters.f", METRIC_FILTER, {"pattern": "ERROR"}, {"pattern": "FATAL"},
+         "pattern", _drift_metric_filter, "pattern"),
 ]  # fmt: skip
 
 by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
