@@ -140,7 +140,8 @@ def match_aws_entry(entry: str, principal: Principal) -> PrincipalMatch:
         # The root user is the account itself; every other principal of the account is delegated to.
         return PrincipalMatch.DIRECT if principal.kind is PrincipalKind.ROOT else PrincipalMatch.ACCOUNT
     if entry == principal.arn:
-        return PrincipalMatch.DIRECT
+        # A caller given as the role itself stands for one of its sessions: naming the role is a role grant.
+        return PrincipalMatch.ROLE if principal.kind is PrincipalKind.ROLE else PrincipalMatch.DIRECT
     role_arn = principal.role_arn
     if role_arn is not None and _same_role(entry, principal):
         return PrincipalMatch.ROLE

@@ -466,3 +466,8 @@ def test_allowed_decision_names_every_layer_that_allowed() -> None:
         ("session", "Sp"),
         ("scp", "Scp"),
     }
+
+
+def test_caller_given_as_the_role_arn_is_limited_like_a_role_grant() -> None:
+    assert decide(ROLE, resource_policy=grant({"AWS": ROLE})) == ALLOWED
+    assert decide(ROLE, resource_policy=grant({"AWS": ROLE}), permissions_boundary=allow("ec2:*")) == IMPLICIT

@@ -123,14 +123,13 @@ def session_grant_beyond_session_policy(case: dict[str, Any], mine: Decision, or
 
 
 def unresolved_variable_in_not_resource(case: dict[str, Any], mine: Decision, oracle: str) -> bool:
-    """KD3: a Deny whose NotResource holds a policy variable the request cannot resolve."""
-    if oracle != "ExplicitDeny" or mine.decision.value == "ExplicitDeny":
-        return False
+    """KD3: a NotResource holding a policy variable the request cannot resolve (the oracle substitutes a
+    wildcard and judges by overlap; AWS treats the statement as invalid)."""
     context = mine.request.context
     for doc in _documents(case):
         for statement in doc["Statement"]:
             entries = statement.get("NotResource")
-            if statement["Effect"] != "Deny" or not entries:
+            if not entries:
                 continue
             for entry in [entries] if isinstance(entries, str) else entries:
                 if any(not isinstance(context.get(v.strip().lower()), str) for v in _VARIABLE.findall(entry)):
@@ -172,7 +171,7 @@ KNOWN: dict[str, Callable[[dict[str, Any], Decision, str], bool]] = {
     "KD7 role trust policy required for sts:AssumeRole": trust_policy_required,
     "KD1 NotPrincipal checks account, role and session": not_principal_account_check,
     "KD2 session-ARN grant not limited by session policy": session_grant_beyond_session_policy,
-    "KD3 unresolvable variable in a Deny's NotResource": unresolved_variable_in_not_resource,
+    "KD3 unresolvable variable in NotResource": unresolved_variable_in_not_resource,
     "KD4 RCP on a service RCPs do not cover": rcp_on_unsupported_service,
 }
 

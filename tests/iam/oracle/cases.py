@@ -19,6 +19,7 @@ PRINCIPALS = [
     f"arn:aws:sts::{A}:federated-user/dana",
     "codebuild.amazonaws.com",
     f"arn:aws:sts::{A}:assumed-role/AWSServiceRoleForSupport/s",
+    f"arn:aws:iam::{A}:role/Build",
 ]
 
 # (action, resource, resource account) triples that exist in the AWS catalogue.
