@@ -190,6 +190,10 @@ class Backend:
         """Send every later call to ``observer``."""
         self._observers.append(observer)
 
+    def observers(self) -> tuple[CallObserver, ...]:
+        """The observers currently receiving calls."""
+        return tuple(self._observers)
+
     def remove_observer(self, observer: CallObserver) -> None:
         """Stop sending calls to ``observer``."""
         if observer in self._observers:

@@ -11,10 +11,18 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from harness.backends.base import Backend
-from harness.detect.alarms import AlarmDefinition, AlarmMonitor, AlarmState, ManualClock, MetricStore, Transition
+from harness.backends.base import Backend, CallEvent
+from harness.detect.alarms import (
+    AlarmDefinition,
+    AlarmMonitor,
+    AlarmState,
+    ManualClock,
+    MetricStore,
+    Transition,
+    notification_message,
+)
 from harness.detect.metrics import LogEvent, MetricDatapoint, MetricFilter, MetricTransformation
 from harness.detect.patterns import FilterPattern, LogMessage, compile_pattern
 from harness.errors import InputError
@@ -22,6 +30,14 @@ from harness.model.policy_doc import load_policy
 from harness.provider.base import error_code
 
 CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com"
+
+
+class AdvancingClock(Protocol):
+    """A clock steps can move forward (the scenario's one clock, shared with CloudTrail delivery)."""
+
+    def now(self) -> datetime: ...
+
+    def advance(self, delta: float) -> datetime: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +71,7 @@ class DetectionRuntime:
     """
 
     backend: Backend
-    clock: ManualClock = field(default_factory=lambda: ManualClock(_now_minute()))
+    clock: AdvancingClock = field(default_factory=lambda: ManualClock(_now_minute()))
     store: MetricStore = field(default_factory=MetricStore)
     notifications: list[Notification] = field(default_factory=list)
     matches: list[FilterMatch] = field(default_factory=list)
@@ -65,6 +81,18 @@ class DetectionRuntime:
     _sequence: dict[tuple[str, str], int] = field(default_factory=dict)
 
     # -- log events -------------------------------------------------------------------------------------
+    def after_call(self, event: CallEvent) -> None:
+        """See every PutLogEvents made through the harness (CloudTrail delivery, builds, steps) and run the log
+        group's metric filters over what was written (``CallObserver``)."""
+        if event.service != "logs" or event.operation != "PutLogEvents" or event.error_code:
+            return
+        group = str(event.params.get("logGroupName", ""))
+        written = event.params.get("logEvents") or []
+        items = [(e.get("timestamp"), str(e.get("message", ""))) for e in written if isinstance(e, Mapping)]
+        if group and items:
+            self.apply_filters(group, items)
+            self.evaluate_alarms()
+
     def write_log_events(
         self, group: str, stream: str, messages: Sequence[str], *, client: Any = None
     ) -> list[MetricDatapoint]:
@@ -84,21 +112,19 @@ class DetectionRuntime:
                 if error_code(exc) != "ResourceAlreadyExistsException":
                     raise
             self._sequence[key] = 0
+        before = len(self.matches)
         if messages:
+            # The write is observed (``after_call``) when this runtime watches the backend; otherwise apply the
+            # filters here, so the events go through them exactly once either way.
             logs.put_log_events(
                 logGroupName=group,
                 logStreamName=stream,
                 logEvents=[{"timestamp": timestamp, "message": m} for m in messages],
             )
-        published = self.apply_filters(group, messages)
-        self.evaluate_alarms()
-        return published
-
-    def ingest(self, group: str, messages: Iterable[str]) -> list[MetricDatapoint]:
-        """Apply metric filters to events already written to ``group`` by someone else; evaluate alarms."""
-        published = self.apply_filters(group, list(messages))
-        self.evaluate_alarms()
-        return published
+        if not any(o is self for o in self.backend.observers()):
+            self.apply_filters(group, [(timestamp, m) for m in messages])
+            self.evaluate_alarms()
+        return [m.datapoint for m in self.matches[before:] if m.datapoint is not None]
 
     def _pattern(self, text: str) -> FilterPattern:
         found = self._patterns.get(text)
@@ -132,15 +158,17 @@ class DetectionRuntime:
             )
         return list(filters.values())
 
-    def apply_filters(self, group: str, messages: Sequence[str]) -> list[MetricDatapoint]:
-        """Match events against the group's deployed metric filters and publish the datapoints."""
+    def apply_filters(self, group: str, events: Sequence[tuple[int | None, str]]) -> list[MetricDatapoint]:
+        """Match ``(timestamp in ms or None, message)`` events against the group's deployed metric filters and
+        publish the datapoints (at the events' own times, as CloudWatch Logs does)."""
         filters = self.deployed_filters(group)
-        if not filters or not messages:
+        if not filters or not events:
             return []
         now = self.clock.now()
         published: list[MetricDatapoint] = []
-        for text in messages:
-            event = LogEvent(now, text)
+        for timestamp, text in events:
+            when = datetime.fromtimestamp(timestamp / 1000, UTC) if timestamp is not None else now
+            event = LogEvent(when, text)
             parsed = LogMessage(text)
             for metric_filter in filters:
                 point = metric_filter.apply(event, parsed)
@@ -253,24 +281,9 @@ class DetectionRuntime:
 
     # -- notifications ----------------------------------------------------------------------------------
     def _notify(self, definition: AlarmDefinition, transition: Transition, action: str) -> None:
-        message = {
-            "AlarmName": definition.name,
-            "NewStateValue": transition.new_state.value,
-            "OldStateValue": transition.old_state.value,
-            "NewStateReason": transition.reason,
-            "StateChangeTime": transition.timestamp.isoformat(),
-            "Region": self.backend.region,
-            "AWSAccountId": self.backend.account_id,
-            "Trigger": {
-                "MetricName": definition.metric_name,
-                "Namespace": definition.namespace,
-                "Statistic": definition.statistic,
-                "Period": definition.period,
-                "EvaluationPeriods": definition.evaluation_periods,
-                "ComparisonOperator": definition.comparison_operator,
-                "Threshold": definition.threshold,
-            },
-        }
+        message = dict(
+            notification_message(definition, transition, account=self.backend.account_id, region=self.backend.region)
+        )
         subject = f'{transition.new_state.value}: "{definition.name}" in {self.backend.region}'
         if not action.startswith("arn:") or ":sns:" not in action:
             self.notifications.append(

@@ -214,6 +214,12 @@ class Provider:
                 change = plan.for_address(str(resource.address))
                 handler = self.registry.handler_for(resource)
                 if change is None or change.action == "create":
+                    # A resource may refer to itself (a topic or bucket policy naming its own ARN): give it the
+                    # attributes known before creation.
+                    address = str(resource.address)
+                    self.ctx.state[address] = ResourceState(
+                        address, self.ctx.physical_name(resource), handler.arn(self.ctx, resource)
+                    )
                     creating = [resource]
                     state = self._call(resource, "create", lambda r=resource, h=handler: h.create(self.ctx, r))
                     creating = []
