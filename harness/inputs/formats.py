@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -9,29 +11,48 @@ from harness.errors import InputError
 from harness.model.definition import Definition
 
 FORMATS = ("auto", "harness", "cloudformation", "terraform-plan")
+_PLAN_KEYS = ("planned_values", "resource_changes", "terraform_version", "configuration")
 
 
 def detect_format(path: Path) -> str:
     """Guess the format of a definition file from its content.
 
+    A JSON object with ``format_version`` and plan keys is a Terraform plan; a document with a top-level
+    ``pipewarden`` key is harness YAML; one with ``Resources`` or ``AWSTemplateFormatVersion`` is a
+    CloudFormation template.
+
     Raises:
         InputError: when the file cannot be read or matches no known format.
     """
     try:
-        head = path.read_text(encoding="utf-8")[:4096]
-    except OSError as exc:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError(
             where=str(path),
             expected="a readable definition file",
-            found=exc.strerror or str(exc),
+            found=getattr(exc, "strerror", None) or str(exc),
             fix="check the path",
             file=str(path),
         ) from None
-    if "pipewarden:" in head:
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            if "format_version" in data and any(k in data for k in _PLAN_KEYS):
+                return "terraform-plan"
+            if "Resources" in data or "AWSTemplateFormatVersion" in data:
+                return "cloudformation"
+            if "pipewarden" in data:
+                return "harness"
+        elif '"format_version"' in text[:4096]:
+            return "terraform-plan"
+        elif '"Resources"' in text or '"AWSTemplateFormatVersion"' in text:
+            return "cloudformation"
+    if re.search(r"^pipewarden\s*:", text, re.MULTILINE):
         return "harness"
-    if '"format_version"' in head and ('"planned_values"' in head or '"terraform_version"' in head):
-        return "terraform-plan"
-    if "AWSTemplateFormatVersion" in head or "Resources" in head:
+    if re.search(r"^[\"']?(AWSTemplateFormatVersion|Resources)[\"']?\s*:", text, re.MULTILINE):
         return "cloudformation"
     raise InputError(
         where=str(path),
@@ -48,7 +69,8 @@ def load_any(path: str | Path, fmt: str = "auto", parameters: Mapping[str, str] 
     Args:
         path: the file.
         fmt: one of ``FORMATS``; ``auto`` detects it.
-        parameters: template parameter overrides (CloudFormation).
+        parameters: template parameter overrides (CloudFormation parameters, Terraform has none: its
+            variables are already applied in a plan).
 
     Returns:
         The definition.
@@ -63,14 +85,22 @@ def load_any(path: str | Path, fmt: str = "auto", parameters: Mapping[str, str] 
         )
     if fmt == "auto":
         fmt = detect_format(path)
-    if fmt == "harness":
-        from harness.inputs.harness_yaml import load_definition
+    if fmt == "cloudformation":
+        from harness.inputs.cloudformation import load_template
 
-        return load_definition(path)
-    raise InputError(
-        where=str(path),
-        expected="a format this version reads (harness)",
-        found=fmt,
-        fix="convert the definition to harness YAML",
-        file=str(path),
-    )
+        return load_template(path, parameters)
+    if parameters:
+        raise InputError(
+            where=str(path),
+            expected="parameters only for a CloudFormation template",
+            found=f"{len(parameters)} parameter(s) for a {fmt} definition",
+            fix="drop the parameters (Terraform plans carry their variables already)",
+            file=str(path),
+        )
+    if fmt == "terraform-plan":
+        from harness.inputs.terraform_plan import load_plan
+
+        return load_plan(path)
+    from harness.inputs.harness_yaml import load_definition
+
+    return load_definition(path)

@@ -236,8 +236,7 @@ def test_ref_of_an_unsupported_resource_is_a_noted_placeholder() -> None:
     assert only(definition, "topics").tags["value"] == "${prefix}Repo"
     assert (
         "Resources.Repo (AWS::CodeCommit::Repository): resource type not modelled; "
-        "scenarios depending on it are unverified"
-        in definition.notes
+        "scenarios depending on it are unverified" in definition.notes
     )
 
 
