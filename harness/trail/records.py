@@ -70,6 +70,23 @@ S3_BUCKET_DATA_OPERATIONS = frozenset({"ListObjects", "ListObjectsV2", "ListObje
 # CloudWatch Logs ingestion and reads are not recorded as management events.
 _UNRECORDED = frozenset({("logs", "PutLogEvents"), ("logs", "GetLogEvents"), ("logs", "FilterLogEvents")})
 
+# KMS cryptographic operations change nothing: CloudTrail marks them readOnly although IAM calls them Write.
+_READ_ONLY_OPERATIONS = frozenset(
+    {
+        ("kms", "Decrypt"),
+        ("kms", "Encrypt"),
+        ("kms", "GenerateDataKey"),
+        ("kms", "GenerateDataKeyWithoutPlaintext"),
+        ("kms", "GenerateDataKeyPair"),
+        ("kms", "ReEncrypt"),
+        ("kms", "Sign"),
+        ("kms", "Verify"),
+        ("kms", "GenerateMac"),
+        ("kms", "VerifyMac"),
+        ("sts", "GetCallerIdentity"),
+    }
+)
+
 _READ_PREFIXES = ("Get", "List", "Describe", "Head", "Lookup", "BatchGet", "Search", "Select", "Check", "Scan", "Query")
 
 # Parameters whose values CloudTrail never shows (and this harness never keeps).
@@ -108,7 +125,7 @@ def is_data_event(service: str, operation: str) -> bool:
 
 def is_read_only(service: str, operation: str, catalogue: Catalogue | None = None) -> bool:
     """CloudTrail's ``readOnly``: reads by name (Get, List, Describe, Head...), else the action's access level."""
-    if operation.startswith(_READ_PREFIXES):
+    if operation.startswith(_READ_PREFIXES) or (service, operation) in _READ_ONLY_OPERATIONS:
         return True
     if catalogue is not None:
         level = catalogue.access_level(f"{service}:{operation}")
@@ -172,16 +189,16 @@ def user_identity(identity: Identity) -> dict[str, Any]:
         out.update({"principalId": identity.principal_id or account, "arn": identity.arn, "accountId": account})
     elif identity.kind == "AssumedRole":
         issuer_arn, role_name, _ = _role_of_session(identity.arn)
-        issuer_arn = identity.attribute("session_issuer_arn", issuer_arn)
+        issuer_arn = identity.attribute("session_issuer_arn") or identity.attribute("session_issuer", issuer_arn)
         principal_id = identity.principal_id or f"AROA{_digits(identity.arn)}:{identity.arn.rsplit('/', 1)[-1]}"
         out.update({"principalId": principal_id, "arn": identity.arn, "accountId": account})
         out["accessKeyId"] = access_key
         out["sessionContext"] = {
             "sessionIssuer": {
                 "type": "Role",
-                "principalId": identity.attribute("session_issuer_principal_id", principal_id.split(":", 1)[0]),
+                "principalId": identity.attribute("session_issuer_id", principal_id.split(":", 1)[0]),
                 "arn": issuer_arn,
-                "accountId": account,
+                "accountId": identity.attribute("session_issuer_account", account),
                 "userName": identity.attribute("session_issuer_name", role_name or issuer_arn.rsplit("/", 1)[-1]),
             },
             "webIdFederationData": {},
@@ -303,9 +320,14 @@ def build_record(event: CallEvent, facts: CallFacts, catalogue: Catalogue | None
     read_only = is_read_only(event.service, event.operation, catalogue)
     data = is_data_event(event.service, event.operation)
     region = "us-east-1" if event.service in GLOBAL_SERVICES else facts.region
+    identity = user_identity(event.identity)
+    attributes = identity.get("sessionContext", {}).get("attributes")
+    if attributes is not None and not attributes.get("creationDate"):
+        # A session whose creation the harness did not see: it cannot be younger than this call.
+        attributes["creationDate"] = format_time(facts.when)
     record: dict[str, Any] = {
         "eventVersion": EVENT_VERSION,
-        "userIdentity": user_identity(event.identity),
+        "userIdentity": identity,
         "eventTime": format_time(facts.when),
         "eventSource": event_source(event.service),
         "eventName": event.operation,
