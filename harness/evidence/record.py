@@ -55,13 +55,15 @@ class StepRecord:
 
 
 _SECRET_KEYS = ("secret", "password", "token", "SecretString", "SecretBinary", "Plaintext")
+# Names of a secret are not secret: which secret a denied call asked for is what the evidence must show.
+_IDENTIFIER_SUFFIXES = ("Id", "Arn", "Name")
 
 
 def redact(params: dict[str, Any]) -> dict[str, Any]:
     """Drop secret values from call parameters before they are kept as evidence."""
     out: dict[str, Any] = {}
     for key, value in params.items():
-        if any(s.lower() in key.lower() for s in _SECRET_KEYS):
+        if any(s.lower() in key.lower() for s in _SECRET_KEYS) and not key.endswith(_IDENTIFIER_SUFFIXES):
             out[key] = "***"
         elif isinstance(value, bytes | bytearray):
             out[key] = f"<{len(value)} bytes>"
