@@ -209,10 +209,12 @@ class TrailHandler(Handler[Trail]):
         }
         if changed & config_fields:
             kwargs = self._trail_kwargs(ctx, resource)
-            # UpdateTrail leaves out what is not given; an empty string clears the prefix and the Logs settings.
+            # UpdateTrail leaves out what is not given; an empty string clears the prefix, the Logs settings and
+            # the KMS key.
             kwargs.setdefault("S3KeyPrefix", "")
             kwargs.setdefault("CloudWatchLogsLogGroupArn", "")
             kwargs.setdefault("CloudWatchLogsRoleArn", "")
+            kwargs.setdefault("KmsKeyId", "")
             cloudtrail.update_trail(**kwargs)
         if changed & {"management_events", "data_events"}:
             cloudtrail.put_event_selectors(
