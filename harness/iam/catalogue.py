@@ -37,6 +37,35 @@ def default_rcp_services() -> frozenset[str]:
     return frozenset(s.lower() for s in data) if data else frozenset()
 
 
+# Global condition keys that are multivalued (AWS "global condition context keys"); every other aws: key
+# holds a single value.
+_MULTIVALUED_GLOBAL_KEYS = frozenset(
+    {
+        "aws:calledvia",
+        "aws:principalorgpaths",
+        "aws:principalservicenameslist",
+        "aws:resourceorgpaths",
+        "aws:sourceorgpaths",
+        "aws:tagkeys",
+    }
+)
+
+
+@lru_cache(maxsize=4096)
+def key_is_multivalued(key: str) -> bool | None:
+    """Whether a condition key is multivalued (True), single-valued (False) or unknown (None).
+
+    Cached: a pure function of the key over immutable package data.
+    """
+    lowered = key.lower()
+    if lowered.startswith("aws:"):
+        return lowered in _MULTIVALUED_GLOBAL_KEYS
+    kind = Catalogue().condition_key_type(key)
+    if kind is None:
+        return None
+    return kind.lower().startswith("arrayof")
+
+
 @dataclass(frozen=True, slots=True)
 class ActionInfo:
     """What the catalogue knows about one action."""
@@ -220,4 +249,4 @@ class Catalogue:
         return issues
 
 
-__all__ = ["ActionInfo", "Catalogue", "ValidationIssue", "default_rcp_services"]
+__all__ = ["ActionInfo", "Catalogue", "ValidationIssue", "default_rcp_services", "key_is_multivalued"]

@@ -152,6 +152,25 @@ def _arn_ok(text: str) -> bool:
     return text.count(":") >= 5 and text.startswith("arn:")
 
 
+def _ip_ok(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip().split("/")[0])
+    except ValueError:
+        return _network(text) is not None
+    return True
+
+
+# Request values an operator family can compare at all. A value of the wrong type (a number that is not a
+# number, a date that is not a date, an address or ARN that is not one) makes the condition false whatever the
+# operator, negated ones included: the comparison cannot be made.
+_PARSEABLE: dict[str, Callable[[str], bool]] = {
+    "numeric": lambda value: _number(value) is not None,
+    "date": lambda value: _epoch(value) is not None,
+    "ip": _ip_ok,
+    "arn": _arn_ok,
+}
+
+
 # A value test compares one request value with one policy value (already prepared).
 ValueTest = Callable[[str], bool]
 
@@ -167,8 +186,9 @@ def _compile_value(family: str, policy_value: str) -> ValueTest:
         regex = wildcard_regex(policy_value)
         return lambda value: regex.fullmatch(value) is not None
     if family == "arn":
-        arn = arn_regex(policy_value)
-        return lambda value: _arn_ok(value) and arn.fullmatch(value) is not None
+        # "Each of the six colon-delimited components of the ARN is checked separately": no short patterns.
+        arn = arn_regex(policy_value, strict=True)
+        return lambda value: arn.fullmatch(value) is not None
     if family == "bool":
         expected = policy_value.strip().lower()
         return lambda value: value.strip().lower() == expected
@@ -302,6 +322,11 @@ class ConditionTest:
         tests = self._value_tests(context)
         if tests is None:
             # AWS: a variable that cannot be resolved can make the entire statement invalid; it never applies.
+            return False
+        parseable = _PARSEABLE.get(operator.family.split("_")[0])
+        if parseable is not None and not all(
+            parseable(v) for v in ((present,) if isinstance(present, str) else present)
+        ):
             return False
         if operator.set_operator is None:
             if not isinstance(present, str):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.errors import InputError
+from harness.iam.catalogue import key_is_multivalued
 from harness.iam.patterns import ContextValue
 from harness.iam.principals import Principal, PrincipalKind, parse_principal
 
@@ -47,7 +48,19 @@ def normalize_context(context: Mapping[str, Any]) -> dict[str, ContextValue]:
             fix='give "context" as {"aws:Key": "value"}',
             field="context",
         )
-    return {str(key).lower(): _as_values(str(key), value) for key, value in context.items()}
+    normalized: dict[str, ContextValue] = {}
+    for key, value in context.items():
+        name = str(key).lower()
+        values = _as_values(str(key), value)
+        # Keys have a fixed shape in AWS: a one-element list given for a single-valued key is its value, and
+        # a string given for a multivalued key (aws:TagKeys, ...) is a set of one.
+        multivalued = key_is_multivalued(name)
+        if multivalued is False and isinstance(values, tuple) and len(values) == 1:
+            values = values[0]
+        elif multivalued and isinstance(values, str):
+            values = (values,)
+        normalized[name] = values
+    return normalized
 
 
 def principal_context(principal: Principal) -> dict[str, ContextValue]:

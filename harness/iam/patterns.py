@@ -98,20 +98,21 @@ def wildcard_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=65536)
-def arn_regex(pattern: str) -> re.Pattern[str]:
+def arn_regex(pattern: str, strict: bool = False) -> re.Pattern[str]:
     """Compile an ARN pattern: wildcards match within one of the colon-separated segments.
 
     AWS: "You can use wildcard characters (* and ?) within any ARN segment ... a wildcard cannot span
     segments." The sixth segment (the resource) runs to the end of the ARN and may itself contain colons,
     so a wildcard there matches anything. A pattern shorter than six segments lets its last segment run on
-    to the end, so ``arn:aws:s3:*`` still covers every S3 ARN, as AWS accepts it.
+    to the end, so ``arn:aws:s3:*`` still covers every S3 ARN, as AWS accepts it in Resource; with ``strict``
+    (ARN condition operators) the six components are always compared one by one.
     Cached for the same reason as :func:`wildcard_regex`.
     """
     segments = pattern.split(":", 5)
     body: list[str] = []
     for index, segment in enumerate(segments):
         last = index == len(segments) - 1
-        if index == 5 or (last and len(segments) < 6 and ("*" in segment)):
+        if index == 5 or (not strict and last and len(segments) < 6 and ("*" in segment)):
             body.append(_wildcard_body(segment, ".*", "."))
         else:
             body.append(_wildcard_body(segment, "[^:]*", "[^:]"))

@@ -332,3 +332,34 @@ def test_single_valued_operator_never_matches_a_multivalued_key() -> None:
     assert not holds({"StringEquals": {"aws:TagKeys": "env"}}, {"aws:TagKeys": ["env"]})
     assert not holds({"StringNotEquals": {"aws:TagKeys": "other"}}, {"aws:TagKeys": ["env"]})
     assert holds({"ForAnyValue:StringEquals": {"aws:TagKeys": "env"}}, {"aws:TagKeys": ["env"]})
+
+
+def test_request_value_of_the_wrong_type_makes_any_operator_false() -> None:
+    assert not holds({"NumericNotEquals": {"s3:max-keys": "10"}}, {"s3:max-keys": "many"})
+    assert not holds({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:SourceIp": "192.0.2.300"})
+    assert not holds({"DateNotEquals": {"aws:CurrentTime": "2024-01-01"}}, {"aws:CurrentTime": "soon"})
+    assert not holds({"ArnNotLike": {"aws:SourceArn": "arn:aws:sns:*:*:*"}}, {"aws:SourceArn": "not-an-arn"})
+
+
+def test_arn_operators_compare_all_six_components() -> None:
+    assert not holds({"ArnLike": {"aws:SourceArn": "arn:aws:*"}}, {"aws:SourceArn": "arn:aws:s3:::bucket"})
+    assert holds({"ArnLike": {"aws:SourceArn": "arn:aws:s3:::*"}}, {"aws:SourceArn": "arn:aws:s3:::bucket"})
+
+
+def test_ip_address_whole_range() -> None:
+    assert holds({"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}, {"aws:SourceIp": "10.1.2.3"})
+    assert holds({"IpAddress": {"aws:SourceIp": "::/0"}}, {"aws:SourceIp": "2001:db8::1"})
+    assert not holds({"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}, {"aws:SourceIp": "2001:db8::1"})
+
+
+def test_date_operators_compare_epoch_request_values_as_dates() -> None:
+    # aws:EpochTime carries epoch seconds; Date operators accept ISO 8601 or epoch values.
+    assert holds({"DateEquals": {"aws:EpochTime": "2024-01-01T00:00:00Z"}}, {"aws:EpochTime": "1704067200"})
+
+
+def test_key_shapes_follow_aws() -> None:
+    # aws:SourceIp is single-valued: a one-element list is its value; aws:TagKeys is multivalued: a string is a
+    # set of one, so a plain operator does not match it.
+    assert holds({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:SourceIp": ["10.0.0.1"]})
+    assert not holds({"StringEquals": {"aws:TagKeys": "env"}}, {"aws:TagKeys": "env"})
+    assert holds({"ForAnyValue:StringEquals": {"aws:TagKeys": "env"}}, {"aws:TagKeys": "env"})
