@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, get_args
 
 import yaml
 
@@ -27,6 +27,8 @@ from harness.inputs._common import (
 )
 from harness.model.base import GLOBAL_VARIABLES, Resource
 from harness.model.definition import Definition
+from harness.provider.resources.alarm import Alarm, Comparison, MissingData
+from harness.provider.resources.cloudtrail import Trail
 from harness.provider.resources.codebuild_project import (
     BuildEnvironment,
     BuildLogs,
@@ -41,6 +43,7 @@ from harness.provider.resources.iam_policy import ManagedPolicy
 from harness.provider.resources.iam_role import Role
 from harness.provider.resources.kms_key import KmsKey
 from harness.provider.resources.log_group import LogGroup
+from harness.provider.resources.metric_filter import MetricFilter
 from harness.provider.resources.s3_bucket import Bucket, BucketEncryption, PublicAccessBlock
 from harness.provider.resources.sns_topic import Topic
 
@@ -270,8 +273,12 @@ class _Template:
             if key == "Fn::Equals":
                 if not isinstance(arg, list) or len(arg) != 2:
                     self.fail(here, "a list of two values", describe(arg), "write [value1, value2]")
-                left, right = (self.evaluate(arg[i], (*here, i)) for i in range(2))
-                return _scalar_text(left) == _scalar_text(right)
+                left, right = (_scalar_text(self.evaluate(arg[i], (*here, i))) for i in range(2))
+                deploy_time = [v for v in (left, right) if any(f"${{{g}}}" in v for g in GLOBAL_VARIABLES)]
+                if deploy_time and left != right:
+                    owner = f"Conditions.{self.resolving[-1]}" if self.resolving else _dotted(here)
+                    self.note(f"{owner}: compares {deploy_time[0]!r}, known only at deploy; taken as not equal")
+                return left == right
             if key in ("Fn::And", "Fn::Or"):
                 if not isinstance(arg, list) or not 2 <= len(arg) <= 10:
                     self.fail(here, "a list of 2 to 10 conditions", describe(arg), "list the conditions")
@@ -641,8 +648,13 @@ def _scalar_text(value: Any) -> str:
 
 
 def _kebab(logical_id: str) -> str:
-    """``BuildRole`` becomes ``build-role``: readable physical names, valid for buckets too."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", logical_id).lower()
+    """``BuildRole`` becomes ``build-role``: readable physical names, valid for buckets too.
+
+    The AWS CDK appends an 8-hex-digit hash to logical ids (``BuildLogGroup6F0D6E8B``); it is dropped, as
+    names stay unique without it (the allocator numbers any clash).
+    """
+    head = re.sub(r"(?<=[a-z])[0-9A-F]{8}$", "", logical_id) or logical_id
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", head).lower()
 
 
 def _dotted(path: tuple[Any, ...]) -> str:
@@ -865,6 +877,9 @@ def _build_project(t: _Template, d: Draft, p: Props) -> None:
             subnets=vpc.strings("Subnets"),
             security_groups=vpc.strings("SecurityGroupIds"),
         )
+    cache = p.values.get("Cache")
+    if isinstance(cache, Mapping) and cache.get("Type") == "NO_CACHE" and len(cache) == 1:
+        p.ignore("Cache")
     kw["timeout_minutes"] = p.integer("TimeoutInMinutes", 60)
     if p.has("EncryptionKey"):
         kw["encryption_key"] = t.reference(p.raw("EncryptionKey"), "keys", p.at("EncryptionKey"))
@@ -947,12 +962,126 @@ def _pipeline(t: _Template, d: Draft, p: Props) -> None:
         )
     kw["stages"] = tuple(stages)
     kw["tags"] = _tags(t, p)
+    if p.values.get("RestartExecutionOnUpdate") in (False, "false"):
+        p.ignore("RestartExecutionOnUpdate")
 
 
 def _topic(t: _Template, d: Draft, p: Props) -> None:
     if p.has("KmsMasterKeyId"):
         d.kwargs["kms_key"] = t.reference(p.raw("KmsMasterKeyId"), "keys", p.at("KmsMasterKeyId"))
     d.kwargs["tags"] = _tags(t, p)
+
+
+def _trail(t: _Template, d: Draft, p: Props) -> None:
+    kw = d.kwargs
+    bucket = t.reference(p.require("S3BucketName"), "buckets", p.at("S3BucketName"), arn_ok=False)
+    if bucket is None:
+        t.fail_text(
+            p.at("S3BucketName"),
+            "a bucket of this template (!Ref Bucket)",
+            describe(p.raw("S3BucketName")),
+            "declare the trail bucket in the template",
+        )
+    kw["bucket"] = bucket
+    kw["s3_key_prefix"] = p.text("S3KeyPrefix", "")
+    if p.has("CloudWatchLogsLogGroupArn"):
+        kw["log_group"] = t.reference(
+            p.raw("CloudWatchLogsLogGroupArn"), "log_groups", p.at("CloudWatchLogsLogGroupArn"), arn_ok=False
+        )
+    if p.has("CloudWatchLogsRoleArn"):
+        kw["cloudwatch_role"] = t.reference(p.raw("CloudWatchLogsRoleArn"), "roles", p.at("CloudWatchLogsRoleArn"))
+    if p.has("KMSKeyId"):
+        kw["kms_key"] = t.reference(p.raw("KMSKeyId"), "keys", p.at("KMSKeyId"))
+    # CloudFormation leaves log file validation and multi-region off unless asked.
+    kw["log_file_validation"] = bool(p.flag("EnableLogFileValidation", False))
+    kw["multi_region"] = bool(p.flag("IsMultiRegionTrail", False))
+    kw["include_global_events"] = bool(p.flag("IncludeGlobalServiceEvents", True))
+    kw["logging"] = bool(p.flag("IsLogging", True))
+    selectors = p.items("EventSelectors")
+    if selectors:
+        first = selectors[0]
+        management = first.text("ReadWriteType", "All") if first.flag("IncludeManagementEvents", True) else "none"
+        if management not in ("All", "ReadOnly", "WriteOnly", "none"):
+            t.fail_text(first.at("ReadWriteType"), "All, ReadOnly or WriteOnly", repr(management), "use one")
+        kw["management_events"] = management
+        data: list[str] = []
+        for resource in first.items("DataResources"):
+            if resource.text("Type", required=True) == "AWS::S3::Object":
+                data.extend(resource.strings("Values"))
+            else:
+                t.note(f"{resource.path}: {resource.text('Type')} data events are {UNVERIFIED.split(';')[0]}")
+                resource.ignore("Values")
+        kw["data_events"] = tuple(data)
+        for extra in selectors[1:]:
+            t.note(f"{extra.path}: only the first event selector is modelled")
+            extra.ignore(*extra.values)
+    kw["tags"] = _tags(t, p)
+
+
+def _metric_filter(t: _Template, d: Draft, p: Props) -> None:
+    kw = d.kwargs
+    kw["log_group"] = t.reference(p.require("LogGroupName"), "log_groups", p.at("LogGroupName"), arn_ok=False) or ""
+    kw["pattern"] = p.text("FilterPattern", "")
+    transformations = p.items("MetricTransformations")
+    if not transformations:
+        t.fail_text(p.at("MetricTransformations"), "one metric transformation", "none", "add MetricTransformations")
+    first = transformations[0]
+    kw["metric_name"] = first.text("MetricName", required=True)
+    kw["namespace"] = first.text("MetricNamespace", required=True)
+    kw["value"] = first.text("MetricValue", "1")
+    if first.has("DefaultValue"):
+        kw["default_value"] = _number(t, first, "DefaultValue")
+    kw["unit"] = first.text("Unit")
+    kw["dimensions"] = {
+        str(pair.text("Key", required=True)): str(pair.text("Value", required=True))
+        for pair in first.items("Dimensions")
+    }
+
+
+def _number(t: _Template, p: Props, key: str) -> float:
+    value = p.raw(key)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        t.fail_text(p.at(key), "a number", describe(value), f"write '{key}' as a number")
+
+
+def _alarm(t: _Template, d: Draft, p: Props) -> None:
+    kw = d.kwargs
+    kw["metric_name"] = p.text("MetricName", "")
+    kw["namespace"] = p.text("Namespace", "")
+    if p.has("Metrics"):
+        p.raw("Metrics")
+        t.note(f"{p.at('Metrics')}: metric math alarms are {UNVERIFIED.split(';')[0]}")
+    kw["statistic"] = p.text("Statistic", "Sum")
+    kw["period"] = p.integer("Period", 300)
+    kw["evaluation_periods"] = p.integer("EvaluationPeriods", required=True)
+    kw["datapoints_to_alarm"] = p.integer("DatapointsToAlarm")
+    kw["threshold"] = _number(t, p, "Threshold") if p.has("Threshold") else 1.0
+    comparison = p.text("ComparisonOperator", required=True)
+    if comparison not in get_args(Comparison):
+        t.fail_text(
+            p.at("ComparisonOperator"), f"one of {', '.join(get_args(Comparison))}", repr(comparison), "use one"
+        )
+    kw["comparison"] = comparison
+    missing = p.text("TreatMissingData", "missing")
+    if missing not in get_args(MissingData):
+        t.fail_text(p.at("TreatMissingData"), f"one of {', '.join(get_args(MissingData))}", repr(missing), "use one")
+    kw["treat_missing_data"] = missing
+    kw["dimensions"] = {
+        str(pair.text("Name", required=True)): str(pair.text("Value", required=True)) for pair in p.items("Dimensions")
+    }
+    for key, field_name in (
+        ("AlarmActions", "alarm_actions"),
+        ("OKActions", "ok_actions"),
+        ("InsufficientDataActions", "insufficient_data_actions"),
+    ):
+        refs = [t.reference(v, "topics", f"{p.at(key)}[{i}]") for i, v in enumerate(p.seq(key))]
+        kw[field_name] = tuple(r for r in refs if r)
+    kw["description"] = p.text("AlarmDescription", "")
+    kw["tags"] = _tags(t, p)
+    if p.values.get("ActionsEnabled") in (True, "true"):
+        p.ignore("ActionsEnabled")
 
 
 # -- folded types: attached to another resource -------------------------------------------------------------
@@ -1033,6 +1162,9 @@ KINDS: dict[str, _Kind] = {
     "AWS::CodeBuild::Project": _Kind(BuildProject, "{name}", {"Arn": "{arn}"}, _build_project, "Name"),
     "AWS::CodePipeline::Pipeline": _Kind(Pipeline, "{name}", {"Version": None}, _pipeline, "Name"),
     "AWS::SNS::Topic": _Kind(Topic, "{arn}", {"TopicArn": "{arn}", "TopicName": "{name}"}, _topic, "TopicName"),
+    "AWS::CloudTrail::Trail": _Kind(Trail, "{name}", {"Arn": "{arn}", "SnsTopicArn": None}, _trail, "TrailName"),
+    "AWS::Logs::MetricFilter": _Kind(MetricFilter, "{name}", {}, _metric_filter, "FilterName"),
+    "AWS::CloudWatch::Alarm": _Kind(Alarm, "{name}", {"Arn": "{arn}"}, _alarm, "AlarmName"),
 }
 """Supported types; adding one is one entry and one mapper."""
 

@@ -8,12 +8,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, get_args
 
 from harness.errors import InputError
 from harness.inputs._common import UNVERIFIED, Assembly, Draft, NameAllocator, Props, describe, ref_parts
 from harness.model.base import Resource
 from harness.model.definition import Definition
+from harness.provider.resources.alarm import Alarm, Comparison, MissingData
+from harness.provider.resources.cloudtrail import Trail
 from harness.provider.resources.codebuild_project import (
     BuildEnvironment,
     BuildLogs,
@@ -28,6 +30,7 @@ from harness.provider.resources.iam_policy import ManagedPolicy
 from harness.provider.resources.iam_role import Role
 from harness.provider.resources.kms_key import KmsKey
 from harness.provider.resources.log_group import LogGroup
+from harness.provider.resources.metric_filter import MetricFilter
 from harness.provider.resources.s3_bucket import Bucket, BucketEncryption, PublicAccessBlock
 from harness.provider.resources.sns_topic import Topic
 
@@ -785,6 +788,107 @@ def _topic(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
     p.ignore("signature_version", "tracing_config", "beginning_archive_time", "owner")
 
 
+def _trail(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    kw = d.kwargs
+    bucket = plan.reference(p.require("s3_bucket_name"), "buckets", p.at("s3_bucket_name"), arn_ok=False)
+    if bucket is None:
+        plan.fail(
+            p.at("s3_bucket_name"), "a bucket of this plan", describe(p.raw("s3_bucket_name")), "declare the bucket"
+        )
+    kw["bucket"] = bucket
+    kw["s3_key_prefix"] = p.text("s3_key_prefix", "")
+    if p.has("cloud_watch_logs_group_arn"):
+        group = p.raw("cloud_watch_logs_group_arn")
+        kw["log_group"] = plan.reference(group, "log_groups", p.at("cloud_watch_logs_group_arn"), arn_ok=False)
+    if p.has("cloud_watch_logs_role_arn"):
+        kw["cloudwatch_role"] = plan.reference(
+            p.raw("cloud_watch_logs_role_arn"), "roles", p.at("cloud_watch_logs_role_arn")
+        )
+    if p.has("kms_key_id"):
+        kw["kms_key"] = plan.reference(p.raw("kms_key_id"), "keys", p.at("kms_key_id"))
+    kw["log_file_validation"] = bool(p.flag("enable_log_file_validation", False))
+    kw["multi_region"] = bool(p.flag("is_multi_region_trail", False))
+    kw["include_global_events"] = bool(p.flag("include_global_service_events", True))
+    kw["logging"] = bool(p.flag("enable_logging", True))
+    selectors = p.items("event_selector")
+    if selectors:
+        first = selectors[0]
+        management = first.text("read_write_type", "All") if first.flag("include_management_events", True) else "none"
+        if management not in ("All", "ReadOnly", "WriteOnly", "none"):
+            plan.fail(first.at("read_write_type"), "All, ReadOnly or WriteOnly", repr(management), "use one")
+        kw["management_events"] = management
+        data: list[str] = []
+        for resource in first.items("data_resource"):
+            if resource.text("type", required=True) == "AWS::S3::Object":
+                data.extend(resource.strings("values"))
+            else:
+                plan.note(f"{resource.path}: {resource.text('type')} data events are not modelled")
+                resource.ignore("values")
+        kw["data_events"] = tuple(data)
+        first.ignore("exclude_management_event_sources")
+        for extra in selectors[1:]:
+            plan.note(f"{extra.path}: only the first event selector is modelled")
+            extra.ignore(*extra.values)
+    kw["tags"] = _tags(p)
+    p.ignore("home_region")
+
+
+def _metric_filter(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    kw = d.kwargs
+    kw["log_group"] = (
+        plan.reference(p.require("log_group_name"), "log_groups", p.at("log_group_name"), arn_ok=False) or ""
+    )
+    kw["pattern"] = p.text("pattern", "")
+    transformation = _block(p, "metric_transformation")
+    if transformation is None:
+        plan.fail(p.at("metric_transformation"), "a metric_transformation block", "none", "add one")
+    kw["metric_name"] = transformation.text("name", required=True)
+    kw["namespace"] = transformation.text("namespace", required=True)
+    kw["value"] = transformation.text("value", "1")
+    if transformation.has("default_value"):
+        kw["default_value"] = _number(plan, transformation, "default_value")
+    kw["unit"] = transformation.text("unit") if transformation.values.get("unit") not in (None, "None") else None
+    transformation.ignore("unit")
+    kw["dimensions"] = {str(k): str(v) for k, v in transformation.mapping("dimensions").items()}
+
+
+def _number(plan: _Plan, p: Props, key: str) -> float:
+    value = p.raw(key)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        plan.fail(p.at(key), "a number", describe(value), f"write '{key}' as a number")
+
+
+def _alarm(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    kw = d.kwargs
+    kw["metric_name"] = p.text("metric_name", "")
+    kw["namespace"] = p.text("namespace", "")
+    kw["statistic"] = p.text("statistic", "Sum")
+    kw["period"] = p.integer("period", 300)
+    kw["evaluation_periods"] = p.integer("evaluation_periods", required=True)
+    kw["datapoints_to_alarm"] = p.integer("datapoints_to_alarm")
+    kw["threshold"] = _number(plan, p, "threshold") if p.has("threshold") else 1.0
+    comparison = p.text("comparison_operator", required=True)
+    if comparison not in get_args(Comparison):
+        plan.fail(p.at("comparison_operator"), f"one of {', '.join(get_args(Comparison))}", repr(comparison), "use one")
+    kw["comparison"] = comparison
+    missing = p.text("treat_missing_data", "missing")
+    if missing not in get_args(MissingData):
+        plan.fail(p.at("treat_missing_data"), f"one of {', '.join(get_args(MissingData))}", repr(missing), "use one")
+    kw["treat_missing_data"] = missing
+    kw["dimensions"] = {str(k): str(v) for k, v in p.mapping("dimensions").items()}
+    for key, field_name in (
+        ("alarm_actions", "alarm_actions"),
+        ("ok_actions", "ok_actions"),
+        ("insufficient_data_actions", "insufficient_data_actions"),
+    ):
+        refs = [plan.reference(v, "topics", f"{p.at(key)}[{i}]") for i, v in enumerate(p.seq(key))]
+        kw[field_name] = tuple(r for r in refs if r)
+    kw["description"] = p.text("alarm_description", "")
+    kw["tags"] = _tags(p)
+
+
 # -- folded types -------------------------------------------------------------------------------------------
 
 
@@ -927,6 +1031,15 @@ KINDS: dict[str, _Kind] = {
         {"arn": "arn", "id": "name", "name": "name"},
         _pipeline,
         {"pipeline_type": "V1", "execution_mode": "SUPERSEDED"},
+    ),
+    "aws_cloudtrail": _Kind(Trail, "name", {"arn": "arn", "id": "name", "name": "name"}, _trail),
+    "aws_cloudwatch_log_metric_filter": _Kind(MetricFilter, "name", {"id": "name", "name": "name"}, _metric_filter),
+    "aws_cloudwatch_metric_alarm": _Kind(
+        Alarm,
+        "alarm_name",
+        {"arn": "arn", "id": "name", "alarm_name": "name"},
+        _alarm,
+        {"actions_enabled": True, "treat_missing_data": "missing"},
     ),
     "aws_sns_topic": _Kind(Topic, "name", _ARN_ID, _topic, {"fifo_topic": False, "content_based_deduplication": False}),
 }

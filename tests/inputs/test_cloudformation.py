@@ -253,6 +253,9 @@ def test_every_supported_type_is_listed() -> None:
         "AWS::CodeBuild::Project",
         "AWS::CodePipeline::Pipeline",
         "AWS::SNS::Topic",
+        "AWS::CloudTrail::Trail",
+        "AWS::Logs::MetricFilter",
+        "AWS::CloudWatch::Alarm",
     }
 
 
@@ -485,7 +488,7 @@ PROJECT = """
         CloudWatchLogs: {Status: ENABLED, GroupName: !Ref Logs, StreamName: build}
         S3Logs: {Status: ENABLED, Location: !Sub "${Reports}/build-logs", EncryptionDisabled: true}
       VpcConfig: {VpcId: vpc-1, Subnets: [subnet-1, subnet-2], SecurityGroupIds: [sg-1]}
-      Cache: {Type: NO_CACHE}
+      Cache: {Type: S3, Location: reports/cache}
       Tags: [{Key: a, Value: b}]
 """
 
@@ -679,3 +682,116 @@ def test_cdk_metadata_and_transform_are_noted() -> None:
 def test_source_locations_point_at_the_logical_ids() -> None:
     definition = cfn(ROLE)
     assert str(definition.locations["roles.build-role"]) == "t.yaml:4"  # ROLE starts with a blank line
+
+
+def test_default_values_are_not_reported() -> None:
+    resources = ROLE + PROJECT.replace("Cache: {Type: S3, Location: reports/cache}", "Cache: {Type: NO_CACHE}")
+    assert not [n for n in cfn(resources).notes if ".Cache" in n]
+
+
+TRAIL = """
+  TrailBucket:
+    Type: AWS::S3::Bucket
+  Key:
+    Type: AWS::KMS::Key
+  TrailLogs:
+    Type: AWS::Logs::LogGroup
+  TrailToLogs:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      S3BucketName: !Ref TrailBucket
+      S3KeyPrefix: audit
+      CloudWatchLogsLogGroupArn: !GetAtt TrailLogs.Arn
+      CloudWatchLogsRoleArn: !GetAtt TrailToLogs.Arn
+      KMSKeyId: !Ref Key
+      IsMultiRegionTrail: true
+      EventSelectors:
+        - ReadWriteType: WriteOnly
+          DataResources:
+            - {Type: "AWS::S3::Object", Values: [!Sub "${TrailBucket.Arn}/"]}
+      Tags: [{Key: a, Value: b}]
+"""
+
+
+def test_trail_maps_bucket_logs_key_validation_and_selectors() -> None:
+    trail = only(cfn(TRAIL), "trails")
+    assert (trail.bucket, trail.s3_key_prefix, trail.log_group, trail.cloudwatch_role, trail.kms_key) == (
+        "trail-bucket",
+        "audit",
+        "trail-logs",
+        "trail-to-logs",
+        "key",
+    )
+    # CloudFormation's defaults: no log file validation unless enabled.
+    assert (trail.log_file_validation, trail.multi_region, trail.include_global_events, trail.logging) == (
+        False,
+        True,
+        True,
+        True,
+    )
+    assert (trail.management_events, trail.data_events) == ("WriteOnly", ("${buckets.trail-bucket.arn}/",))
+    assert trail.tags == {"a": "b"}
+
+
+def test_metric_filter_and_alarm() -> None:
+    resources = """
+  Logs:
+    Type: AWS::Logs::LogGroup
+  Alerts:
+    Type: AWS::SNS::Topic
+  Denied:
+    Type: AWS::Logs::MetricFilter
+    Properties:
+      LogGroupName: !Ref Logs
+      FilterPattern: '{ $.errorCode = "AccessDenied" }'
+      MetricTransformations:
+        - {MetricName: Denied, MetricNamespace: Security, MetricValue: "1", DefaultValue: 0}
+  DeniedAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmDescription: access denied
+      MetricName: Denied
+      Namespace: Security
+      Statistic: Sum
+      Period: 60
+      EvaluationPeriods: 1
+      Threshold: 1
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+      TreatMissingData: notBreaching
+      AlarmActions: [!Ref Alerts]
+"""
+    definition = cfn(resources)
+    metric = only(definition, "metric_filters")
+    assert (
+        metric.log_group,
+        metric.pattern,
+        metric.metric_name,
+        metric.namespace,
+        metric.value,
+        metric.default_value,
+    ) == (
+        "logs",
+        '{ $.errorCode = "AccessDenied" }',
+        "Denied",
+        "Security",
+        "1",
+        0.0,
+    )
+    alarm = only(definition, "alarms")
+    assert (alarm.metric_name, alarm.namespace, alarm.period, alarm.threshold, alarm.comparison) == (
+        "Denied",
+        "Security",
+        60,
+        1.0,
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert (alarm.treat_missing_data, alarm.alarm_actions, alarm.description) == (
+        "notBreaching",
+        ("alerts",),
+        "access denied",
+    )

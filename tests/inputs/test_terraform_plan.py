@@ -27,6 +27,9 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_codebuild_project",
         "aws_codepipeline",
         "aws_sns_topic",
+        "aws_cloudtrail",
+        "aws_cloudwatch_log_metric_filter",
+        "aws_cloudwatch_metric_alarm",
     }
     assert set(FOLDED) == {
         "aws_iam_role_policy",
@@ -410,12 +413,12 @@ def test_value_unknown_until_apply_that_cannot_be_rebuilt_is_noted() -> None:
 
 def test_unsupported_types_are_reported_by_address() -> None:
     others = [
-        R("aws_cloudtrail", "main", {"name": "trail", "enable_log_file_validation": False}),
+        R("aws_codecommit_repository", "app", {"repository_name": "app"}),
         R("aws_security_group", "build", {"name": "sg"}, module="module.net"),
         R("random_id", "suffix", {"byte_length": 4}),
     ]
     notes = load(plan(role(), *others)).notes
-    assert f"aws_cloudtrail.main (aws_cloudtrail): resource type {UNVERIFIED}" in notes
+    assert f"aws_codecommit_repository.app (aws_codecommit_repository): resource type {UNVERIFIED}" in notes
     assert f"module.net.aws_security_group.build (aws_security_group): resource type {UNVERIFIED}" in notes
     assert "random_id.suffix (random_id): not an AWS resource; ignored" in notes
 
@@ -447,3 +450,87 @@ def test_unknown_trust_policy_in_a_role_fails_with_the_address() -> None:
 
 def test_trust_helper_is_a_codebuild_trust() -> None:
     assert json.loads(trust())["Statement"][0]["Principal"]["Service"] == "codebuild.amazonaws.com"
+
+
+def test_cloudtrail_metric_filter_and_alarm() -> None:
+    bucket = R("aws_s3_bucket", "trail", {"bucket": "acme-trail"})
+    group = R("aws_cloudwatch_log_group", "trail", {"name": "/acme/trail"}, unknown={"arn": True})
+    to_logs = role("to_logs", values={"assume_role_policy": trust("cloudtrail.amazonaws.com")})
+    topic = R("aws_sns_topic", "alerts", {"name": "acme-alerts"}, unknown={"arn": True})
+    trail = R(
+        "aws_cloudtrail",
+        "main",
+        {
+            "name": "acme-trail",
+            "s3_bucket_name": "acme-trail",
+            "s3_key_prefix": "audit",
+            "enable_log_file_validation": False,
+            "is_multi_region_trail": True,
+            "include_global_service_events": True,
+            "enable_logging": True,
+            "event_selector": [
+                {
+                    "read_write_type": "All",
+                    "include_management_events": True,
+                    "data_resource": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::acme-trail/"]}],
+                }
+            ],
+        },
+        unknown={"cloud_watch_logs_group_arn": True, "cloud_watch_logs_role_arn": True, "arn": True},
+        expressions={
+            "cloud_watch_logs_group_arn": ref("aws_cloudwatch_log_group.trail.arn", "aws_cloudwatch_log_group.trail"),
+            "cloud_watch_logs_role_arn": ref("aws_iam_role.to_logs.arn", "aws_iam_role.to_logs"),
+        },
+    )
+    metric = R(
+        "aws_cloudwatch_log_metric_filter",
+        "denied",
+        {
+            "name": "denied",
+            "pattern": '{ $.errorCode = "AccessDenied" }',
+            "log_group_name": "/acme/trail",
+            "metric_transformation": [
+                {
+                    "name": "Denied",
+                    "namespace": "Security",
+                    "value": "1",
+                    "default_value": None,
+                    "unit": "None",
+                    "dimensions": None,
+                }
+            ],
+        },
+    )
+    alarm = R(
+        "aws_cloudwatch_metric_alarm",
+        "denied",
+        {
+            "alarm_name": "acme-denied",
+            "comparison_operator": "GreaterThanOrEqualToThreshold",
+            "evaluation_periods": 1,
+            "metric_name": "Denied",
+            "namespace": "Security",
+            "period": 60,
+            "statistic": "Sum",
+            "threshold": 1,
+            "treat_missing_data": "notBreaching",
+            "actions_enabled": True,
+        },
+        unknown={"alarm_actions": True},
+        expressions={"alarm_actions": ref("aws_sns_topic.alerts.arn", "aws_sns_topic.alerts")},
+    )
+    definition = load(plan(bucket, group, to_logs, topic, trail, metric, alarm))
+    t = only(definition, "trails")
+    assert (t.bucket, t.s3_key_prefix, t.log_group, t.cloudwatch_role) == ("trail", "audit", "trail", "to-logs")
+    assert (t.log_file_validation, t.multi_region, t.management_events) == (False, True, "All")
+    assert t.data_events == ("${buckets.trail.arn}/",)
+    m = only(definition, "metric_filters")
+    assert (m.log_group, m.pattern, m.metric_name, m.namespace, m.unit) == (
+        "trail",
+        '{ $.errorCode = "AccessDenied" }',
+        "Denied",
+        "Security",
+        None,
+    )
+    a = only(definition, "alarms")
+    assert (a.name, a.period, a.threshold, a.treat_missing_data) == ("denied", 60, 1.0, "notBreaching")
