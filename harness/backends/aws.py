@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 
-from harness.backends.base import DEFAULT_REGION, Backend
+from harness.backends.base import DEFAULT_REGION, Backend, Identity
+from harness.backends.safety import Credentials
 from harness.errors import SafetyError
 
 GATE = "PIPEWARDEN_ACC"
@@ -56,21 +57,40 @@ class AwsBackend(Backend):
         region: str = DEFAULT_REGION,
         environ: Mapping[str, str] | None = None,
         identify: Callable[[], str] | None = None,
+        credentials: Callable[[], Credentials] | None = None,
     ) -> None:
         self._environ = dict(os.environ if environ is None else environ)
         check_gate(self._environ)
         self._identify = identify
+        self._credentials = credentials
         super().__init__("000000000000", region)
 
     def open(self) -> None:
         account = self._identify() if self._identify else self._caller_account()
         check_gate(self._environ, account)
         self.account_id = account
+        # Every other backend signs with fake keys; this one must sign with the caller's own, and only now that
+        # the gate has let the account through.
+        creds = self._credentials() if self._credentials else self._caller_credentials()
+        self.admin = Identity("harness", f"arn:aws:iam::{account}:root", credentials=creds, account_id=account)
+        self._clients.clear()
 
     def _caller_account(self) -> str:  # pragma: no cover - needs real AWS
         import boto3
 
         return str(boto3.client("sts", region_name=self.region).get_caller_identity()["Account"])
+
+    def _caller_credentials(self) -> Credentials:  # pragma: no cover - needs real AWS
+        import boto3
+
+        found = boto3.session.Session().get_credentials()
+        if found is None:
+            raise SafetyError(
+                "aws backend: expected credentials for the allowed account, found none; "
+                "configure them as for the AWS CLI (AWS_PROFILE or the usual variables)"
+            )
+        frozen = found.get_frozen_credentials()
+        return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     def reset(self) -> None:
         # Real accounts are never reset: scenarios clean up with destroy and the sweeper instead.
