@@ -13,6 +13,7 @@ from harness.backends.aws import AwsBackend, check_gate
 from harness.backends.localstack import LocalStackBackend
 from harness.backends.moto_inprocess import MotoBackend
 from harness.backends.moto_server import MotoServerBackend
+from harness.backends.safety import FAKE_ACCESS_KEY, Credentials
 from harness.errors import BackendError, InputError, SafetyError
 
 ALLOWED = "111122223333"
@@ -109,17 +110,25 @@ def test_aws_refuses_an_account_not_on_the_allowlist(guard: EgressGuard) -> None
     assert backend._clients == {}
 
 
-def test_aws_opens_for_an_allowed_account_and_never_resets(guard: EgressGuard) -> None:
+def test_aws_opens_for_an_allowed_account_signs_with_the_callers_keys_and_never_resets(guard: EgressGuard) -> None:
     backend = AwsBackend(
         environ={"PIPEWARDEN_ACC": "1", "PIPEWARDEN_ACC_ACCOUNTS": f"444455556666,{ALLOWED}"},
         identify=lambda: ALLOWED,
+        credentials=lambda: Credentials("AKIAALLOWEDACCOUNT01", "allowed-secret", "allowed-token"),
     )
 
     backend.open()
     backend.reset()
 
     assert backend.account_id == ALLOWED
-    assert backend._clients == {}
+    assert backend.admin.arn == f"arn:aws:iam::{ALLOWED}:root"
+    signer = backend.client("sts")._request_signer._credentials  # building a client sends nothing
+    assert (signer.access_key, signer.secret_key, signer.token) == (
+        "AKIAALLOWEDACCOUNT01",
+        "allowed-secret",
+        "allowed-token",
+    )
+    assert signer.access_key != FAKE_ACCESS_KEY
 
 
 def test_check_gate_returns_the_allowlist() -> None:
