@@ -42,6 +42,10 @@ class Deployment:
         self.definition: Definition | None = None
         self.last_plan: Plan | None = None
         self.deployed: list[Definition] = []
+        # Per-deployment state of other engines (the runtime's builds and executions), keyed by engine, and what
+        # must be stopped when the deployment is torn down (a gateway thread). Never module globals.
+        self.extras: dict[str, Any] = {}
+        self.cleanups: list[Callable[[], None]] = []
 
     @property
     def prefix(self) -> str:
@@ -109,6 +113,8 @@ class Deployment:
         Raises:
             CheckFailed: when something was left behind (after the sweeper removed it).
         """
+        while self.cleanups:
+            self.cleanups.pop()()
         failed = self.destroy()
         try:
             self.check_destroy()

@@ -1,0 +1,148 @@
+"""The build runner with real buildspecs: phases, logs and their names, artifacts, timeouts, records."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+from harness.acceptance import Deployment
+from harness.runtime.build import BuildRequest, batch_get_builds, get_build, start_build
+from harness.runtime.logs import read_log_messages
+from harness.runtime.state import runtime
+from tests.runtime.conftest import project_definition
+
+Deploy = Callable[[str], Deployment]
+
+
+def source_zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_a_successful_build_logs_to_the_configured_group_and_stream(deploy: Deploy) -> None:
+    pw = deploy(
+        project_definition(
+            {"version": 0.2, "phases": {"build": {"commands": ["echo building $STAGE", "cat input.txt"]}}},
+            variables=[{"name": "STAGE", "value": "dev"}],
+        )
+    )
+    build = start_build(pw, BuildRequest("app", source=source_zip({"input.txt": "from the source"})))
+    assert build.status == "SUCCEEDED", build.failure()
+    assert build.log_group == f"{pw.prefix}build"
+    assert build.log_stream == f"app/{build.uuid}"
+    messages = read_log_messages(pw, build.log_group, build.log_stream)
+    assert "building dev" in messages
+    assert "from the source" in messages
+    assert any(m.startswith("[Container] ") and m.endswith("Running command echo building $STAGE") for m in messages)
+    assert any(m.endswith("Phase complete: BUILD State: SUCCEEDED") for m in messages)
+    phases = [p["phaseType"] for p in build.to_dict()["phases"]]
+    assert phases == [
+        "SUBMITTED",
+        "QUEUED",
+        "PROVISIONING",
+        "DOWNLOAD_SOURCE",
+        "BUILD",
+        "UPLOAD_ARTIFACTS",
+        "FINALIZING",
+        "COMPLETED",
+    ]
+
+
+def test_the_build_sees_what_codebuild_defines(deploy: Deploy) -> None:
+    pw = deploy(project_definition({"version": 0.2, "phases": {"build": {"commands": ["env | sort"]}}}))
+    build = start_build(pw, "app")
+    env = dict(line.split("=", 1) for line in build.lines if "=" in line and not line.startswith("["))
+    assert env["CODEBUILD_BUILD_ID"] == build.id
+    assert env["CODEBUILD_BUILD_ARN"] == build.arn
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_ACCESS_KEY_ID"] == build.identity.credentials.access_key_id  # type: ignore[union-attr]
+    assert env["CODEBUILD_SRC_DIR"].endswith("/src")
+
+
+def test_a_failed_command_fails_the_build_post_build_and_finally_still_run(deploy: Deploy) -> None:
+    pw = deploy(
+        project_definition(
+            {
+                "version": 0.2,
+                "phases": {
+                    "build": {"commands": ["false", "echo unreachable"], "finally": ["echo finally ran"]},
+                    "post_build": {"commands": ["echo post succeeding=$CODEBUILD_BUILD_SUCCEEDING"]},
+                },
+            }
+        )
+    )
+    build = start_build(pw, "app")
+    assert build.status == "FAILED"
+    assert build.phase("BUILD").status == "FAILED"  # type: ignore[union-attr]
+    assert build.phase("POST_BUILD").status == "SUCCEEDED"  # type: ignore[union-attr]
+    assert "finally ran" in build.lines and "post succeeding=0" in build.lines
+    assert "unreachable" not in build.lines
+    assert build.failure() == (
+        "BUILD FAILED (COMMAND_EXECUTION_ERROR: Error while executing command: false. Reason: exit status 1)"
+    )
+
+
+def test_abort_and_continue_in_install(deploy: Deploy) -> None:
+    aborting = {"version": 0.2, "phases": {"install": {"commands": ["exit 2"]}, "build": {"commands": ["echo b"]}}}
+    pw = deploy(project_definition(aborting))
+    build = start_build(pw, "app")
+    assert build.status == "FAILED" and build.phase("BUILD") is None and "b" not in build.lines
+    continuing = {
+        "version": 0.2,
+        "phases": {"install": {"on-failure": "CONTINUE", "commands": ["exit 2"]}, "build": {"commands": ["echo b"]}},
+    }
+    pw2 = deploy(project_definition(continuing))
+    build2 = start_build(pw2, "app")
+    assert build2.status == "FAILED"
+    assert build2.phase("BUILD").status == "SUCCEEDED" and "b" in build2.lines  # type: ignore[union-attr]
+
+
+def test_a_hanging_build_times_out_with_its_partial_log(deploy: Deploy) -> None:
+    pw = deploy(project_definition({"version": 0.2, "phases": {"build": {"commands": ["echo started", "sleep 30"]}}}))
+    build = start_build(pw, "app")
+    assert build.status == "TIMED_OUT"
+    assert build.phase("BUILD").status == "TIMED_OUT"  # type: ignore[union-attr]
+    messages = read_log_messages(pw, build.log_group, build.log_stream)
+    assert "started" in messages
+    assert any("BUILD_TIMED_OUT" in m and "5 minutes" in m for m in messages)
+    record = batch_get_builds(pw, [build.id, "nope:1"])
+    assert record["builds"][0]["buildStatus"] == "TIMED_OUT"
+    assert record["builds"][0]["timeoutInMinutes"] == 5
+    assert record["buildsNotFound"] == ["nope:1"]
+
+
+def test_artifacts_are_collected_with_base_directory_and_uploaded(deploy: Deploy) -> None:
+    spec = {
+        "version": 0.2,
+        "phases": {"build": {"commands": ["mkdir -p out/sub && echo x > out/a.txt && echo y > out/sub/b.txt"]}},
+        "artifacts": {"files": ["**/*"], "base-directory": "out"},
+    }
+    pw = deploy(project_definition(spec))
+    bucket = f"{pw.prefix}artifacts"
+    from harness.runtime.build import S3Location
+
+    build = start_build(pw, BuildRequest("app", artifact=S3Location(bucket, "out.zip")))
+    assert build.status == "SUCCEEDED", build.failure()
+    body = pw.backend.client("s3").get_object(Bucket=bucket, Key="out.zip")["Body"].read()
+    assert sorted(zipfile.ZipFile(io.BytesIO(body)).namelist()) == ["a.txt", "sub/b.txt"]
+
+
+def test_no_matching_artifact_fails_upload(deploy: Deploy) -> None:
+    spec = {"version": 0.2, "phases": {"build": {"commands": ["true"]}}, "artifacts": {"files": ["missing/*"]}}
+    pw = deploy(project_definition(spec))
+    build = start_build(pw, "app")
+    assert build.status == "FAILED"
+    assert "no matching artifact paths" in build.failure()
+
+
+def test_build_state_change_events_and_record_lookup(deploy: Deploy) -> None:
+    pw = deploy(project_definition({"version": 0.2, "phases": {"build": {"commands": ["true"]}}}))
+    build = start_build(pw, "app")
+    events = [e for e in runtime(pw).events if e["detail-type"] == "CodeBuild Build State Change"]
+    assert [e["detail"]["build-status"] for e in events] == ["IN_PROGRESS", "SUCCEEDED"]
+    assert events[-1]["source"] == "aws.codebuild" and events[-1]["resources"] == [build.arn]
+    assert get_build(pw, build.id) is build
