@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "steps.lifecycle",
+    "steps.audit_trail",
 ]

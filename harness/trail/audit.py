@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -134,6 +135,70 @@ def delete_log_file(deployment: Deployment, trail: str | None = None) -> str:
     return key
 
 
+def require_delivery(deployment: Deployment, trail: str | None = None) -> list[str]:
+    """Deliver what was recorded and return the trail's log file keys.
+
+    Raises:
+        CheckFailed: when the trail's bucket holds no log file afterwards, saying why delivery failed.
+    """
+    deliver(deployment)
+    name = trail_name(deployment, trail)
+    keys = deployment.trail.log_file_keys(name)
+    if keys:
+        return keys
+    emulator = deployment.trail
+    found = emulator.trail(name)
+    status = emulator.status(name)
+    if status.get("LatestDeliveryError"):
+        cause = (
+            f"delivery failed with {status['LatestDeliveryError']}: "
+            f"{emulator.delivery.status(found.arn).latest_delivery_reason}"
+        )
+        fix = "add the CloudTrail bucket policy (s3:GetBucketAcl and s3:PutObject for cloudtrail.amazonaws.com)"
+    elif not status.get("IsLogging"):
+        cause, fix = "the trail is not logging", "set logging: true on the trail"
+    else:
+        cause, fix = "no event the trail selects was recorded", "check the trail's event selectors"
+    raise CheckFailed(
+        f"trail '{name}': expected log files in bucket '{found.bucket}' after delivery, found none, {cause}; {fix}",
+        trail=name,
+    )
+
+
+def session_arn_part(deployment: Deployment, scenario_role: str) -> str:
+    """``:assumed-role/<role name>/``: what every session ARN of the role playing ``scenario_role`` contains."""
+    from harness.scenario import role_physical_name
+
+    return f":assumed-role/{role_physical_name(deployment, scenario_role)}/"
+
+
+def delete_newest_log_file_as(deployment: Deployment, scenario_role: str, trail: str | None = None) -> Any:
+    """The role playing ``scenario_role`` tries to delete the newest log file, with its own session.
+
+    Returns:
+        The enforcement outcome of the attempt (``harness.enforce.api.CallOutcome``).
+
+    Raises:
+        Unverified: when the harness runs without IAM enforcement.
+    """
+    api = _enforcement()
+    bucket, key = _latest_log_file(deployment, trail)
+    identity = api.act_as(deployment, scenario_role)
+    return api.attempt(
+        deployment, identity, "s3", "DeleteObject", actor=f"{scenario_role} role", Bucket=bucket, Key=key
+    )
+
+
+def _enforcement() -> Any:
+    try:
+        from harness.enforce import api
+    except ImportError:  # pragma: no cover - only without the enforcement package
+        from harness.errors import Unverified
+
+        raise Unverified("IAM enforcement is not installed; a pipeline role cannot act under its own session") from None
+    return api
+
+
 def validate_logs(deployment: Deployment, trail: str | None = None) -> ValidationReport:
     """Validate the trail's log files against its digests, like ``aws cloudtrail validate-logs``."""
     report = deployment.trail.validate(trail_name(deployment, trail))
@@ -169,7 +234,7 @@ def expect_record(
         records = trail_records(deployment, trail)
         if find_record(records, event_name=event_name, **wanted) is not None:
             return
-        what = f"a record of {event_name}" + "".join(f" with {k}={v!r}" for k, v in wanted.items())
+        what = _describe(event_name, error_code, identity_arn_contains, identity_type)
         status = deployment.trail.status(name)
         if not records:
             cause = "no records in its bucket"
@@ -195,6 +260,20 @@ def expect_record(
         )
 
     return NamedCheck(f"expect_record({event_name!r}, {wanted!r})", run)
+
+
+def _describe(event_name: str, error_code: str | None, arn_part: str | None, identity_type: str | None) -> str:
+    text = f"a record of {event_name}"
+    if error_code == "":
+        text += " that succeeded"
+    elif error_code is not None:
+        text += f" refused with {error_code}"
+    if arn_part is not None:
+        match = re.fullmatch(r":assumed-role/([^/]+)/", arn_part)
+        text += f" by a session of role {match.group(1)}" if match else f" by a caller whose ARN contains {arn_part!r}"
+    if identity_type is not None:
+        text += f" (userIdentity.type {identity_type})"
+    return text
 
 
 def expect_logs_valid(trail: str | None = None) -> NamedCheck:
