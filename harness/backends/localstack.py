@@ -33,6 +33,11 @@ class LocalStackBackend(Backend):
         try:
             with self._opener.open(f"{self.url}/_localstack/health", timeout=5) as response:
                 json.loads(response.read())
+        except ValueError:
+            raise BackendError(
+                f"LocalStack at {self.url}: expected a running gateway, found another server answering there "
+                "(its health endpoint did not return JSON); check PIPEWARDEN_LOCALSTACK_URL and the port"
+            ) from None
         except OSError as exc:
             raise BackendError(
                 f"LocalStack at {self.url}: expected a running gateway, found {exc}; start it with "
