@@ -147,7 +147,8 @@ def pytest_runtest_makereport(
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
-    if report.when == "call" and ("pipewarden", "unverified") in getattr(report, "user_properties", ()):
+    # Any phase: a fixture that cannot be verified (setup) is as unverified as a step that cannot (call).
+    if ("pipewarden", "unverified") in getattr(report, "user_properties", ()):
         return "unverified", "U", "UNVERIFIED"
     return None
 
