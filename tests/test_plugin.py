@@ -142,3 +142,34 @@ def test_the_aws_backend_stays_closed_without_the_gate(
     # The backend fixture is requested while the scenario runs, so the refusal fails the scenario.
     result.assert_outcomes(failed=1, deselected=1)
     result.stdout.fnmatch_lines(["*SafetyError: aws backend: expected PIPEWARDEN_ACC=1 to run against real AWS*"])
+
+
+def test_a_fixture_that_cannot_be_verified_makes_the_test_unverified(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        from harness.errors import Unverified
+
+
+        @pytest.fixture
+        def trail_digest():
+            raise Unverified("digest files are not produced by this backend")
+
+
+        def test_digests_validate(trail_digest):
+            assert False, "never reached"
+        """
+    )
+
+    result = pytester.runpytest("-v")
+
+    result.assert_outcomes()  # neither passed, failed nor skipped...
+    assert result.parseoutcomes()["unverified"] == 1  # ...but unverified
+    result.stdout.fnmatch_lines(
+        [
+            "*test_digests_validate UNVERIFIED*",
+            "*= unverified =*",
+            "*::test_digests_validate: UNVERIFIED: digest files are not produced by this backend",
+        ]
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
 import urllib.request
 from collections.abc import Iterator
 
@@ -220,3 +222,32 @@ def test_localstack_not_running_is_a_clear_backend_error(guard: EgressGuard) -> 
     )
     with pytest.raises(BackendError, match=rf"^LocalStack at {url}: expected the state reset endpoint to answer"):
         backend.reset()
+
+
+def test_localstack_url_answered_by_another_server_is_a_clear_backend_error(guard: EgressGuard) -> None:
+    class NotLocalStack(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html>a development server</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), NotLocalStack)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(BackendError) as caught:
+            LocalStackBackend(url=url).open()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert str(caught.value) == (
+        f"LocalStack at {url}: expected a running gateway, found another server answering there (its health "
+        "endpoint did not return JSON); check PIPEWARDEN_LOCALSTACK_URL and the port"
+    )
