@@ -75,7 +75,7 @@ BAD_FILES = [
     ),
     pytest.param(
         "pipewarden: 1\nresources:\n  role:\n    r: {}\n",
-        f"p.yaml:3 field 'resources.role': expected one of {SECTIONS}, found unknown field 'role'; "
+        "p.yaml:3 field 'resources.role': expected one of <sections>, found unknown field 'role'; "
         "did you mean 'roles'?",
         id="unknown-section",
     ),
@@ -272,7 +272,9 @@ BAD_FILES = [
 
 @pytest.mark.parametrize(("text", "message"), BAD_FILES)
 def test_a_mistake_is_one_input_error_with_the_exact_message(text: str, message: str) -> None:
-    assert str(error_of(text)) == message
+    # The section list grows with the registered resource types, so it is read when the test runs.
+    sections = ", ".join(Registry.discover().resource_types())
+    assert str(error_of(text)) == message.replace("<sections>", sections)
 
 
 def test_the_error_carries_structured_fields() -> None:
