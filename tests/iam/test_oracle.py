@@ -144,8 +144,14 @@ def rcp_on_unsupported_service(case: dict[str, Any], mine: Decision, oracle: str
 
 
 def root_user_full_access(case: dict[str, Any], mine: Decision, oracle: str) -> bool:
-    """KD5: the account root user has full access in its own account unless something explicitly denies."""
-    return case["principal"].endswith(":root") and mine.decision.value == "Allowed" and oracle == "ImplicitDeny"
+    """KD5: the account root user has full access in its own account unless something explicitly denies
+    (so its own side of a cross-account request allows too, and a grant to its account names it)."""
+    return (
+        case["principal"].endswith(":root")
+        and mine.decision.value == "Allowed"
+        and oracle == "ImplicitDeny"
+        and not case["identity_policies"]
+    )
 
 
 def organization_policy_exemptions(case: dict[str, Any], mine: Decision, oracle: str) -> bool:

@@ -217,7 +217,8 @@ def generate(count: int, seed: int = 20261126) -> list[dict[str, Any]]:
         principal = rng.choice(PRINCIPALS)
         action, resource, account = rng.choice(TARGETS)
         is_session = ":assumed-role/" in principal
-        is_iam = not principal.endswith(".amazonaws.com")  # AWS services carry no identity-side policies
+        # AWS services carry no identity-side policies, and none can be attached to the root user.
+        is_iam = not principal.endswith(".amazonaws.com") and not principal.endswith(":root")
         request: dict[str, Any] = {
             "principal": principal,
             "action": action,
