@@ -1,0 +1,392 @@
+"""Enforcement: every call by a scenario identity is mapped, evaluated against the deployed policies, and denied
+with AWS's own error when AWS would deny it.
+
+The emulators do not enforce IAM (or do it coarsely), so the harness does: an :class:`Enforcer` attached to a
+backend answers a denied call itself, before it is sent, with the exact error a client of that service sees.
+The harness's admin identity is never enforced: it deploys and reads back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from harness.backends.base import Backend, CallEvent, Identity
+from harness.enforce.denials import AwsError, denial
+from harness.enforce.mapping import UNAUTHORIZED_OPERATIONS, MappedCall, MappingEnv, RequiredAccess, map_call
+from harness.enforce.policies import PolicyReader, PolicySource, PrincipalPolicies
+from harness.evidence.record import Evidence, redact
+from harness.iam import AuthorizationRequest, CallDescription, Decision, PolicySet, PrincipalDescription, build_context
+from harness.iam.evaluator import evaluate
+from harness.iam.principals import PrincipalKind, parse_principal
+
+# Operations that only read: they never change what enforcement reads back, so they keep the caches warm.
+_READ_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Lookup", "Filter", "Search", "Select", "Decrypt")
+
+# Services where a write can change a policy, a tag or whether a policy-bearing resource exists. Writes elsewhere
+# (log events, objects, builds) leave the caches as they are.
+_POLICY_SERVICES = frozenset({"iam", "kms", "sns", "sqs", "secretsmanager", "organizations"})
+
+
+@dataclass(frozen=True, slots=True)
+class AccessDecision:
+    """The decision on one access a call needed."""
+
+    access: RequiredAccess
+    decision: Decision
+
+    @property
+    def allowed(self) -> bool:
+        """True when this access is allowed."""
+        return self.decision.allowed
+
+
+@dataclass(frozen=True, slots=True)
+class CallDecision:
+    """The authorization of one call: each access it needed and what was decided, with the error when denied.
+
+    Attributes:
+        seq: the call's number in this enforcer (ascending).
+        identity: who made the call.
+        service: boto3 service name; operation: API operation name.
+        params: the call's parameters with secrets redacted.
+        accesses: the decision on every access the call needed, in the order AWS checks them.
+        error: the error the client sees when the call is denied, else None.
+        explanations: matched policy names mapped to where they live (role, policy name).
+    """
+
+    seq: int
+    identity: Identity
+    service: str
+    operation: str
+    params: Mapping[str, Any]
+    accesses: tuple[AccessDecision, ...]
+    error: AwsError | None = None
+    at: str = ""
+    explanations: Mapping[str, PolicySource] = field(default_factory=dict)
+
+    @property
+    def allowed(self) -> bool:
+        """True when every access is allowed (AWS lets the call through)."""
+        return self.error is None
+
+    @property
+    def denied_by(self) -> AccessDecision | None:
+        """The first denied access: the one AWS's error names."""
+        return next((a for a in self.accesses if not a.allowed), None)
+
+    def for_action(self, action: str) -> AccessDecision | None:
+        """The decision on the first access for ``action`` (case-insensitive), if the call needed it."""
+        lowered = action.lower()
+        return next((a for a in self.accesses if a.access.action.lower() == lowered), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form kept in the evidence: decision, layer, policy, statement and request of each access."""
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "principal": self.identity.arn,
+            "identity": self.identity.label,
+            "call": f"{self.service}:{self.operation}",
+            "allowed": self.allowed,
+            "error": None if self.error is None else {"code": self.error.code, "message": self.error.message},
+            "accesses": [
+                {
+                    **a.decision.to_dict(),
+                    "sources": {
+                        m.policy: self.explanations[m.policy].describe()
+                        for m in a.decision.matched
+                        if m.policy in self.explanations
+                    },
+                }
+                for a in self.accesses
+            ],
+        }
+
+
+class Enforcer:
+    """Decides every call by a non-admin identity against the policies as deployed, and answers denials.
+
+    Args:
+        backend: the backend whose calls to enforce (attach with :meth:`attach`).
+        evidence: where each decision is kept (under the current step's ``data["authorization"]``).
+        scps: SCP levels to apply (root first, account last; each a list of policy documents); None: the account
+            is not in an organization.
+        rcps: RCP levels, likewise.
+        now: the clock for ``aws:CurrentTime`` / ``aws:EpochTime`` (default: the real time).
+        secure_transport: the value of ``aws:SecureTransport``. True by default: clients use HTTPS endpoints;
+            an http:// emulator endpoint (moto server, LocalStack) is a harness convenience on loopback, not the
+            client's choice, so policies requiring TLS are evaluated as they would be against AWS.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        evidence: Evidence | None = None,
+        *,
+        scps: Sequence[Sequence[Any]] | None = None,
+        rcps: Sequence[Sequence[Any]] | None = None,
+        now: Callable[[], datetime] | None = None,
+        secure_transport: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.evidence = evidence
+        self.scps = scps
+        self.rcps = rcps
+        self.now = now or (lambda: datetime.now(UTC))
+        self.secure_transport = secure_transport
+        self.reader = PolicyReader(backend)
+        self.env = MappingEnv(backend.account_id, backend.region, self.reader)
+        self.decisions: list[CallDecision] = []
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+        self._compiled: dict[tuple[Identity, str], PolicySet] = {}
+        self._pending: dict[int, tuple[Any, CallDecision]] = {}
+        self._attached = False
+
+    # -- wiring --------------------------------------------------------------------------------------------
+    def attach(self) -> Enforcer:
+        """Enforce every later call through the backend's clients (and watch writes to refresh the caches)."""
+        if not self._attached:
+            self.backend.add_before_call(self.before_call)
+            self.backend.add_observer(self)
+            self._attached = True
+        return self
+
+    def detach(self) -> None:
+        """Stop enforcing."""
+        if self._attached:
+            self.backend.remove_before_call(self.before_call)
+            self.backend.remove_observer(self)
+            self._attached = False
+
+    def is_admin(self, identity: Identity) -> bool:
+        """The harness's own identity deploys and reads back; it is never enforced."""
+        return identity == self.backend.admin
+
+    # -- the backend hook ----------------------------------------------------------------------------------
+    def before_call(
+        self, identity: Identity, service: str, operation: str, params: dict[str, Any]
+    ) -> tuple[Any, dict[str, Any]] | None:
+        """botocore before-call hook: answer a denied call with AWS's error, let an allowed one through.
+
+        botocore hands hooks the serialized request; the API parameters the backend captured for the call
+        are in its context (``pipewarden_params``), which is also the dict later observers see as
+        ``CallEvent.params`` — so a decision can be found again from the event.
+        """
+        if self.is_admin(identity):
+            return None
+        context = params.get("context") if isinstance(params, dict) else None
+        api_params = context.get("pipewarden_params") if isinstance(context, dict) else None
+        if api_params is None:
+            api_params = params
+        if service == "sts" and operation == "GetCallerIdentity":
+            return self._caller_identity(identity)
+        decision = self.authorize_call(identity, service, operation, api_params)
+        with self._lock:
+            self._pending[id(api_params)] = (api_params, decision)
+            if len(self._pending) > 256:  # events nobody looked up: keep the newest only
+                for key in list(self._pending)[:128]:
+                    del self._pending[key]
+        if decision.error is not None:
+            return decision.error.botocore_answer()
+        return None
+
+    def _caller_identity(self, identity: Identity) -> tuple[Any, dict[str, Any]]:
+        # GetCallerIdentity needs no permission and answers who the caller is; the emulator does not know the
+        # sessions the harness issues, so the harness answers it.
+        from botocore.awsrequest import AWSResponse
+
+        parsed = {
+            "UserId": identity.principal_id or identity.account_id,
+            "Account": identity.account_id or self.backend.account_id,
+            "Arn": identity.arn,
+            "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0},
+        }
+        return AWSResponse("https://pipewarden.invalid/", 200, {}, None), parsed
+
+    def after_call(self, event: CallEvent) -> None:
+        """Observer: a call that may have changed policies, tags or resources refreshes the caches."""
+        if event.error_code or event.operation.startswith(_READ_PREFIXES):
+            return
+        if event.service in _POLICY_SERVICES or (
+            event.service == "s3" and not any(word in event.operation for word in ("Object", "Part", "Multipart"))
+        ):
+            self.invalidate()
+
+    def invalidate(self) -> None:
+        """Forget every policy read and compiled so far (the next call reads the backend again)."""
+        with self._lock:
+            self._compiled.clear()
+            self.reader.invalidate()
+
+    def decision_for(self, event: CallEvent) -> CallDecision | None:
+        """The decision taken before the call ``event`` reports (None for admin calls and unenforced ones).
+
+        Observers such as CloudTrail recording call this from ``after_call``; the decision stays available for
+        later lookups of the same event.
+        """
+        with self._lock:
+            found = self._pending.get(id(event.params))
+        if found is not None and found[0] is event.params:
+            return found[1]
+        return None
+
+    # -- deciding ------------------------------------------------------------------------------------------
+    def authorize_call(
+        self, identity: Identity, service: str, operation: str, params: Mapping[str, Any]
+    ) -> CallDecision:
+        """Decide one call without making it (the local gateway calls this too).
+
+        Args:
+            identity: the caller.
+            service: boto3 service name (``s3``, ``logs``...).
+            operation: API operation name (``PutObject``).
+            params: the API parameters.
+
+        Returns:
+            The :class:`CallDecision`; ``error`` is the error to answer with when denied. It is also kept in
+            :attr:`decisions` and in the evidence.
+
+        Raises:
+            Unverified: when the operation has no authorization mapping.
+        """
+        seq = next(self._seq)
+        at = self.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.is_admin(identity) or (service, operation) in UNAUTHORIZED_OPERATIONS:
+            result = CallDecision(seq, identity, service, operation, redact(dict(params)), (), None, at)
+            return self._keep(result)
+        mapped = map_call(service, operation, params, self.env)
+        accesses = tuple(AccessDecision(access, self.decide(identity, access, mapped)) for access in mapped.accesses)
+        first_denied = next((a for a in accesses if not a.allowed), None)
+        error = denial(service, identity.arn, first_denied.decision) if first_denied else None
+        names = {m.policy for a in accesses for m in a.decision.matched}
+        explanations = {n: s for n in names if (s := self.reader.source_of(n)) is not None}
+        result = CallDecision(
+            seq, identity, service, operation, redact(dict(params)), accesses, error, at, explanations
+        )
+        return self._keep(result)
+
+    def record_assume(self, caller: Identity, action: str, role_arn: str, decision: Decision) -> CallDecision:
+        """Keep the decision on a role assumption the harness made on a caller's behalf (``sts:AssumeRole``)."""
+        access = RequiredAccess(action, role_arn)
+        error = denial("sts", caller.arn, decision) if not decision.allowed else None
+        names = {m.policy for m in decision.matched}
+        explanations = {n: s for n in names if (s := self.reader.source_of(n)) is not None}
+        at = self.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self._keep(
+            CallDecision(
+                next(self._seq),
+                caller,
+                "sts",
+                "AssumeRole",
+                {"RoleArn": role_arn},
+                (AccessDecision(access, decision),),
+                error,
+                at,
+                explanations,
+            )
+        )
+
+    def _keep(self, decision: CallDecision) -> CallDecision:
+        with self._lock:
+            self.decisions.append(decision)
+        if self.evidence is not None and decision.accesses:
+            self.evidence.current().data.setdefault("authorization", []).append(decision.to_dict())
+        return decision
+
+    def decide(self, identity: Identity, access: RequiredAccess, mapped: MappedCall | None = None) -> Decision:
+        """Evaluate one access by ``identity`` against everything deployed that bears on it."""
+        principal = self.principal_of(identity)
+        context = build_context(
+            PrincipalDescription(identity.arn, principal.tags, user_id=identity.principal_id or None),
+            CallDescription(
+                secure_transport=self.secure_transport,
+                source_ip=identity.source_ip or None,
+                now=self.now(),
+                request_tags=dict(mapped.request_tags) if mapped else {},
+                resource_tags=self.reader.resource_tags(access.resource),
+                region=self.backend.region,
+                extra=dict(access.context),
+            ),
+        )
+        if identity.kind == "AssumedRole" and principal.arn:
+            # aws:PrincipalArn of a role session is the role ARN with its path.
+            context["aws:PrincipalArn"] = principal.arn
+        request = AuthorizationRequest.create(identity.arn, access.action, access.resource, context)
+        return evaluate(request, self.policies_for(identity, access.resource, access.action.split(":", 1)[0]))
+
+    def policies_for(self, identity: Identity, resource: str, service: str = "") -> PolicySet:
+        """The compiled policies for ``identity`` acting on ``resource`` (cached until a write)."""
+        key = (identity, f"{service} {resource}")
+        found = self._compiled.get(key)
+        if found is None:
+            principal = self.principal_of(identity)
+            session = identity.attribute("session_policy") or None
+            resource_policy: Any = self.reader.resource_policy(resource)
+            if resource_policy is None and service == "kms" and ":key/" not in resource:
+                resource_policy = self._kms_account_level()
+            found = PolicySet.compile(
+                identity_policies=principal.identity,
+                resource_policy=resource_policy,
+                permissions_boundary=principal.boundary,
+                session_policy=session,
+                scps=self.scps,
+                rcps=self.rcps,
+            )
+            with self._lock:
+                self._compiled[key] = found
+        return found
+
+    def _kms_account_level(self) -> Any:
+        """The stand-in key policy for KMS actions that act on no key (ListKeys, CreateKey, aliases).
+
+        The evaluator requires a key policy for every ``kms:`` action (true for actions on a key); actions on
+        no key are governed by identity policies alone, which is what delegating to the account expresses.
+        """
+        from harness.iam import parse_policy
+
+        account = self.backend.account_id
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountLevelAction",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }
+            ],
+        }
+        name = f"arn:aws:iam::{account}:root#resource:account-level KMS action"
+        self.reader.sources[name] = PolicySource("resource", f"arn:aws:iam::{account}:root", "account-level KMS action")
+        return parse_policy(document, name)
+
+    def principal_of(self, identity: Identity) -> PrincipalPolicies:
+        """The caller's own side: identity policies, boundary and tags (session tags override role tags)."""
+        principal = parse_principal(identity.arn)
+        found: PrincipalPolicies | None = None
+        if principal.kind in (PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE) and principal.name:
+            found = self.reader.role(principal.name)
+        elif principal.kind is PrincipalKind.USER and principal.name:
+            found = self.reader.user(principal.name)
+        found = found or PrincipalPolicies()
+        session_tags = {k[len("tag:") :]: v for k, v in identity.attributes if k.startswith("tag:")}
+        if session_tags:
+            found = PrincipalPolicies(
+                found.identity, found.boundary, {**found.tags, **session_tags}, found.unique_id, found.arn
+            )
+        return found
+
+
+def is_enforced(backend: Backend, enforcer: Enforcer, identity: Identity) -> bool:
+    """Tell whether calls by ``identity`` through ``backend`` are decided by ``enforcer``."""
+    return enforcer._attached and enforcer.backend is backend and not enforcer.is_admin(identity)
+
+
+__all__ = ["AccessDecision", "CallDecision", "Enforcer", "is_enforced"]

@@ -1,0 +1,242 @@
+"""Principals: role sessions issued the way STS issues them (trust policy, ExternalId, tags, session policy) and
+IAM users, as :class:`~harness.backends.base.Identity` values the backend's clients sign with.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from harness.backends.base import Identity
+from harness.backends.safety import Credentials
+from harness.enforce.enforcer import Enforcer
+from harness.enforce.mapping import RequiredAccess
+from harness.errors import CheckFailed, InputError
+from harness.iam import AuthorizationRequest, CallDescription, Decision, PolicySet, PrincipalDescription, build_context
+from harness.iam.evaluator import evaluate
+from harness.iam.principals import parse_principal
+
+_KEY_CHARS = string.ascii_uppercase + string.digits
+
+
+def _token(prefix: str, length: int = 16) -> str:
+    return prefix + "".join(secrets.choice(_KEY_CHARS) for _ in range(length))
+
+
+class AssumeRoleDenied(CheckFailed):
+    """STS refused to issue the session; carries the decision on the trust policy."""
+
+    def __init__(self, message: str, *, caller: str, role_arn: str, decision: Decision) -> None:
+        super().__init__(message, caller=caller, role_arn=role_arn)
+        self.caller = caller
+        self.role_arn = role_arn
+        self.decision = decision
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRequest:
+    """What a caller asks STS for: the role, a session name and the optional session parameters."""
+
+    role_arn: str
+    session_name: str
+    external_id: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    policy: Mapping[str, Any] | None = None
+    source_identity: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (2 <= len(self.session_name) <= 64) or not all(c.isalnum() or c in "=,.@-_" for c in self.session_name):
+            raise InputError(
+                where="role session name",
+                expected="2 to 64 letters, digits or =,.@-_",
+                found=repr(self.session_name),
+                fix="choose a session name STS accepts, e.g. 'build-1'",
+            )
+        parse_principal(self.role_arn)
+
+
+class Principals:
+    """Issues identities for one deployment: role sessions (checked against the deployed trust policy) and users.
+
+    Args:
+        enforcer: the deployment's enforcer (its policy reader and clock are reused, its decisions get the
+            AssumeRole decisions too).
+    """
+
+    def __init__(self, enforcer: Enforcer) -> None:
+        self.enforcer = enforcer
+        self.backend = enforcer.backend
+        self.sessions: list[Identity] = []
+
+    def service(self, service_principal: str) -> Identity:
+        """An AWS service acting as itself (``codebuild.amazonaws.com``), e.g. to assume its service role."""
+        if not service_principal.endswith(".amazonaws.com"):
+            raise InputError(
+                where="service principal",
+                expected="a name ending in .amazonaws.com",
+                found=repr(service_principal),
+                fix="use e.g. codebuild.amazonaws.com",
+            )
+        return Identity(
+            service_principal,
+            service_principal,
+            Credentials(_token("AKIA"), secrets.token_urlsafe(30)),
+            kind="AWSService",
+            principal_id=service_principal,
+            account_id="",
+            source_ip=service_principal,
+        )
+
+    def assume_role(
+        self,
+        caller: Identity,
+        request: SessionRequest,
+        *,
+        label: str | None = None,
+    ) -> Identity:
+        """Assume a role the way STS does and return the session's identity.
+
+        The role's trust policy, read back from the backend, is evaluated as the resource-based policy of
+        ``sts:AssumeRole`` (with ``sts:ExternalId``, ``sts:RoleSessionName``, ``sts:SourceIdentity`` and the
+        request tags); a caller that is an IAM principal also needs its own identity-based permission unless
+        the trust policy names it directly. Session tags need ``sts:TagSession`` as well.
+
+        Args:
+            caller: who asks (the harness admin is the account's root; a user or role session; a service).
+            request: the role and session parameters.
+            label: how messages name the session (default: the role name).
+
+        Returns:
+            The session: ARN ``arn:aws:sts::ACCT:assumed-role/ROLE/SESSION``, kind ``AssumedRole``, principal id
+            ``ROLEID:SESSION``, fresh ``ASIA...`` credentials, and attributes for enforcement and CloudTrail
+            (``session_issuer_arn``, ``session_issuer_id``, ``session_issuer_name``, ``creation_date``,
+            ``session_policy``, ``tag:<key>``, ``source_identity``, ``invoked_by``, ``mfa_authenticated``).
+
+        Raises:
+            AssumeRoleDenied: when STS would refuse, with AWS's message and the decision.
+            CheckFailed: when the role does not exist.
+        """
+        role_name = request.role_arn.rsplit("/", 1)[-1]
+        role = self.enforcer.reader.role(role_name)
+        trust = self.enforcer.reader.trust_policy(role_name)
+        if role is None or trust is None:
+            raise CheckFailed(
+                f"role {request.role_arn}: expected it to exist in the backend, found nothing; deploy it first"
+            )
+        extra: dict[str, Any] = {"sts:RoleSessionName": request.session_name}
+        if request.external_id is not None:
+            extra["sts:ExternalId"] = request.external_id
+        if request.source_identity is not None:
+            extra["sts:SourceIdentity"] = request.source_identity
+        actions = ["sts:AssumeRole"]
+        if request.tags:
+            actions.append("sts:TagSession")
+        if request.source_identity is not None:
+            actions.append("sts:SetSourceIdentity")
+        for action in actions:
+            decision = self._decide_trust(caller, action, role.arn, trust, request.tags, extra)
+            self.enforcer.record_assume(caller, action, role.arn, decision)
+            if not decision.allowed:
+                from harness.enforce.denials import denial_message
+
+                raise AssumeRoleDenied(
+                    f"AccessDenied: {denial_message('sts', caller.arn, decision)}",
+                    caller=caller.arn,
+                    role_arn=role.arn,
+                    decision=decision,
+                )
+        account = self.backend.account_id
+        created = self.enforcer.now().astimezone(UTC)
+        attributes: list[tuple[str, str]] = [
+            ("session_issuer_arn", role.arn),
+            ("session_issuer_id", role.unique_id),
+            ("session_issuer_name", role_name),
+            ("session_issuer_account", account),
+            ("creation_date", created.strftime("%Y-%m-%dT%H:%M:%SZ")),
+            ("mfa_authenticated", "false"),
+            ("assumed_by", caller.arn),
+        ]
+        if caller.kind == "AWSService":
+            attributes.append(("invoked_by", caller.arn))
+        if request.policy is not None:
+            attributes.append(("session_policy", json.dumps(dict(request.policy), sort_keys=True)))
+        if request.source_identity is not None:
+            attributes.append(("source_identity", request.source_identity))
+        attributes.extend((f"tag:{k}", v) for k, v in sorted(request.tags.items()))
+        identity = Identity(
+            label or role_name,
+            f"arn:aws:sts::{account}:assumed-role/{role_name}/{request.session_name}",
+            Credentials(_token("ASIA"), secrets.token_urlsafe(30), secrets.token_urlsafe(48)),
+            kind="AssumedRole",
+            principal_id=f"{role.unique_id}:{request.session_name}",
+            account_id=account,
+            source_ip=caller.source_ip if caller.kind != "AWSService" else caller.arn,
+            attributes=tuple(attributes),
+        )
+        self.sessions.append(identity)
+        return identity
+
+    def _decide_trust(
+        self,
+        caller: Identity,
+        action: str,
+        role_arn: str,
+        trust: Any,
+        tags: Mapping[str, str],
+        extra: Mapping[str, Any],
+    ) -> Decision:
+        caller_side = self.enforcer.principal_of(caller)
+        principal_arn = caller.arn
+        context = build_context(
+            PrincipalDescription(principal_arn, caller_side.tags, user_id=caller.principal_id or None),
+            CallDescription(
+                secure_transport=self.enforcer.secure_transport,
+                source_ip=None if caller.kind == "AWSService" else caller.source_ip,
+                now=self.enforcer.now(),
+                request_tags=dict(tags),
+                region=self.backend.region,
+                extra=dict(extra),
+            ),
+        )
+        session = caller.attribute("session_policy") or None
+        policies = PolicySet.compile(
+            identity_policies=caller_side.identity,
+            resource_policy=trust,
+            permissions_boundary=caller_side.boundary,
+            session_policy=session,
+            scps=self.enforcer.scps,
+            rcps=self.enforcer.rcps,
+        )
+        request = AuthorizationRequest.create(principal_arn, action, role_arn, context)
+        return evaluate(request, policies)
+
+    def user(self, user_name: str, *, label: str | None = None) -> Identity:
+        """An IAM user of the deployment, with fresh long-term ``AKIA...`` credentials.
+
+        Raises:
+            CheckFailed: when the user does not exist in the backend.
+        """
+        found = self.enforcer.reader.user(user_name)
+        if found is None:
+            raise CheckFailed(f"IAM user '{user_name}': expected it to exist in the backend, found nothing")
+        return Identity(
+            label or user_name,
+            found.arn,
+            Credentials(_token("AKIA"), secrets.token_urlsafe(30)),
+            kind="IAMUser",
+            principal_id=found.unique_id,
+            account_id=self.backend.account_id,
+        )
+
+
+def required_access(action: str, resource: str, **context: Any) -> RequiredAccess:
+    """A single access to decide directly with :meth:`Enforcer.decide` (for probes that make no call)."""
+    return RequiredAccess(action, resource, context)
+
+
+__all__ = ["AssumeRoleDenied", "Principals", "SessionRequest", "required_access"]

@@ -1,0 +1,157 @@
+"""Role sessions issued the way STS issues them: trust policy, ExternalId, service principals, tags, users."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from harness.backends import Backend
+from harness.enforce import AssumeRoleDenied, Enforcer, Principals, SessionRequest
+from harness.errors import InputError
+from tests.enforce.conftest import ACCOUNT, ALLOW_ALL
+
+
+def make_role(backend: Backend, name: str, trust: dict[str, Any], *policies: dict[str, Any]) -> str:
+    iam = backend.client("iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    for index, policy in enumerate(policies):
+        iam.put_role_policy(RoleName=name, PolicyName=f"p{index}", PolicyDocument=json.dumps(policy))
+    return str(arn)
+
+
+def trust(
+    principal: dict[str, Any], condition: dict[str, Any] | None = None, actions: Any = "sts:AssumeRole"
+) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": actions}
+    if condition:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def test_a_session_looks_like_an_sts_session(backend: Backend, principals: Principals) -> None:
+    arn = make_role(backend, "pw-build", trust({"Service": "codebuild.amazonaws.com"}))
+    session = principals.assume_role(
+        principals.service("codebuild.amazonaws.com"), SessionRequest(arn, "AWSCodeBuild-1")
+    )
+    role_id = backend.client("iam").get_role(RoleName="pw-build")["Role"]["RoleId"]
+    assert session.arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/pw-build/AWSCodeBuild-1"
+    assert session.kind == "AssumedRole"
+    assert session.principal_id == f"{role_id}:AWSCodeBuild-1" and role_id.startswith("AROA")
+    assert session.credentials.access_key_id.startswith("ASIA") and session.credentials.session_token
+    assert session.attribute("session_issuer_arn") == arn
+    assert session.attribute("invoked_by") == "codebuild.amazonaws.com"
+    again = principals.assume_role(principals.service("codebuild.amazonaws.com"), SessionRequest(arn, "AWSCodeBuild-1"))
+    assert again.credentials.access_key_id != session.credentials.access_key_id
+
+
+def test_only_the_trusted_service_may_assume(backend: Backend, principals: Principals) -> None:
+    arn = make_role(backend, "pw-build", trust({"Service": "codebuild.amazonaws.com"}))
+    with pytest.raises(AssumeRoleDenied) as caught:
+        principals.assume_role(principals.service("codepipeline.amazonaws.com"), SessionRequest(arn, "s1"))
+    assert str(caught.value) == (
+        "AccessDenied: User: codepipeline.amazonaws.com is not authorized to perform: sts:AssumeRole on resource: "
+        f"{arn} because no resource-based policy allows the sts:AssumeRole action"
+    )
+    with pytest.raises(AssumeRoleDenied):
+        principals.assume_role(backend.admin, SessionRequest(arn, "s1"))
+
+
+def test_external_id_is_required_and_checked(backend: Backend, principals: Principals) -> None:
+    arn = make_role(
+        backend,
+        "pw-deploy",
+        trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, {"StringEquals": {"sts:ExternalId": "tenant-42"}}),
+    )
+    with pytest.raises(AssumeRoleDenied):
+        principals.assume_role(backend.admin, SessionRequest(arn, "s1"))
+    with pytest.raises(AssumeRoleDenied):
+        principals.assume_role(backend.admin, SessionRequest(arn, "s1", external_id="tenant-41"))
+    assert principals.assume_role(backend.admin, SessionRequest(arn, "s1", external_id="tenant-42")).arn.endswith("/s1")
+
+
+def test_a_role_session_needs_its_own_permission_when_trust_names_only_the_account(
+    backend: Backend, principals: Principals
+) -> None:
+    target = make_role(backend, "pw-target", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}))
+    may = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": target}]}
+    account_trust = trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
+    with_permission = principals.assume_role(
+        backend.admin, SessionRequest(make_role(backend, "pw-a", account_trust, may), "s-a")
+    )
+    without = principals.assume_role(backend.admin, SessionRequest(make_role(backend, "pw-b", account_trust), "s-b"))
+    assert principals.assume_role(with_permission, SessionRequest(target, "chained")).arn.endswith("pw-target/chained")
+    with pytest.raises(AssumeRoleDenied, match="because no identity-based policy allows the sts:AssumeRole action"):
+        principals.assume_role(without, SessionRequest(target, "chained"))
+
+
+def test_a_trust_policy_naming_another_principal_denies(backend: Backend, principals: Principals) -> None:
+    arn = make_role(backend, "pw-x", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:role/someone"}))
+    with pytest.raises(AssumeRoleDenied):
+        principals.assume_role(backend.admin, SessionRequest(arn, "arn-s"))
+
+
+def test_session_tags_need_tag_session_and_become_principal_tags(
+    backend: Backend, enforcer: Enforcer, principals: Principals
+) -> None:
+    only_assume = trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
+    by_tag = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:PrincipalTag/stage": "prod"}}}
+        ],
+    }  # fmt: skip
+    arn = make_role(backend, "pw-tagged", only_assume, by_tag)
+    with pytest.raises(AssumeRoleDenied, match="sts:TagSession"):
+        principals.assume_role(backend.admin, SessionRequest(arn, "arn-s", tags={"stage": "prod"}))
+    backend.client("iam").update_assume_role_policy(
+        RoleName="pw-tagged",
+        PolicyDocument=json.dumps(
+            trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, actions=["sts:AssumeRole", "sts:TagSession"])
+        ),
+    )
+    enforcer.invalidate()
+    tagged = principals.assume_role(backend.admin, SessionRequest(arn, "arn-s", tags={"stage": "prod"}))
+    untagged = principals.assume_role(backend.admin, SessionRequest(arn, "arn-t"))
+    backend.client("s3", tagged).list_buckets()
+    with pytest.raises(ClientError):
+        backend.client("s3", untagged).list_buckets()
+
+
+def test_session_policy_is_carried_by_the_identity(backend: Backend, principals: Principals) -> None:
+    arn = make_role(backend, "pw-wide", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), ALLOW_ALL)
+    narrow = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}],
+    }
+    session = principals.assume_role(backend.admin, SessionRequest(arn, "arn-s", policy=narrow))
+    assert json.loads(session.attribute("session_policy")) == narrow
+    backend.client("s3", session).list_buckets()
+    with pytest.raises(ClientError):
+        backend.client("iam", session).list_roles()
+
+
+def test_users_sign_with_their_own_keys(backend: Backend, principals: Principals) -> None:
+    iam = backend.client("iam")
+    iam.create_user(UserName="pw-dev")
+    iam.put_user_policy(UserName="pw-dev", PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}
+    ))  # fmt: skip
+    dev = principals.user("pw-dev")
+    assert dev.kind == "IAMUser" and dev.arn == f"arn:aws:iam::{ACCOUNT}:user/pw-dev"
+    assert dev.principal_id == iam.get_user(UserName="pw-dev")["User"]["UserId"]
+    assert dev.credentials.access_key_id.startswith("AKIA")
+    backend.client("s3", dev).list_buckets()
+    with pytest.raises(ClientError) as caught:
+        backend.client("iam", dev).create_user(UserName="x")
+    assert caught.value.response["Error"]["Message"].startswith(
+        f"User: arn:aws:iam::{ACCOUNT}:user/pw-dev is not authorized"
+    )
+
+
+def test_bad_session_names_are_refused() -> None:
+    with pytest.raises(InputError, match="role session name"):
+        SessionRequest(f"arn:aws:iam::{ACCOUNT}:role/r", "has space")
