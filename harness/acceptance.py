@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.backends.base import Backend
+from harness.enforce.enforcer import Enforcer
+from harness.enforce.principals import Principals
 from harness.errors import CheckFailed, PipewardenError
 from harness.evidence.record import Evidence, Outcome
 from harness.model.definition import Definition
@@ -37,6 +39,10 @@ class Deployment:
         self.role_map: dict[str, str] = dict(role_map or {})
         self.evidence = evidence or Evidence()
         self.provider = Provider(backend, prefix) if prefix else Provider(backend)
+        # IAM as AWS enforces it, on every call by a scenario identity while the deployment is observed (the
+        # emulators do not enforce it); the harness's admin identity is never enforced.
+        self.enforcer = Enforcer(backend, self.evidence)
+        self.principals = Principals(self.enforcer)
         # Every call made while the deployment is observed is recorded as CloudTrail would record it.
         self.trail = CloudTrailEmulator(backend)
         self.definition: Definition | None = None
@@ -98,12 +104,14 @@ class Deployment:
 
     @contextmanager
     def observed(self) -> Iterator[Deployment]:
-        """Record every call made through the backend while the block runs."""
+        """Record every call made through the backend, and enforce IAM on it, while the block runs."""
         self.backend.add_observer(self.evidence)
         self.backend.add_observer(self.trail)
+        self.enforcer.attach()
         try:
             yield self
         finally:
+            self.enforcer.detach()
             self.backend.remove_observer(self.trail)
             self.backend.remove_observer(self.evidence)
 

@@ -3,4 +3,5 @@
 pytest_plugins = [
     "steps.lifecycle",
     "steps.audit_trail",
+    "steps.least_privilege",
 ]

@@ -1,0 +1,347 @@
+"""The scenario API of enforcement: act as a pipeline role, attempt a call, and check it was denied or allowed.
+
+Usable from plain pytest::
+
+    build = act_as(deployment, "build")
+    outcome = attempt(deployment, build, "iam", "CreateUser", actor="build role", UserName="x")
+    expect_denied(outcome)
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from botocore import xform_name
+from botocore.exceptions import ClientError
+
+from harness.acceptance import Deployment
+from harness.backends.base import Identity
+from harness.enforce.denials import access_denied_code
+from harness.enforce.enforcer import AccessDecision, CallDecision, Enforcer
+from harness.enforce.principals import Principals, SessionRequest
+from harness.errors import CheckFailed, Unverified
+from harness.evidence.record import redact
+from harness.model.definition import Definition
+
+# How AWS services name the sessions of the service roles they assume.
+_SESSION_PREFIX = {
+    "codebuild.amazonaws.com": "AWSCodeBuild",
+    "codepipeline.amazonaws.com": "AWSCodePipeline",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A statement that allowed an access, and where it is declared."""
+
+    statement: str | int
+    where: str
+
+    def describe(self) -> str:
+        """``statement 'Admin' in file:line (roles.build)``."""
+        return f"statement {self.statement!r} in {self.where}"
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """What happened to one attempted call: the authorization decision and what the client saw.
+
+    Attributes:
+        actor: how messages name the caller (``build role``).
+        identity: the caller.
+        service, operation: the call.
+        params: the parameters (secrets redacted).
+        decision: the enforcer's decision (None when the call was not enforced).
+        error_code, error_message: the client's error ('' on success).
+        response: the parsed response on success.
+        focus: the action the claim is about (``iam:PassRole`` for a call that passes a role).
+        subject: ``pipeline 'name'`` for messages.
+        grants: the statements that allowed the focus action, with their locations.
+    """
+
+    actor: str
+    identity: Identity
+    service: str
+    operation: str
+    params: dict[str, Any]
+    decision: CallDecision | None
+    error_code: str = ""
+    error_message: str = ""
+    response: dict[str, Any] | None = None
+    focus: str = ""
+    subject: str = "pipeline"
+    grants: tuple[Grant, ...] = ()
+    fix: str = "scope it to the actions the role needs"
+
+    @property
+    def focused(self) -> AccessDecision | None:
+        """The decision on the focus action (or the first denied access, or the first access)."""
+        if self.decision is None:
+            return None
+        if self.focus:
+            found = self.decision.for_action(self.focus)
+            if found is not None:
+                return found
+        return self.decision.denied_by or (self.decision.accesses[0] if self.decision.accesses else None)
+
+    @property
+    def denied(self) -> bool:
+        """True when the focus access was denied."""
+        focused = self.focused
+        return focused is not None and not focused.allowed
+
+
+def enforcer_of(deployment: Deployment) -> Enforcer:
+    """The deployment's enforcer.
+
+    Raises:
+        Unverified: when the deployment runs without enforcement.
+    """
+    enforcer = getattr(deployment, "enforcer", None)
+    if not isinstance(enforcer, Enforcer):
+        raise Unverified("this deployment runs without IAM enforcement; calls cannot be judged")
+    return enforcer
+
+
+def principals_of(deployment: Deployment) -> Principals:
+    """The deployment's principal issuer (role sessions and users)."""
+    found = getattr(deployment, "principals", None)
+    if not isinstance(found, Principals):
+        raise Unverified("this deployment runs without IAM enforcement; it issues no role sessions")
+    return found
+
+
+def act_as(deployment: Deployment, scenario_role: str) -> Identity:
+    """Assume the role playing ``scenario_role`` as its service would (CodeBuild for a build role).
+
+    The caller is the first service principal the role trusts in the definition; a role trusting no service is
+    assumed by the harness as a principal of the account. The trust policy deployed is what decides.
+
+    Raises:
+        CheckFailed: when no role plays that part, or its trust policy refuses the caller.
+    """
+    from harness.scenario import resolve_role
+
+    role = resolve_role(deployment, scenario_role)
+    principals = principals_of(deployment)
+    state = deployment.provider.state.get(str(role.address))
+    if state is None:
+        raise CheckFailed(
+            f"role '{role.address}': expected it to be deployed, found it missing; deploy the pipeline first"
+        )
+    service = _trusted_service(role.trust_document())
+    caller = principals.service(service) if service else deployment.backend.admin
+    session = f"{_SESSION_PREFIX.get(service or '', 'pipewarden')}-{secrets.token_hex(8)}"
+    return principals.assume_role(caller, SessionRequest(state.arn, session), label=f"{scenario_role} role")
+
+
+def _trusted_service(trust: dict[str, Any]) -> str | None:
+    statements = trust.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        services = principal.get("Service") if isinstance(principal, dict) else None
+        if isinstance(services, str):
+            return services
+        if isinstance(services, list) and services:
+            return str(services[0])
+    return None
+
+
+def attempt(
+    deployment: Deployment,
+    identity: Identity,
+    service: str,
+    operation: str,
+    *,
+    actor: str | None = None,
+    focus: str = "",
+    **params: Any,
+) -> CallOutcome:
+    """Make one real call as ``identity`` through the backend and report what happened.
+
+    Args:
+        deployment: the deployment (its backend, enforcer and definition).
+        identity: the caller (see :func:`act_as`).
+        service: boto3 service name; operation: API operation name (``CreateUser``).
+        actor: how messages name the caller (default: the identity's label).
+        focus: the action the claim is about when the call needs several (``iam:PassRole``).
+        params: the API parameters.
+
+    Returns:
+        The :class:`CallOutcome`, allowed or denied, with the decision that explains it.
+    """
+    enforcer = enforcer_of(deployment)
+    client = deployment.backend.client(service, identity)
+    before = len(enforcer.decisions)
+    error_code = error_message = ""
+    response: dict[str, Any] | None = None
+    try:
+        response = getattr(client, xform_name(operation))(**params)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        error_code, error_message = str(error.get("Code", "")), str(error.get("Message", ""))
+    decision = next(
+        (
+            d
+            for d in reversed(enforcer.decisions[before:])
+            if d.identity == identity and d.service == service and d.operation == operation
+        ),
+        None,
+    )
+    outcome = CallOutcome(
+        actor=actor or identity.label,
+        identity=identity,
+        service=service,
+        operation=operation,
+        params=redact(dict(params)),
+        decision=decision,
+        error_code=error_code,
+        error_message=error_message,
+        response=response,
+        focus=focus,
+    )
+    return _explained(deployment, enforcer, outcome)
+
+
+def _explained(deployment: Deployment, enforcer: Enforcer, outcome: CallOutcome) -> CallOutcome:
+    definition = deployment.definition
+    focused = outcome.focused
+    grants: list[Grant] = []
+    if focused is not None and focused.allowed:
+        for matched in focused.decision.matched:
+            if matched.effect != "Allow":
+                continue
+            source = enforcer.reader.source_of(matched.policy)
+            grants.append(
+                Grant(
+                    matched.statement,
+                    _where(
+                        deployment,
+                        definition,
+                        source.owner_arn if source else "",
+                        source.name if source else "",
+                        matched.policy,
+                    ),
+                )
+            )
+    subject = f"pipeline '{definition.name}'" if definition else "pipeline"
+    role_word = outcome.actor.removesuffix(" role")
+    return CallOutcome(
+        outcome.actor,
+        outcome.identity,
+        outcome.service,
+        outcome.operation,
+        outcome.params,
+        outcome.decision,
+        outcome.error_code,
+        outcome.error_message,
+        outcome.response,
+        outcome.focus,
+        subject,
+        tuple(grants),
+        f"scope it to the actions the {role_word} needs",
+    )
+
+
+def _where(deployment: Deployment, definition: Definition | None, owner_arn: str, name: str, fallback: str) -> str:
+    """Where a policy is declared: the definition's ``file:line (address)`` when the harness deployed it."""
+    if definition is not None:
+        by_arn = {state.arn: address for address, state in deployment.provider.state.items() if state.arn}
+        address = by_arn.get(name) or by_arn.get(owner_arn)
+        if address is not None:
+            return definition.where(address)
+    return owner_arn or fallback
+
+
+def _expected_code(outcome: CallOutcome) -> str:
+    return access_denied_code(outcome.service)[0]
+
+
+def _grants_text(grants: tuple[Grant, ...]) -> str:
+    """``statement 'Admin' in f:1 (roles.build) allows it`` / ``statements 'A', 'B' in ... allow it``."""
+    by_where: dict[str, list[str]] = {}
+    for grant in grants:
+        by_where.setdefault(grant.where, []).append(repr(grant.statement))
+    parts = [
+        f"statement{'s' if len(names) > 1 else ''} {', '.join(names)} in {where}" for where, names in by_where.items()
+    ]
+    return "; ".join(parts) + (" allows it" if len(grants) == 1 else " allow it")
+
+
+def expect_denied(outcome: CallOutcome) -> CallOutcome:
+    """The call was denied the way AWS denies it (the focus action, with the service's access-denied error).
+
+    Raises:
+        CheckFailed: ``pipeline 'x': build role expected AccessDenied on iam:CreateUser, got success; statement
+            'Admin' in file:line (roles.build) allows it; scope it to the actions the build needs.``
+    """
+    expected = _expected_code(outcome)
+    focused = outcome.focused
+    if focused is None:
+        raise CheckFailed(
+            f"{outcome.subject}: {outcome.actor} expected {expected} on {outcome.service}:{outcome.operation}, "
+            "found the call was not enforced; make it with an identity from act_as()",
+        )
+    action = focused.access.action
+    if focused.allowed:
+        got = (
+            "success" if not outcome.error_code else f"an allowed call (the service then answered {outcome.error_code})"
+        )
+        grants = outcome.grants
+        why = _grants_text(grants) if grants else focused.decision.reason
+        raise CheckFailed(
+            f"{outcome.subject}: {outcome.actor} expected {expected} on {action}, got {got}; {why}; {outcome.fix}.",
+            action=action,
+            resource=focused.access.resource,
+            statements=[g.statement for g in grants],
+            decision=focused.decision.to_dict(),
+        )
+    if outcome.error_code != expected:
+        raise CheckFailed(
+            f"{outcome.subject}: {outcome.actor} expected the client to see {expected} on {action}, "
+            f"found {outcome.error_code or 'success'}; the call was denied but not answered as AWS answers it",
+            action=action,
+        )
+    return outcome
+
+
+def expect_allowed(outcome: CallOutcome) -> CallOutcome:
+    """The call was authorized and the service answered it.
+
+    Raises:
+        CheckFailed: naming the denied action, resource and AWS's message.
+    """
+    focused = outcome.focused
+    if focused is None:
+        raise CheckFailed(f"{outcome.subject}: {outcome.actor} expected an enforced call, found none")
+    denied = outcome.decision.denied_by if outcome.decision else None
+    if denied is not None:
+        raise CheckFailed(
+            f"{outcome.subject}: {outcome.actor} expected to be allowed {denied.access.action} on "
+            f"{denied.access.resource}, got {outcome.error_code}: {outcome.error_message}; "
+            "grant it in the role's policy (scoped to that resource)",
+            action=denied.access.action,
+            decision=denied.decision.to_dict(),
+        )
+    if outcome.error_code:
+        raise CheckFailed(
+            f"{outcome.subject}: {outcome.actor} expected {outcome.service}:{outcome.operation} to succeed, "
+            f"got {outcome.error_code}: {outcome.error_message}",
+        )
+    return outcome
+
+
+__all__ = [
+    "CallOutcome",
+    "Grant",
+    "act_as",
+    "attempt",
+    "enforcer_of",
+    "expect_allowed",
+    "expect_denied",
+    "principals_of",
+]
