@@ -11,6 +11,7 @@ from typing import Any
 
 from harness.errors import InputError
 from harness.iam.patterns import action_regex, arn_regex
+from harness.iam.policy import Policy
 
 
 @lru_cache(maxsize=1024)
@@ -208,6 +209,20 @@ class Catalogue:
         for name in info.resource_types:
             keys.extend(data.get(name.lower(), {}).get("conditionKeys", ()))
         return tuple(dict.fromkeys(keys))
+
+    def validate_policy(self, policy: Policy, *, strict: bool = False) -> list[ValidationIssue]:
+        """Check every Action/NotAction entry of a parsed policy; issues name the policy and statement.
+
+        Raises:
+            InputError: in strict mode, for the first unknown entry.
+        """
+        issues: list[ValidationIssue] = []
+        for statement in policy.statements:
+            where = f"policy {policy.name!r}, statement {statement.label!r}"
+            entries = statement.actions or statement.not_actions or ()
+            for issue in self.validate_actions(entries, strict=strict, where=where):
+                issues.append(ValidationIssue(issue.entry, f"{where}: {issue.entry!r}: {issue.message}"))
+        return issues
 
     def validate_actions(
         self, entries: tuple[str, ...] | list[str], *, strict: bool = False, where: str = "policy"

@@ -231,13 +231,10 @@ def build(
         for issue in catalogue.validate_actions([raw["action"]], strict=strict_actions, where="request action"):
             warnings.append(f"request action {issue.entry!r}: {issue.message}")
         for compiled in all_policies:
-            if compiled is None:
-                continue
-            for statement in compiled.policy.statements:
-                entries = statement.actions or statement.not_actions or ()
-                where = f"policy {compiled.name!r}, statement {statement.label!r}"
-                for issue in catalogue.validate_actions(entries, strict=strict_actions, where=where):
-                    warnings.append(f"{where}: {issue.entry!r}: {issue.message}")
+            if compiled is not None:
+                warnings.extend(
+                    issue.message for issue in catalogue.validate_policy(compiled.policy, strict=strict_actions)
+                )
     return request, policies, warnings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.errors import InputError
@@ -247,6 +247,30 @@ class PolicySet:
             rcps=_level_policies(rcps, RCP),
             rcp_services=services,
         )
+
+    def with_resource_policy(self, resource_policy: Any) -> PolicySet:
+        """The same principal-side policies with another resource policy (None for none).
+
+        Enforcement compiles a principal's policies once and swaps in each resource's policy per call.
+
+        Raises:
+            InputError: when the policy is malformed.
+        """
+        if resource_policy is None or isinstance(resource_policy, CompiledPolicy):
+            return replace(self, resource=resource_policy)
+        document = policy_from(resource_policy, _name(resource_policy, "resource_policy"))
+        return replace(self, resource=CompiledPolicy.compile(document, RESOURCE))
+
+    def decide(
+        self,
+        principal: str | Principal,
+        action: str,
+        resource: str = "*",
+        context: Mapping[str, Any] | None = None,
+        resource_account: str | None = None,
+    ) -> Decision:
+        """Build the request (see :meth:`AuthorizationRequest.create`) and evaluate it against these policies."""
+        return evaluate(AuthorizationRequest.create(principal, action, resource, context, resource_account), self)
 
 
 def compile_policies(**kwargs: Any) -> PolicySet:

@@ -54,3 +54,15 @@ def test_rcp_services_come_from_the_catalogue() -> None:
     services = default_rcp_services()
     assert {"s3", "sqs", "kms", "sts"} <= services
     assert "ec2" not in services
+
+
+def test_validate_policy_names_the_statement(catalogue: Catalogue) -> None:
+    from harness.iam import parse_policy
+
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "Build", "Effect": "Allow", "Action": "codebuild:Strat*", "Resource": "*"}],
+    }
+    issues = catalogue.validate_policy(parse_policy(doc, "ci"))
+    assert len(issues) == 1
+    assert "policy 'ci', statement 'Build'" in issues[0].message

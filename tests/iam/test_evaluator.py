@@ -471,3 +471,12 @@ def test_allowed_decision_names_every_layer_that_allowed() -> None:
 def test_caller_given_as_the_role_arn_is_limited_like_a_role_grant() -> None:
     assert decide(ROLE, resource_policy=grant({"AWS": ROLE})) == ALLOWED
     assert decide(ROLE, resource_policy=grant({"AWS": ROLE}), permissions_boundary=allow("ec2:*")) == IMPLICIT
+
+
+def test_policy_set_swaps_resource_policy_and_decides() -> None:
+    principal_side = PolicySet.compile([allow("sqs:*")], permissions_boundary=allow("sqs:*"))
+    remote = "arn:aws:sqs:us-east-1:444455556666:q"
+    assert principal_side.decide(USER, "sqs:SendMessage", remote).decision is Outcome.IMPLICIT_DENY
+    granted = principal_side.with_resource_policy(grant({"AWS": USER}, "sqs:SendMessage", remote))
+    assert granted.decide(USER, "sqs:SendMessage", remote).decision is Outcome.ALLOWED
+    assert granted.with_resource_policy(None).decide(USER, "sqs:SendMessage", remote).decision is Outcome.IMPLICIT_DENY
