@@ -653,7 +653,7 @@ def _kebab(logical_id: str) -> str:
     The AWS CDK appends an 8-hex-digit hash to logical ids (``BuildLogGroup6F0D6E8B``); it is dropped, as
     names stay unique without it (the allocator numbers any clash).
     """
-    head = re.sub(r"(?<=[a-z])[0-9A-F]{8}$", "", logical_id) or logical_id
+    head = re.sub(r"(?<=[a-z0-9])(?=[0-9A-F]{0,7}[0-9])[0-9A-F]{8}$", "", logical_id) or logical_id
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", head).lower()
 
 

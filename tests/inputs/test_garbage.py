@@ -19,7 +19,7 @@ from harness.inputs.terraform_plan import parse_plan_text
 from harness.model.definition import Definition
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pipelines"
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = (
     st.none()
@@ -159,7 +159,7 @@ def test_truncated_templates(data: st.DataObject) -> None:
     outcome(parse_template_text, text[:cut], "t.yaml", lint_template=False)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(st.data())
 def test_truncated_templates_through_cfn_lint(data: st.DataObject) -> None:
     text = (FIXTURES / "cfn-least-privilege" / "template.yaml").read_text()
