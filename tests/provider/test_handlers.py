@@ -180,6 +180,19 @@ def _drift_topic(backend: Backend, p: Provider) -> None:
     backend.client("sns").tag_resource(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "mallory"}])
 
 
+SECRET = """
+secrets:
+  s:
+    value: {value}
+    store: parameter-store
+    tags: {{team: blue}}
+"""
+
+
+def _drift_secret(backend: Backend, p: Provider) -> None:
+    backend.client("ssm").put_parameter(Name=f"{p.prefix}s", Value="changed", Type="SecureString", Overwrite=True)
+
+
 def _drift_build_project(backend: Backend, p: Provider) -> None:
     codebuild = backend.client("codebuild")
     project = codebuild.batch_get_projects(names=[f"{p.prefix}bp"])["projects"][0]
@@ -255,6 +268,7 @@ SPECS = [
          "stages", _drift_pipeline, "stages"),
     Spec("trails.tr", TRAIL, {"management": "All"}, {"management": "WriteOnly"},
          "management_events", _drift_trail, "logging"),
+    Spec("secrets.s", SECRET, {"value": "one"}, {"value": "two"}, "value", _drift_secret, "value"),
     Spec("alarms.a", ALARM, {"threshold": 1}, {"threshold": 5}, "threshold", _drift_alarm, "tags"),
     Spec("metric_filters.f", METRIC_FILTER, {"pattern": "ERROR"}, {"pattern": "FATAL"},
          "pattern", _drift_metric_filter, "pattern"),
