@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,7 @@ from harness.model.base import Resource
 from harness.model.definition import Definition
 from harness.provider.lifecycle import Provider
 from harness.provider.registry import Registry
+from harness.source.service import SourceService
 from tests.conftest import definition
 
 ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -232,6 +233,187 @@ def _drift_metric_filter(backend: Backend, p: Provider) -> None:
     )
 
 
+VPC = """
+vpcs:
+  v: {{cidr: 10.0.0.0/16, environment: {env}}}
+"""
+
+INTERNET_GATEWAY = """
+vpcs:
+  a: {{cidr: 10.0.0.0/16}}
+  b: {{cidr: 10.1.0.0/16}}
+internet_gateways:
+  igw: {{vpc: {vpc}}}
+"""
+
+SUBNET = """
+vpcs:
+  v: {{cidr: 10.0.0.0/16}}
+route_tables:
+  one: {{vpc: v}}
+  two: {{vpc: v}}
+network_acls:
+  acl: {{vpc: v}}
+subnets:
+  s: {{vpc: v, cidr: 10.0.1.0/24, route_table: {table}, network_acl: acl, tags: {{tier: build}}}}
+"""
+
+ROUTE_TABLE = """
+vpcs:
+  v: {{cidr: 10.0.0.0/16}}
+internet_gateways:
+  igw: {{vpc: v}}
+route_tables:
+  rt:
+    vpc: v
+    routes: [{{destination: {destination}, internet_gateway: igw}}]
+"""
+
+NAT_GATEWAY = """
+vpcs:
+  v: {{cidr: 10.0.0.0/16}}
+subnets:
+  public: {{vpc: v, cidr: 10.0.0.0/24}}
+nat_gateways:
+  n: {{subnet: public, tags: {{team: {team}}}}}
+"""
+
+VPC_PEERING = """
+vpcs:
+  a: {{cidr: 10.0.0.0/16}}
+  b: {{cidr: 10.1.0.0/16}}
+vpc_peerings:
+  pc: {{requester: a, accepter: b, accepted: {accepted}}}
+"""
+
+VPC_ENDPOINT = """
+vpcs:
+  v: {{cidr: 10.0.0.0/16}}
+route_tables:
+  rt: {{vpc: v}}
+vpc_endpoints:
+  e:
+    vpc: v
+    service: s3
+    route_tables: [rt]
+    policy:
+      Version: "2012-10-17"
+      Statement: [{{Effect: Allow, Principal: "*", Action: "{action}", Resource: "arn:aws:s3:::data/*"}}]
+"""
+
+SECURITY_GROUP = """
+vpcs:
+  v: {{cidr: 10.0.0.0/16}}
+security_groups:
+  sg:
+    vpc: v
+    ingress: [{{protocol: tcp, port: {port}, group: sg, description: from its own members}}]
+    egress: [{{protocol: tcp, port: 443, prefix_list: s3}}]
+"""
+
+NETWORK_ACL = """
+vpcs:
+  v: {{cidr: 10.0.0.0/16}}
+network_acls:
+  acl:
+    vpc: v
+    entries:
+      - {{rule: 100, action: allow, cidr: 10.0.0.0/16, protocol: tcp, port: {port}}}
+      - {{rule: 100, egress: true, action: allow, cidr: 10.0.0.0/16, protocol: tcp, from_port: 1024, to_port: 65535}}
+"""
+
+
+def _ec2_id(backend: Backend, p: Provider, operation: str, key: str, id_field: str, name: str) -> str:
+    items = getattr(backend.client("ec2"), operation)()[key]
+    return next(
+        i[id_field] for i in items if {"Key": "Name", "Value": f"{p.prefix}{name}"} in i.get("Tags", [])
+    )
+
+
+def _tag_as_mallory(operation: str, key: str, id_field: str, name: str) -> Callable[[Backend, Provider], None]:
+    def drift(backend: Backend, p: Provider) -> None:
+        ec2_id = _ec2_id(backend, p, operation, key, id_field, name)
+        backend.client("ec2").create_tags(Resources=[ec2_id], Tags=[{"Key": "owner", "Value": "mallory"}])
+
+    return drift
+
+
+def _drift_vpc(backend: Backend, p: Provider) -> None:
+    vpc_id = _ec2_id(backend, p, "describe_vpcs", "Vpcs", "VpcId", "v")
+    backend.client("ec2").create_tags(Resources=[vpc_id], Tags=[{"Key": "environment", "Value": "prod"}])
+
+
+def _drift_subnet(backend: Backend, p: Provider) -> None:
+    ec2 = backend.client("ec2")
+    subnet_id = _ec2_id(backend, p, "describe_subnets", "Subnets", "SubnetId", "s")
+    acls = ec2.describe_network_acls()["NetworkAcls"]
+    current = next(
+        (a, x) for a in acls for x in a.get("Associations", []) if x.get("SubnetId") == subnet_id
+    )
+    default = next(a for a in acls if a["IsDefault"] and a["VpcId"] == current[0]["VpcId"])
+    ec2.replace_network_acl_association(
+        AssociationId=current[1]["NetworkAclAssociationId"], NetworkAclId=default["NetworkAclId"]
+    )
+
+
+def _drift_route_table(backend: Backend, p: Provider) -> None:
+    table = _ec2_id(backend, p, "describe_route_tables", "RouteTables", "RouteTableId", "rt")
+    igw = _ec2_id(backend, p, "describe_internet_gateways", "InternetGateways", "InternetGatewayId", "igw")
+    backend.client("ec2").create_route(RouteTableId=table, DestinationCidrBlock="192.168.0.0/16", GatewayId=igw)
+
+
+def _drift_vpc_endpoint(backend: Backend, p: Provider) -> None:
+    endpoint = _ec2_id(backend, p, "describe_vpc_endpoints", "VpcEndpoints", "VpcEndpointId", "e")
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*",
+                                                          "Resource": "*"}]}  # fmt: skip
+    backend.client("ec2").modify_vpc_endpoint(VpcEndpointId=endpoint, PolicyDocument=json.dumps(everything))
+
+
+def _drift_security_group(backend: Backend, p: Provider) -> None:
+    group = _ec2_id(backend, p, "describe_security_groups", "SecurityGroups", "GroupId", "sg")
+    backend.client("ec2").authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+
+
+def _drift_network_acl(backend: Backend, p: Provider) -> None:
+    acl = _ec2_id(backend, p, "describe_network_acls", "NetworkAcls", "NetworkAclId", "acl")
+    backend.client("ec2").create_network_acl_entry(
+        NetworkAclId=acl, RuleNumber=50, Protocol="-1", RuleAction="allow", Egress=False, CidrBlock="0.0.0.0/0"
+    )
+
+
+REPOSITORY = """
+repositories:
+  repo:
+    description: {description}
+    tags: {{team: blue}}
+"""
+
+APPROVAL_RULE_TEMPLATE = """
+repositories:
+  repo: {{}}
+approval_rule_templates:
+  art:
+    approvals_needed: {needed}
+    approval_pool: ["arn:aws:sts::${{account_id}}:assumed-role/approver/*"]
+    destination_branches: [main]
+    repositories: [repo]
+"""
+
+
+def _drift_repository(backend: Backend, p: Provider) -> None:
+    arn = p.state["repositories.repo"].arn
+    backend.client("codecommit").tag_resource(resourceArn=arn, tags={"team": "mallory"})
+
+
+def _drift_approval_rule_template(backend: Backend, p: Provider) -> None:
+    backend.client("codecommit").disassociate_approval_rule_template_from_repository(
+        approvalRuleTemplateName=f"{p.prefix}art", repositoryName=f"{p.prefix}repo"
+    )
+
+
 @dataclass(frozen=True)
 class Spec:
     """How to exercise one resource type: a template, two sets of values, the field they differ in, and drift."""
@@ -272,9 +454,39 @@ SPECS = [
     Spec("alarms.a", ALARM, {"threshold": 1}, {"threshold": 5}, "threshold", _drift_alarm, "tags"),
     Spec("metric_filters.f", METRIC_FILTER, {"pattern": "ERROR"}, {"pattern": "FATAL"},
          "pattern", _drift_metric_filter, "pattern"),
+    Spec("vpcs.v", VPC, {"env": "dev"}, {"env": "staging"}, "tags", _drift_vpc, "tags"),
+    Spec("internet_gateways.igw", INTERNET_GATEWAY, {"vpc": "a"}, {"vpc": "b"}, "vpc",
+         _tag_as_mallory("describe_internet_gateways", "InternetGateways", "InternetGatewayId", "igw"), "tags"),
+    Spec("subnets.s", SUBNET, {"table": "one"}, {"table": "two"}, "route_table", _drift_subnet, "network_acl"),
+    Spec("route_tables.rt", ROUTE_TABLE, {"destination": "0.0.0.0/0"}, {"destination": "10.9.0.0/16"},
+         "routes", _drift_route_table, "routes"),
+    Spec("nat_gateways.n", NAT_GATEWAY, {"team": "blue"}, {"team": "red"}, "tags",
+         _tag_as_mallory("describe_nat_gateways", "NatGateways", "NatGatewayId", "n"), "tags"),
+    Spec("vpc_peerings.pc", VPC_PEERING, {"accepted": "false"}, {"accepted": "true"}, "accepted",
+         _tag_as_mallory("describe_vpc_peering_connections", "VpcPeeringConnections", "VpcPeeringConnectionId", "pc"),
+         "tags"),
+    Spec("vpc_endpoints.e", VPC_ENDPOINT, {"action": "s3:GetObject"}, {"action": "s3:PutObject"}, "policy",
+         _drift_vpc_endpoint, "policy"),
+    Spec("security_groups.sg", SECURITY_GROUP, {"port": 443}, {"port": 8443}, "ingress", _drift_security_group,
+         "ingress"),
+    Spec("network_acls.acl", NETWORK_ACL, {"port": 443}, {"port": 8443}, "entries", _drift_network_acl, "entries"),
+    Spec("repositories.repo", REPOSITORY, {"description": "one"}, {"description": "two"}, "description",
+         _drift_repository, "tags"),
+    Spec("approval_rule_templates.art", APPROVAL_RULE_TEMPLATE, {"needed": 1}, {"needed": 2}, "content",
+         _drift_approval_rule_template, "repositories"),
 ]  # fmt: skip
 
 by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
+
+
+@pytest.fixture(autouse=True)
+def source_model(backend: Backend) -> Iterator[SourceService]:
+    """CodeCommit branches and templates are served by the source model, which a Deployment attaches."""
+    service = SourceService(backend).attach()
+    try:
+        yield service
+    finally:
+        service.detach()
 
 
 def _resource(d: Definition, address: str) -> Resource:

@@ -1,0 +1,190 @@
+"""Route table: the resource type (VPC, routes to gateways, NAT gateways and peerings, tags) and its handler.
+
+Subnets declare which route table they use (``subnets.x.route_table``); the VPC's local route is implicit, and
+the routes of gateway endpoints are made by the endpoint (``vpc_endpoints.x.route_tables``), as AWS does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar
+
+from harness.model.base import RefTo, Resource, Tags
+from harness.provider.base import ProviderContext, ResourceState
+from harness.provider.resources.ec2_common import (
+    Ec2Handler,
+    Ec2Kind,
+    cannot_change,
+    check_tags,
+    ignore_missing,
+    ref_id,
+    user_tags,
+)
+from harness.provider.resources.ec2_vpc import ipv4_cidr
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSpec:
+    """One route: a destination (a CIDR block or a managed prefix list such as ``s3``) and exactly one target."""
+
+    destination: str | None = None
+    prefix_list: str | None = None
+    internet_gateway: Annotated[str, RefTo("internet_gateways")] | None = None
+    nat_gateway: Annotated[str, RefTo("nat_gateways")] | None = None
+    peering: Annotated[str, RefTo("vpc_peerings")] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.destination is None) == (self.prefix_list is None):
+            raise ValueError(
+                "exactly one of destination or prefix_list, found "
+                + ("both" if self.destination is not None else "neither")
+                + "; give the CIDR block or the prefix list the route is for"
+            )
+        if self.destination is not None:
+            object.__setattr__(self, "destination", ipv4_cidr(self.destination, "a destination"))
+        targets = [t for t in (self.internet_gateway, self.nat_gateway, self.peering) if t is not None]
+        if len(targets) != 1:
+            raise ValueError(
+                f"exactly one target (internet_gateway, nat_gateway or peering), found {len(targets)}; "
+                "name where the route sends traffic"
+            )
+
+
+def prefix_list_id(ctx: ProviderContext, name: str) -> str:
+    """A managed prefix list id from ``pl-...``, a full name or an AWS service (``s3`` is com.amazonaws.REGION.s3).
+
+    Raises:
+        ValueError: no such prefix list in the backend.
+    """
+    if name.startswith("pl-"):
+        return name
+    full = name if "." in name else f"com.amazonaws.{ctx.region}.{name}"
+    for item in ctx.clients("ec2").describe_managed_prefix_lists().get("PrefixLists", []):
+        if item.get("PrefixListName") == full:
+            return str(item["PrefixListId"])
+    raise ValueError(f"a managed prefix list named {full}, found none in the backend; check the service name")
+
+
+def _route_key(route: dict[str, Any]) -> tuple[str, str, str, str]:
+    destination = route.get("DestinationCidrBlock") or route.get("DestinationPrefixListId") or ""
+    for field_name, kind in (
+        ("NatGatewayId", "nat-gateway"),
+        ("VpcPeeringConnectionId", "peering"),
+        ("GatewayId", "gateway"),
+    ):
+        if route.get(field_name):
+            return str(destination), kind, str(route[field_name]), str(route.get("State", "active"))
+    return str(destination), "other", "", str(route.get("State", "active"))
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable(Resource):
+    """A route table of a VPC with its routes; subnets choose it with ``route_table``."""
+
+    SECTION: ClassVar[str] = "route_tables"
+    KIND: ClassVar[str] = "route table"
+    ATTRIBUTES: ClassVar[tuple[str, ...]] = ("name", "arn", "id")
+
+    vpc: Annotated[str, RefTo("vpcs")] = ""
+    routes: tuple[RouteSpec, ...] = ()
+    tags: Tags = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        Resource.__post_init__(self)
+        if not self.vpc:
+            raise ValueError("a vpc naming a VPC under 'vpcs', found none; add vpc")
+        check_tags(self.tags)
+        seen: set[str] = set()
+        for route in self.routes:
+            key = route.destination or f"prefix list {route.prefix_list}"
+            if key in seen:
+                raise ValueError(f"one route per destination, found two for {key}; keep one of them")
+            seen.add(key)
+
+
+class RouteTableHandler(Ec2Handler[RouteTable]):
+    resource_type = RouteTable
+    sweep_order = 40
+    kind = Ec2Kind("describe_route_tables", "RouteTables", "RouteTableId", "route-table", "route-table")
+
+    def _routes(self, ctx: ProviderContext, resource: RouteTable) -> list[list[str]]:
+        out: list[list[str]] = []
+        for route in resource.routes:
+            destination = route.destination or prefix_list_id(ctx, str(route.prefix_list))
+            if route.internet_gateway:
+                target = ["gateway", ref_id(ctx, "internet_gateways", route.internet_gateway)]
+            elif route.nat_gateway:
+                target = ["nat-gateway", ref_id(ctx, "nat_gateways", route.nat_gateway)]
+            else:
+                target = ["peering", ref_id(ctx, "vpc_peerings", str(route.peering))]
+            out.append([destination, *target, "active"])
+        return sorted(out)
+
+    def desired(self, ctx: ProviderContext, resource: RouteTable) -> dict[str, Any]:
+        return {"vpc": ref_id(ctx, "vpcs", resource.vpc), "routes": self._routes(ctx, resource),
+                "tags": dict(resource.tags)}  # fmt: skip
+
+    def read(self, ctx: ProviderContext, resource: RouteTable) -> dict[str, Any] | None:
+        item = self.find(ctx, resource)
+        if item is None:
+            return None
+        routes = []
+        for route in item.get("Routes", []):
+            key = _route_key(route)
+            # The local route is implicit; gateway-endpoint routes belong to the endpoint.
+            if key[1] == "gateway" and (key[2] == "local" or key[2].startswith("vpce-")):
+                continue
+            routes.append(list(key))
+        return {"vpc": item.get("VpcId"), "routes": sorted(routes), "tags": user_tags(item.get("Tags"))}
+
+    def create(self, ctx: ProviderContext, resource: RouteTable) -> ResourceState:
+        created = ctx.clients("ec2").create_route_table(
+            VpcId=ref_id(ctx, "vpcs", resource.vpc),
+            TagSpecifications=self.tag_specifications(ctx, resource, resource.tags),
+        )["RouteTable"]
+        state = self.state_from(ctx, resource, created)
+        for route in self._routes(ctx, resource):
+            self._create_route(ctx, state.physical_id, route)
+        return state
+
+    @staticmethod
+    def _destination(destination: str) -> dict[str, str]:
+        if destination.startswith("pl-"):
+            return {"DestinationPrefixListId": destination}
+        return {"DestinationCidrBlock": destination}
+
+    def _create_route(self, ctx: ProviderContext, table_id: str, route: list[str]) -> None:
+        destination, kind, target = route[0], route[1], route[2]
+        field_name = {"gateway": "GatewayId", "nat-gateway": "NatGatewayId", "peering": "VpcPeeringConnectionId"}[kind]
+        ctx.clients("ec2").create_route(RouteTableId=table_id, **self._destination(destination), **{field_name: target})
+
+    def update(self, ctx: ProviderContext, resource: RouteTable, changed: frozenset[str]) -> ResourceState:
+        if "vpc" in changed:
+            raise cannot_change(resource.KIND, str(resource.address), frozenset({"vpc"}))
+        state = self.state(ctx, resource)
+        if "routes" in changed:
+            ec2 = ctx.clients("ec2")
+            have = (self.read(ctx, resource) or {}).get("routes", [])
+            want = self._routes(ctx, resource)
+            for route in have:
+                if route not in want:
+                    ec2.delete_route(RouteTableId=state.physical_id, **self._destination(route[0]))
+            for route in want:
+                if route not in have:
+                    self._create_route(ctx, state.physical_id, route)
+        if "tags" in changed:
+            self.sync_tags(ctx, state.physical_id, resource.tags)
+        return state
+
+    def delete_physical(self, ctx: ProviderContext, physical_id: str) -> None:
+        ec2 = ctx.clients("ec2")
+        for item in self.kind.items(ec2):
+            if item["RouteTableId"] != physical_id:
+                continue
+            for assoc in item.get("Associations", []):
+                if assoc.get("SubnetId") and not assoc.get("Main"):
+                    ec2.disassociate_route_table(AssociationId=assoc["RouteTableAssociationId"])
+        ignore_missing(lambda: ec2.delete_route_table(RouteTableId=physical_id))
+
+
+HANDLER = RouteTableHandler()
