@@ -319,6 +319,9 @@ class Provider:
 
         Returns:
             ``section:physical id`` of each resource deleted.
+
+        Raises:
+            DeployError: after sweeping everything it could, naming what it could not list or delete.
         """
         prefix = prefix or self.prefix
         if len(prefix) < 4:
@@ -329,10 +332,29 @@ class Provider:
                 fix="give the run prefix, e.g. pw-1a2b3c4d-",
             )
         deleted: list[str] = []
+        failed: list[str] = []
+        # Best effort: one type the backend cannot list or delete must not keep the others from being cleaned up.
         for section, handler in sorted(self.registry.handlers.items(), key=lambda kv: kv[1].sweep_order):
-            for physical in handler.list_by_prefix(self.ctx, prefix):
-                handler.delete_physical(self.ctx, physical)
+            try:
+                found = handler.list_by_prefix(self.ctx, prefix)
+            except Exception as exc:
+                failed.append(f"{section} (listing failed: {_reason(exc)})")
+                continue
+            for physical in found:
+                try:
+                    handler.delete_physical(self.ctx, physical)
+                except Exception as exc:
+                    failed.append(f"{section}:{physical} ({_reason(exc)})")
+                    continue
                 deleted.append(f"{section}:{physical}")
+        if failed:
+            raise DeployError(
+                f"sweep of '{prefix}': expected every resource under the prefix deleted, found {len(failed)} "
+                f"not: {'; '.join(failed)}; deleted {len(deleted)}; remove the rest by hand or sweep again",
+                operation="sweep",
+                deleted=deleted,
+                failed=failed,
+            )
         return deleted
 
     def leftovers(self, prefix: str | None = None) -> list[str]:
@@ -342,6 +364,10 @@ class Provider:
         for section, handler in sorted(self.registry.handlers.items(), key=lambda kv: kv[1].sweep_order):
             found.extend(f"{section}:{p}" for p in handler.list_by_prefix(self.ctx, prefix))
         return found
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) if error_code(exc) else f"{type(exc).__name__}: {exc}"
 
 
 def addresses(resources: Iterable[Resource]) -> list[str]:
