@@ -367,3 +367,31 @@ def test_sweep_refuses_a_prefix_that_would_match_too_much(provider: Provider) ->
     assert str(caught.value) == (
         "sweep: expected a name prefix of at least 4 characters, found 'pw-'; give the run prefix, e.g. pw-1a2b3c4d-"
     )
+
+
+def test_sweep_cleans_up_what_it_can_and_names_what_it_could_not(
+    provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = definition(LOG_GROUP + "topics:\n  t: {}\nroles:\n  r: {assumed_by: codebuild.amazonaws.com}\n")
+    provider.apply(d)
+
+    def cannot_list(ctx: ProviderContext, prefix: str) -> list[str]:
+        raise _client_error("ThrottlingException", "ListTopics")
+
+    def cannot_delete(ctx: ProviderContext, physical_id: str) -> None:
+        raise RuntimeError("role is in use")
+
+    monkeypatch.setattr(provider.registry.handlers["topics"], "list_by_prefix", cannot_list)
+    monkeypatch.setattr(provider.registry.handlers["roles"], "delete_physical", cannot_delete)
+
+    with pytest.raises(DeployError) as caught:
+        provider.sweep()
+
+    assert str(caught.value) == (
+        f"sweep of '{provider.prefix}': expected every resource under the prefix deleted, found 2 not: "
+        "topics (listing failed: An error occurred (ThrottlingException) when calling the ListTopics operation: "
+        f"refused by the test); roles:{provider.prefix}r (RuntimeError: role is in use); deleted 1; "
+        "remove the rest by hand or sweep again"
+    )
+    assert caught.value.fields["deleted"] == [f"log_groups:{provider.prefix}g"]
+    assert provider.registry.handlers["log_groups"].read(provider.ctx, d.get("log_groups", "g")) is None
