@@ -136,6 +136,11 @@ class CompiledStatement:
         """Condition test; no Condition element always holds."""
         return self.condition is None or self.condition.evaluate(context)
 
+    @property
+    def unscoped(self) -> bool:
+        """True when the statement has neither Principal nor NotPrincipal."""
+        return self.statement.principal is None and self.statement.not_principal is None
+
     def principal_match(self, principal: Principal) -> PrincipalMatch:
         """How the statement's Principal/NotPrincipal names the caller (resource-based policies)."""
         statement = self.statement

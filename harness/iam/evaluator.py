@@ -357,8 +357,10 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
             for level in policies.rcps:
                 for policy in level:
                     for statement in policy.candidates(service):
+                        # RCP statements name "*" as Principal (AWS requires it); one without a Principal is
+                        # read the same way rather than never applying.
                         if statement.applies(action, resource, context) and (
-                            statement.principal_match(principal) is not PrincipalMatch.NONE
+                            statement.unscoped or statement.principal_match(principal) is not PrincipalMatch.NONE
                         ):
                             (rcp_allows if statement.allow else denies).append(statement)
             evaluated[RCP] = "Deny" if len(denies) > before else "Allow"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -379,11 +379,6 @@ def policy_from(document: Policy | Any, name: str) -> Policy:
     if isinstance(document, Policy):
         return document
     return parse_policy(document, name)
-
-
-def as_policy_list(documents: Sequence[Any] | None) -> list[Any]:
-    """Normalize an optional sequence of documents into a list."""
-    return list(documents or [])
 
 
 __all__ = [

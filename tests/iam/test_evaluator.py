@@ -480,3 +480,7 @@ def test_policy_set_swaps_resource_policy_and_decides() -> None:
     granted = principal_side.with_resource_policy(grant({"AWS": USER}, "sqs:SendMessage", remote))
     assert granted.decide(USER, "sqs:SendMessage", remote).decision is Outcome.ALLOWED
     assert granted.with_resource_policy(None).decide(USER, "sqs:SendMessage", remote).decision is Outcome.IMPLICIT_DENY
+
+
+def test_rcp_statement_without_principal_applies_to_everyone() -> None:
+    assert decide(identity_policies=[allow()], rcps=[[deny("s3:GetObject")]]) == EXPLICIT
