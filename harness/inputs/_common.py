@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
 from harness.errors import InputError
-from harness.model.base import INTERPOLATION, Resource, iter_strings
+from harness.model.base import GLOBAL_VARIABLES, INTERPOLATION, Resource, iter_strings
 from harness.model.definition import Definition, SourceLocation, references_of
 
 T = TypeVar("T")
@@ -67,6 +67,18 @@ class NameAllocator:
             counter += 1
         taken.add(candidate.lower())
         return candidate
+
+
+_SHELL_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}(?![A-Za-z0-9_])")
+
+
+def shell_text(text: str) -> str:
+    """Write shell ``${VAR}`` as ``$VAR`` (same meaning) so buildspec variables are not taken for interpolations.
+
+    The model reads ``${name}`` in any string as one of its deploy-time values; a buildspec's shell variables
+    would otherwise be refused.
+    """
+    return _SHELL_VARIABLE.sub(lambda m: m.group(0) if m.group(1) in GLOBAL_VARIABLES else "$" + m.group(1), text)
 
 
 def ref_parts(value: Any) -> tuple[str, str, str] | None:

@@ -23,6 +23,7 @@ from harness.inputs._common import (
     Props,
     describe,
     ref_parts,
+    shell_text,
     tags_from_pairs,
 )
 from harness.model.base import GLOBAL_VARIABLES, Resource
@@ -675,14 +676,6 @@ def _tags(t: _Template, props: Props) -> dict[str, str]:
     return tags_from_pairs(props.seq("Tags"), props.at("Tags"), t.fail_text)
 
 
-_SHELL_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}(?![A-Za-z0-9_])")
-
-
-def _shell_text(text: str) -> str:
-    """Write shell ``${VAR}`` as ``$VAR`` so buildspec variables are not taken for model interpolations."""
-    return _SHELL_VARIABLE.sub(lambda m: m.group(0) if m.group(1) in GLOBAL_VARIABLES else "$" + m.group(1), text)
-
-
 _CATEGORIES = ("Source", "Build", "Test", "Deploy", "Approval", "Invoke", "Compute")
 _OWNERS = ("AWS", "ThirdParty", "Custom")
 
@@ -813,7 +806,7 @@ def _build_project(t: _Template, d: Draft, p: Props) -> None:
             except yaml.YAMLError:
                 loaded = None
             if isinstance(loaded, dict):
-                kw["buildspec"] = _shell_text(spec)
+                kw["buildspec"] = shell_text(spec)
             else:
                 t.note(f"{source.at('BuildSpec')}: {spec!r} names a file in the source; its content is {UNVERIFIED}")
                 kw["buildspec"] = spec
@@ -831,7 +824,7 @@ def _build_project(t: _Template, d: Draft, p: Props) -> None:
                 t.fail_text(item.at("Type"), "PLAINTEXT, PARAMETER_STORE or SECRETS_MANAGER", repr(kind), "use one")
             variables.append(
                 EnvironmentVariable(
-                    name=item.text("Name", required=True), value=_shell_text(item.text("Value", "")), type=kind
+                    name=item.text("Name", required=True), value=shell_text(item.text("Value", "")), type=kind
                 )
             )
         kw["environment"] = BuildEnvironment(

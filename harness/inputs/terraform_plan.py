@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn, get_args
 
 from harness.errors import InputError
-from harness.inputs._common import UNVERIFIED, Assembly, Draft, NameAllocator, Props, describe, ref_parts
+from harness.inputs._common import UNVERIFIED, Assembly, Draft, NameAllocator, Props, describe, ref_parts, shell_text
 from harness.model.base import Resource
 from harness.model.definition import Definition
 from harness.provider.resources.alarm import Alarm, Comparison, MissingData
@@ -266,7 +266,9 @@ class _Plan:
         """Fill values unknown until apply from the configuration's references (e.g. ``aws_iam_role.build.arn``)."""
         if unknown is True:
             if not isinstance(expr, dict):
-                return values  # computed by the provider (arn, id...), not configured
+                if expr:  # a configured block as a whole known only after apply
+                    self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
+                return values  # otherwise computed by the provider (arn, id...), not configured
             resolved = self.from_expression(instance, expr, path)
             if resolved is None:
                 self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
@@ -656,7 +658,7 @@ def _build_project(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None
         if kind != "CODEPIPELINE":
             plan.note(f"{source.at('type')}: source type {kind!r} is read as CODEPIPELINE; {UNVERIFIED}")
         if source.has("buildspec"):
-            kw["buildspec"] = source.text("buildspec")
+            kw["buildspec"] = shell_text(source.text("buildspec"))
         source.ignore("location", "git_clone_depth", "insecure_ssl", "report_build_status")
     artifacts = _block(p, "artifacts")
     if artifacts is not None and artifacts.text("type") == "CODEPIPELINE":
@@ -665,7 +667,9 @@ def _build_project(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None
     if env is not None:
         variables = tuple(
             EnvironmentVariable(
-                name=v.text("name", required=True), value=v.text("value", ""), type=v.text("type", "PLAINTEXT")
+                name=v.text("name", required=True),
+                value=shell_text(v.text("value", "")),
+                type=_variable_type(plan, v),
             )
             for v in env.items("environment_variable")
         )
@@ -711,6 +715,13 @@ def _build_project(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None
     kw["description"] = p.text("description", "")
     kw["tags"] = _tags(p)
     p.ignore("queued_timeout", "badge_url", "project_visibility")
+
+
+def _variable_type(plan: _Plan, p: Props) -> Any:
+    kind = p.text("type", "PLAINTEXT")
+    if kind not in ("PLAINTEXT", "PARAMETER_STORE", "SECRETS_MANAGER"):
+        plan.fail(p.at("type"), "PLAINTEXT, PARAMETER_STORE or SECRETS_MANAGER", repr(kind), "use one")
+    return kind
 
 
 def _pipeline(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:

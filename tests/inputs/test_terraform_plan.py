@@ -534,3 +534,27 @@ def test_cloudtrail_metric_filter_and_alarm() -> None:
     )
     a = only(definition, "alarms")
     assert (a.name, a.period, a.threshold, a.treat_missing_data) == ("denied", 60, 1.0, "notBreaching")
+
+
+def test_buildspec_shell_variables_are_kept_apart_from_interpolations() -> None:
+    project = _project(
+        source=[
+            {"type": "CODEPIPELINE", "buildspec": "version: 0.2\nphases:\n  build:\n    commands: [echo ${STAGE}]\n"}
+        ],
+        logs_config=[],
+        vpc_config=[],
+    )
+    built = only(load(plan(role(), project)), "build_projects")
+    assert built.buildspec == "version: 0.2\nphases:\n  build:\n    commands: [echo $STAGE]\n"
+
+
+def test_a_configured_block_unknown_as_a_whole_is_noted() -> None:
+    project = _project(logs_config=[], vpc_config=[])
+    del project.values["environment"]
+    project.unknown["environment"] = True
+    project.expressions["environment"] = [{"image": ref("var.image")}]
+    definition = load(plan(role(), project))
+    assert (
+        f"aws_codebuild_project.build.environment: known only after apply and not derivable from the plan; {UNVERIFIED}"
+        in (definition.notes)
+    )
