@@ -116,9 +116,13 @@ def test_changes_behind_the_harness_show_in_the_plan(
 def test_sweep_finds_and_deletes_by_prefix(provider: Provider) -> None:
     d = trail("bucket: logs")
     provider.apply(d)
+    handler = provider.registry.handlers["trails"]
 
-    assert provider.sweep()[0] == f"trails:{provider.prefix}audit"
-    assert provider.leftovers() == []
+    assert handler.list_by_prefix(provider.ctx, provider.prefix) == [f"{provider.prefix}audit"]
+    handler.delete_physical(provider.ctx, f"{provider.prefix}audit")
+
+    assert handler.list_by_prefix(provider.ctx, provider.prefix) == []
+    handler.delete_physical(provider.ctx, f"{provider.prefix}audit")  # already gone: not an error
 
 
 @pytest.mark.parametrize(
