@@ -16,3 +16,23 @@ Feature: What the pipeline does is recorded in an audit trail that cannot be cha
     And the trail has delivered the pipeline's activity
     When someone deletes the newest log file of the trail
     Then log file validation reports that log file deleted
+
+  @audit-trail @nist-800-53:AU-2 @nist-800-53:AU-3 @nist-800-53:AU-12 @cis-aws:3.1 @soc2:CC7.2
+  Scenario: A call made by the pipeline reaches the trail under the pipeline role's session
+    Given the pipeline under test is deployed
+    When the pipeline role starts a build of its own project
+    Then the trail holds a record of StartBuild by the pipeline role's session
+
+  @audit-trail @nist-800-53:AU-2 @nist-800-53:AU-3 @nist-800-53:AU-12 @soc2:CC7.2
+  Scenario: A call refused to the build role reaches the trail with the refusal
+    Given the pipeline under test is deployed
+    When the build role tries to create an IAM user
+    Then the trail holds a record of CreateUser by the build role's session refused with AccessDenied
+
+  @audit-trail @nist-800-53:AU-9 @soc2:CC6.1
+  Scenario: The build role cannot delete the trail's log files
+    Given the pipeline under test is deployed
+    And the trail has delivered the pipeline's activity
+    When the build role tries to delete the newest log file of the trail
+    Then the call is denied
+    And every log file of the trail still validates
