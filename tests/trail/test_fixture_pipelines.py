@@ -1,0 +1,57 @@
+"""The packaged pipelines as audit-trail golden cases: the reference delivers and validates, the insecure twin fails."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from harness.acceptance import Deployment
+from harness.errors import CheckFailed
+from harness.scenario import deploy as deploy_definition
+from harness.scenario import load_fixture
+from harness.trail import audit
+from harness.trail.integrity import FileState
+from tests.conftest import definition
+
+
+def test_the_reference_trail_delivers_encrypted_validated_logs(deploy: Deployment) -> None:
+    deploy_definition(deploy, load_fixture("reference"))
+
+    keys = audit.require_delivery(deploy)
+
+    trail = deploy.trail.trail(audit.trail_name(deploy))
+    assert trail.validation and trail.multi_region and trail.kms_key_id and trail.log_group_name
+    assert len(keys) == 1
+    assert audit.log_group_records(deploy) == audit.trail_records(deploy)
+    audit.expect_logs_valid()(deploy)
+
+
+def test_the_insecure_trail_gets_nothing_and_says_why(deploy: Deployment) -> None:
+    deploy_definition(deploy, load_fixture("insecure"))
+
+    with pytest.raises(CheckFailed) as failure:
+        audit.require_delivery(deploy)
+
+    name = audit.trail_name(deploy)
+    assert str(failure.value) == (
+        f"trail '{name}': expected log files in bucket '{deploy.prefix}trail' after delivery, found none, delivery "
+        f"failed with AccessDenied: bucket '{deploy.prefix}trail' has no bucket policy, so cloudtrail.amazonaws.com "
+        "may not write to it; add the CloudTrail bucket policy (s3:GetBucketAcl and s3:PutObject for "
+        "cloudtrail.amazonaws.com)"
+    )
+    assert audit.trail_status(deploy)["LatestDeliveryError"] == "AccessDenied"
+
+
+def test_the_insecure_trail_cannot_show_tampering(deploy: Deployment) -> None:
+    deploy_definition(deploy, load_fixture("insecure"))
+
+    with pytest.raises(CheckFailed, match=re.escape("found log file validation off, so no digest can show it")):
+        audit.expect_validation_failure(FileState.MODIFIED)(deploy)
+
+
+def test_a_definition_without_a_trail_is_told_to_declare_one(deploy: Deployment) -> None:
+    deploy.definition = definition("buckets:\n  b: {}")
+
+    with pytest.raises(CheckFailed, match="expected exactly one trail, found none; declare one under 'trails:'"):
+        audit.trail_name(deploy)
