@@ -90,7 +90,7 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
 
 
 LAYERS = ["identity_policies", "resource_policy", "permissions_boundary", "session_policy", "scps"]
-SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _add(request: dict[str, Any], layer: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -195,7 +195,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(JSON)
 def test_parser_never_crashes_on_arbitrary_json(document: Any) -> None:
     try:
@@ -206,7 +206,7 @@ def test_parser_never_crashes_on_arbitrary_json(document: Any) -> None:
     assert isinstance(parsed, Policy)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(
