@@ -13,11 +13,11 @@ import yaml
 
 from harness.errors import InputError
 from harness.model.base import Resource
-from harness.model.definition import Definition, SourceLocation
+from harness.model.definition import Definition, Environment, SourceLocation
 from harness.provider.registry import Registry
 
 SCHEMA_VERSION = 1
-TOP_LEVEL = ("pipewarden", "name", "description", "resources")
+TOP_LEVEL = ("pipewarden", "name", "description", "environments", "resources")
 
 
 def load_definition(path: str | Path, registry: Registry | None = None) -> Definition:
@@ -140,9 +140,23 @@ class _Builder:
                 field_path = f"resources.{section}.{res_name}"
                 self.locations[f"{section}.{res_name}"] = SourceLocation(self.filename, name_key.start_mark.line + 1)
                 resources.append(self.build(cls, res_node, field_path, extra={"name": res_name}))
+        environments: dict[str, Environment] = {}
+        environments_node = top.get("environments")
+        if environments_node is not None:
+            for env_name, (key_node, env_node) in self.mapping_with_keys(environments_node, "environments").items():
+                self.locations[f"environments.{env_name}"] = SourceLocation(self.filename, key_node.start_mark.line + 1)
+                if env_node.tag.endswith(":null"):
+                    env_node = yaml.MappingNode("tag:yaml.org,2002:map", [], env_node.start_mark, env_node.end_mark)
+                environments[env_name] = self.build(
+                    Environment, env_node, f"environments.{env_name}", extra={"name": env_name}
+                )
         try:
             return Definition(
-                name=str(name), resources=tuple(resources), source=self.filename, locations=dict(self.locations)
+                name=str(name),
+                resources=tuple(resources),
+                source=self.filename,
+                locations=dict(self.locations),
+                environments=environments,
             )
         except InputError as exc:
             raise exc from None

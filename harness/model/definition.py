@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
@@ -22,6 +23,55 @@ class SourceLocation:
         return f"{self.file}:{self.line}"
 
 
+ENVIRONMENT_TAG = "environment"
+_PRODUCTION_NAMES = frozenset({"prod", "production"})
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """An environment a definition declares (``prod``, ``staging``, ``dev``).
+
+    Resources belong to an environment by their ``environment`` tag (a VPC by its ``environment`` field too);
+    what is placed in a VPC belongs to the VPC's environment.
+
+    Attributes:
+        name: the value of the ``environment`` tag.
+        description: what the environment is for.
+        account: the account it lives in (an id or an alias), for reports; every environment is deployed into the
+            backend's one account.
+        production: whether it holds production data (default: named ``prod`` or ``production``).
+    """
+
+    name: str
+    description: str = ""
+    account: str = ""
+    production: bool | None = None
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", self.name):
+            raise ValueError(
+                f"an environment name of lowercase letters, digits and '-', found {self.name!r}; rename it"
+            )
+        if self.account and not re.fullmatch(r"\d{12}|[a-z0-9][a-z0-9-]{0,62}", self.account):
+            raise ValueError(
+                f"an account id of 12 digits or an alias of lowercase letters, digits and '-', found "
+                f"{self.account!r}; correct the account"
+            )
+        if self.production is None:
+            object.__setattr__(self, "production", self.name in _PRODUCTION_NAMES)
+
+
+def environment_of(resource: Resource) -> str:
+    """The environment a resource declares itself in: its ``environment`` tag or string field ('' when none)."""
+    own = getattr(resource, "environment", None)
+    if isinstance(own, str) and own:
+        return own
+    tags = getattr(resource, "tags", None)
+    if isinstance(tags, Mapping):
+        return str(tags.get(ENVIRONMENT_TAG, ""))
+    return ""
+
+
 @dataclass(frozen=True, slots=True)
 class Definition:
     """A validated pipeline definition.
@@ -32,6 +82,7 @@ class Definition:
         source: the file it was loaded from (``<memory>`` when built in code).
         locations: where each resource was declared, by address string.
         notes: loader findings that are not errors (e.g. unsupported properties), kept for the evidence.
+        environments: the declared environments by name (empty: none declared, any tag value is accepted).
     """
 
     name: str
@@ -39,6 +90,7 @@ class Definition:
     source: str = "<memory>"
     locations: Mapping[str, SourceLocation] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    environments: Mapping[str, Environment] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: set[Address] = set()
@@ -52,6 +104,33 @@ class Definition:
                 )
             seen.add(resource.address)
         self.validate_references()
+        self.validate_environments()
+
+    def validate_environments(self) -> None:
+        """With environments declared, every resource's environment must be one of them.
+
+        Raises:
+            InputError: naming the resource, the environment it names and the declared ones.
+        """
+        if not self.environments:
+            return
+        for resource in self.resources:
+            named = environment_of(resource)
+            if named and named not in self.environments:
+                loc = self.locations.get(str(resource.address))
+                raise InputError(
+                    where=f"{self.where(resource.address)} field 'environment'",
+                    expected=f"one of the declared environments ({', '.join(sorted(self.environments))})",
+                    found=f"'{named}'",
+                    fix=f"declare '{named}' under 'environments' or tag the resource with a declared one",
+                    file=loc.file if loc else self.source,
+                    line=loc.line if loc else None,
+                    field="environment",
+                )
+
+    def environment(self, name: str) -> Environment | None:
+        """A declared environment by name."""
+        return self.environments.get(name)
 
     def where(self, address: Address | str) -> str:
         """Describe where a resource is declared, ``file:line (address)`` when known."""

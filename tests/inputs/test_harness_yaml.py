@@ -81,7 +81,7 @@ BAD_FILES = [
     ),
     pytest.param(
         "pipewarden: 1\nnmae: x\nresources: {}\n",
-        "p.yaml:2 field 'nmae': expected one of pipewarden, name, description, resources, found unknown field "
+        "p.yaml:2 field 'nmae': expected one of pipewarden, name, description, environments, resources, found unknown field "
         "'nmae'; did you mean 'name'?",
         id="unknown-top-level-field",
     ),

@@ -68,6 +68,23 @@ class VpcConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class VpcPlacement:
+    """The VPC a build runs in, by the names of the definition's VPC, subnets and security groups."""
+
+    vpc: Annotated[str, RefTo("vpcs")]
+    subnets: tuple[Annotated[str, RefTo("subnets")], ...] = ()
+    security_groups: tuple[Annotated[str, RefTo("security_groups")], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.subnets or not self.security_groups:
+            raise ValueError(
+                "subnets and security_groups for a build in a VPC, found "
+                + ("no subnets" if not self.subnets else "no security groups")
+                + "; name where the build's network interfaces go"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class BuildProject(Resource):
     """A CodeBuild project, normally invoked by a pipeline's build action."""
 
@@ -78,7 +95,7 @@ class BuildProject(Resource):
     buildspec: JsonDoc | str = field(default_factory=dict)
     environment: BuildEnvironment = field(default_factory=BuildEnvironment)
     logs: BuildLogs | None = None
-    vpc: VpcConfig | None = None
+    vpc: VpcPlacement | VpcConfig | None = None
     timeout_minutes: int = 60
     encryption_key: Annotated[str, RefTo("keys")] | None = None
     description: str = ""
@@ -157,7 +174,14 @@ class BuildProjectHandler(Handler[BuildProject]):
         }
         if resource.description:
             request["description"] = resource.description
-        if resource.vpc:
+        if isinstance(resource.vpc, VpcPlacement):
+            placement = resource.vpc
+            request["vpcConfig"] = {
+                "vpcId": ctx.state_of("vpcs", placement.vpc).physical_id,
+                "subnets": [ctx.state_of("subnets", s).physical_id for s in placement.subnets],
+                "securityGroupIds": [ctx.state_of("security_groups", g).physical_id for g in placement.security_groups],
+            }
+        elif resource.vpc:
             request["vpcConfig"] = {
                 "vpcId": ctx.resolve(resource.vpc.vpc_id),
                 "subnets": ctx.resolve(list(resource.vpc.subnets)),
