@@ -108,9 +108,12 @@ class Deployment:
         self.backend.add_observer(self.evidence)
         self.backend.add_observer(self.trail)
         self.enforcer.attach()
+        # After enforcement's hook: the emulator answers only the CloudTrail calls enforcement let through.
+        self.backend.add_before_call(self.trail.before_call)
         try:
             yield self
         finally:
+            self.backend.remove_before_call(self.trail.before_call)
             self.enforcer.detach()
             self.backend.remove_observer(self.trail)
             self.backend.remove_observer(self.evidence)

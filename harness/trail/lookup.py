@@ -108,14 +108,14 @@ def lookup_events(
     """
     if len(lookup_attributes) > 1:
         raise InputError(
-            where="lookup_events",
+            where="lookup_events LookupAttributes",
             expected="at most one lookup attribute",
             found=f"{len(lookup_attributes)}",
             fix="look up by one attribute and filter the rest yourself (LookupEvents takes one)",
         )
     if not 1 <= max_results <= 50:
         raise InputError(
-            where="lookup_events max_results", expected="1 to 50", found=str(max_results), fix="ask for 50 at most"
+            where="lookup_events MaxResults", expected="1 to 50", found=str(max_results), fix="ask for 50 at most"
         )
     wanted = lookup_attributes[0] if lookup_attributes else None
     if wanted is not None and wanted.get("AttributeKey") not in LOOKUP_KEYS:

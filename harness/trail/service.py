@@ -5,11 +5,11 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from harness.backends.base import Backend, CallEvent
-from harness.errors import CheckFailed
+from harness.backends.base import Backend, CallEvent, Identity
+from harness.errors import CheckFailed, InputError
 from harness.provider.base import error_code
 from harness.trail.config import Clock, TrailConfig
 from harness.trail.delivery import DeliveredFile, TrailDelivery, log_stream_name
@@ -52,6 +52,45 @@ class CloudTrailEmulator:
     def after_call(self, event: CallEvent) -> None:
         """Record one call (the backend's observer hook)."""
         self.recorder.after_call(event)
+
+    def before_call(
+        self, identity: Identity, service: str, operation: str, params: dict[str, Any]
+    ) -> tuple[Any, dict[str, Any]] | None:
+        """Backend hook: answer the CloudTrail calls the emulator cannot (LookupEvents, ListPublicKeys).
+
+        Install it after enforcement's hook, so a caller without cloudtrail:LookupEvents is refused first.
+        """
+        if service != "cloudtrail" or operation not in ("LookupEvents", "ListPublicKeys"):
+            return None
+        context = params.get("context") if isinstance(params, dict) else None
+        api = context.get("pipewarden_params") if isinstance(context, dict) else None
+        api = api if isinstance(api, dict) else {}
+        metadata = {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}
+        if operation == "ListPublicKeys":
+            keys = [
+                {
+                    "Value": k["Value"],
+                    "ValidityStartTime": self.clock.now() - timedelta(days=30),
+                    "ValidityEndTime": self.clock.now() + timedelta(days=365),
+                    "Fingerprint": k["Fingerprint"],
+                }
+                for k in self.keys.list_public_keys()
+            ]
+            return _answer(200, {"PublicKeyList": keys, "ResponseMetadata": metadata})
+        try:
+            found = self.lookup_events(
+                api.get("LookupAttributes", []),
+                _aware(api.get("StartTime")),
+                _aware(api.get("EndTime")),
+                int(api.get("MaxResults", 50)),
+            )
+        except InputError as exc:
+            code = (
+                "InvalidLookupAttributesException" if "attribute" in exc.where.lower() else "InvalidParameterException"
+            )
+            metadata["HTTPStatusCode"] = 400
+            return _answer(400, {"Error": {"Code": code, "Message": exc.message}, "ResponseMetadata": metadata})
+        return _answer(200, {**found, "ResponseMetadata": metadata})
 
     def advance(self, delta: timedelta | float) -> list[DeliveredFile]:
         """Move the clock forward and deliver the batches that became due."""
@@ -169,3 +208,21 @@ class CloudTrailEmulator:
         return lookup_events(
             self.recorder.history, self.clock.now(), lookup_attributes, start_time, end_time, max_results
         )
+
+
+def _answer(status: int, parsed: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    from botocore.awsrequest import AWSResponse
+
+    return AWSResponse("https://pipewarden.invalid/", status, {}, None), parsed
+
+
+def _aware(value: Any) -> datetime | None:
+    """A time parameter as given to boto3 (datetime, ISO text or epoch seconds), in UTC."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

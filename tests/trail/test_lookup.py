@@ -125,3 +125,32 @@ def test_more_than_one_attribute_or_an_unknown_key_is_refused(history: Deploymen
         history.trail.lookup_events([{"AttributeKey": "Region", "AttributeValue": "x"}])
     with pytest.raises(InputError, match="expected 1 to 50"):
         history.trail.lookup_events(max_results=51)
+
+
+def test_a_real_lookup_events_call_is_answered_from_the_history(history: Deployment) -> None:
+    cloudtrail = history.backend.client("cloudtrail")
+    with history.observed():
+        answer = cloudtrail.lookup_events(
+            LookupAttributes=[{"AttributeKey": "EventSource", "AttributeValue": "iam.amazonaws.com"}],
+            StartTime=START,
+        )
+        with pytest.raises(ClientError, match="InvalidLookupAttributesException"):
+            cloudtrail.lookup_events(
+                LookupAttributes=[
+                    {"AttributeKey": "EventName", "AttributeValue": "a"},
+                    {"AttributeKey": "Username", "AttributeValue": "b"},
+                ]
+            )
+
+    assert [e["EventName"] for e in answer["Events"]] == ["GetRole", "CreateRole"]
+    assert answer["Events"][0]["EventTime"].tzinfo is not None
+    # The lookup is itself a management event in the history.
+    assert _names(history.trail.lookup_events(max_results=1)) == ["LookupEvents"]
+
+
+def test_list_public_keys_names_the_digest_signing_keys(history: Deployment) -> None:
+    key = history.trail.keys.for_region("us-east-1")
+    with history.observed():
+        listed = history.backend.client("cloudtrail").list_public_keys()["PublicKeyList"]
+
+    assert [(k["Fingerprint"], k["Value"]) for k in listed] == [(key.fingerprint, key.public_der)]
