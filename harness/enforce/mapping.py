@@ -728,7 +728,10 @@ LOGS: dict[str, tuple[Access, ...]] = {
     "PutMetricFilter": (_group("logs:PutMetricFilter"),),
     "DeleteMetricFilter": (_group("logs:DeleteMetricFilter"),),
     "DescribeMetricFilters": (A("logs:DescribeMetricFilters", _arn("logs", "log-group:*")),),
-    "PutSubscriptionFilter": (_group("logs:PutSubscriptionFilter"),),
+    "PutSubscriptionFilter": (
+        _group("logs:PutSubscriptionFilter"),
+        A("iam:PassRole", "{roleArn}", _passed_to("logs.amazonaws.com"), when=_has("roleArn")),
+    ),
     "DeleteSubscriptionFilter": (_group("logs:DeleteSubscriptionFilter"),),
     "DescribeSubscriptionFilters": (_group("logs:DescribeSubscriptionFilters"),),
     "TagLogGroup": (_group("logs:TagLogGroup"),),
@@ -762,10 +765,17 @@ CLOUDWATCH: dict[str, tuple[Access, ...]] = {
 }
 
 _TRAIL = _arn("cloudtrail", "trail/{Name|name}")
+_PASS_TO_CLOUDTRAIL = _passed_to("cloudtrail.amazonaws.com")
 
 CLOUDTRAIL: dict[str, tuple[Access, ...]] = {
-    "CreateTrail": (A("cloudtrail:CreateTrail", _TRAIL),),
-    "UpdateTrail": (A("cloudtrail:UpdateTrail", _TRAIL),),
+    "CreateTrail": (
+        A("cloudtrail:CreateTrail", _TRAIL),
+        A("iam:PassRole", "{CloudWatchLogsRoleArn}", _PASS_TO_CLOUDTRAIL, when=_has("CloudWatchLogsRoleArn")),
+    ),
+    "UpdateTrail": (
+        A("cloudtrail:UpdateTrail", _TRAIL),
+        A("iam:PassRole", "{CloudWatchLogsRoleArn}", _PASS_TO_CLOUDTRAIL, when=_has("CloudWatchLogsRoleArn")),
+    ),
     "DeleteTrail": (A("cloudtrail:DeleteTrail", _TRAIL),),
     "GetTrail": (A("cloudtrail:GetTrail", _TRAIL),),
     "StartLogging": (A("cloudtrail:StartLogging", _TRAIL),),

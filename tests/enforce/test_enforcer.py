@@ -277,3 +277,41 @@ def test_authorize_call_without_a_client(enforcer: Enforcer, role_session: RoleM
         f"logs:PutLogEvents on resource: arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/g:log-stream:s"
         in decision.error.message
     )
+
+
+def test_observers_find_the_decision_of_a_denied_call(
+    backend: Backend, enforcer: Enforcer, role_session: RoleMaker
+) -> None:
+    nobody = role_session("watched")
+    found: list[tuple[CallEvent, CallDecision | None]] = []
+
+    class Recorder:
+        def after_call(self, event: CallEvent) -> None:
+            found.append((event, enforcer.decision_for(event)))
+
+    recorder = Recorder()
+    backend.add_observer(recorder)
+    try:
+        with pytest.raises(ClientError):
+            call(backend, nobody, "iam", "CreateUser", UserName="x")
+    finally:
+        backend.remove_observer(recorder)
+    event, decision = found[-1]
+    assert event.error_code == "AccessDenied" and event.params == {"UserName": "x"}
+    assert decision is not None and not decision.allowed and decision.error is not None
+    assert decision.error.message == event.error_message
+    assert decision.denied_by is not None and decision.denied_by.access.action == "iam:CreateUser"
+    assert enforcer.decision_for(CallEvent(nobody, "iam", "CreateUser", {"UserName": "x"})) is None  # another call
+
+
+def test_scps_are_applied_when_modelled(backend: Backend, role_session: RoleMaker) -> None:
+    deny_iam = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}
+    allow_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    org = Enforcer(backend, scps=[[allow_all], [allow_all, deny_iam]]).attach()
+    try:
+        who = role_session("in-org", ALLOW_ALL)
+        with pytest.raises(ClientError) as caught:
+            call(backend, who, "iam", "ListRoles")
+        assert caught.value.response["Error"]["Message"].endswith("with an explicit deny in a service control policy")
+    finally:
+        org.detach()

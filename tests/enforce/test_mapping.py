@@ -286,3 +286,24 @@ def test_request_tags_in_every_shape() -> None:
     assert request_tags({"TagSpecifications": [{"ResourceType": "vpc", "Tags": [{"Key": "a", "Value": "1"}]}]}) == {
         "a": "1"
     }
+
+
+_ROLE = "arn:aws:iam::1:role/r"
+PASSING = [
+    ("cloudtrail", "CreateTrail", {"Name": "t", "S3BucketName": "b", "CloudWatchLogsRoleArn": _ROLE}, "cloudtrail"),
+    (
+        "logs",
+        "PutSubscriptionFilter",
+        {"logGroupName": "g", "filterName": "f", "filterPattern": "", "destinationArn": "d", "roleArn": _ROLE},
+        "logs",
+    ),
+    ("events", "PutTargets", {"Rule": "r", "Targets": [{"Id": "1", "Arn": "a", "RoleArn": _ROLE}]}, "events"),
+]
+
+
+@pytest.mark.parametrize(("service", "operation", "params", "service_principal"), PASSING)
+def test_calls_that_pass_a_role_need_pass_role(
+    service: str, operation: str, params: dict[str, Any], service_principal: str
+) -> None:
+    got = one(service, operation, **params)
+    assert ("iam:PassRole", _ROLE, {"iam:PassedToService": f"{service_principal}.amazonaws.com"}) in got
