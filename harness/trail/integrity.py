@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -315,10 +316,14 @@ def validate_logs(
         The report.
     """
     prefix = f"{trail.key_prefix}/" if trail.key_prefix else ""
+    # Several trails may share a bucket: a digest names its trail between two region names.
+    own = re.compile(
+        rf"{account_id}_CloudTrail-Digest_[a-z0-9-]+_{re.escape(trail.name)}_[a-z0-9-]+_\d{{8}}T\d{{6}}Z\.json\.gz"
+    )
     digest_keys = [
         k
         for k in _list_keys(s3, trail.bucket, f"{prefix}AWSLogs/{account_id}/CloudTrail-Digest/")
-        if f"_CloudTrail-Digest_{trail.home_region}_{trail.name}_" in k or f"_{trail.name}_" in k
+        if own.fullmatch(k.rsplit("/", 1)[-1])
     ]
     parsed: dict[str, tuple[dict[str, Any], bytes, str]] = {}
     digest_results: list[FileResult] = []
