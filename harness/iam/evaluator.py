@@ -352,7 +352,14 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
                 scp_allows.append(allows)
                 denies.extend(level_denies)
             evaluated[SCP] = "Deny" if denies else ("Allow" if all(scp_allows) else "NoMatch")
-        if policies.rcps is not None and service in policies.rcp_services and not service_linked:
+        # RCPs also have no effect on an AWS service assuming a service-linked role.
+        assumes_service_linked_role = action in _ASSUME_ACTIONS and "/aws-service-role/" in resource
+        if (
+            policies.rcps is not None
+            and service in policies.rcp_services
+            and not service_linked
+            and not assumes_service_linked_role
+        ):
             before = len(denies)
             for level in policies.rcps:
                 for policy in level:

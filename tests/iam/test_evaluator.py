@@ -484,3 +484,12 @@ def test_policy_set_swaps_resource_policy_and_decides() -> None:
 
 def test_rcp_statement_without_principal_applies_to_everyone() -> None:
     assert decide(identity_policies=[allow()], rcps=[[deny("s3:GetObject")]]) == EXPLICIT
+
+
+def test_rcps_do_not_stop_a_service_assuming_its_service_linked_role() -> None:
+    slr = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport"
+    trust = grant({"Service": "support.amazonaws.com"}, "sts:AssumeRole", "*")
+    rcp = policy(statement("Deny", "sts:*", "*", Principal="*"))
+    assert decide("support.amazonaws.com", "sts:AssumeRole", slr, resource_policy=trust, rcps=[[rcp]]) == ALLOWED
+    other = f"arn:aws:iam::{ACCOUNT}:role/Deploy"
+    assert decide("support.amazonaws.com", "sts:AssumeRole", other, resource_policy=trust, rcps=[[rcp]]) == EXPLICIT
