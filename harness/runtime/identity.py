@@ -7,22 +7,37 @@ from harness.backends.base import Identity
 from harness.backends.safety import Credentials
 
 
-def service_session(deployment: Deployment, role_arn: str, session_name: str, label: str) -> Identity:
+def service_session(
+    deployment: Deployment, role_arn: str, session_name: str, label: str, service: str = "codebuild.amazonaws.com"
+) -> Identity:
     """The identity a service gets when it assumes ``role_arn`` (as CodeBuild assumes a project's service role).
 
-    The session is obtained from the backend's STS by the harness, as the service would; the calls made with it
-    then carry the role's own permissions (once enforcement is on) and appear as that role in the trail.
+    With IAM enforcement the session is issued by the deployment's principals, so the role's trust policy must
+    let ``service`` assume it, as STS requires; without, the backend's STS issues it. The calls made with it then
+    carry the role's own permissions and appear as that role in the trail.
 
     Args:
         deployment: the deployment the role belongs to.
         role_arn: the role's ARN.
         session_name: the role session name the service uses (``AWSCodeBuild-<build uuid>`` for CodeBuild).
         label: how messages and reports name the caller.
+        service: the service principal that assumes the role.
 
     Returns:
         An ``AssumedRole`` identity with the session's credentials.
+
+    Raises:
+        CheckFailed: when the trust policy refuses the service (with enforcement).
     """
-    answer = deployment.backend.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)
+    principals = getattr(deployment, "principals", None)
+    if principals is not None:
+        from harness.enforce.principals import SessionRequest
+
+        issued: Identity = principals.assume_role(
+            principals.service(service), SessionRequest(role_arn, session_name[:64]), label=label
+        )
+        return issued
+    answer = deployment.backend.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])
     creds = answer["Credentials"]
     user = answer["AssumedRoleUser"]
     account = role_arn.split(":")[4]

@@ -12,6 +12,7 @@ from harness.runtime.sandbox import Sandbox
 if TYPE_CHECKING:
     from harness.runtime.build import BuildRecord
     from harness.runtime.gateway import Gateway
+    from harness.runtime.pipeline import Execution
 
 RUNTIME_KEY = "runtime"
 
@@ -32,7 +33,7 @@ class Runtime:
     """
 
     builds: dict[str, BuildRecord] = field(default_factory=dict)
-    executions: dict[str, Any] = field(default_factory=dict)
+    executions: dict[str, Execution] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[tuple[str, str, str]] = field(default_factory=list)
     seconds_per_minute: float = 60.0

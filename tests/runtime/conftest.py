@@ -69,3 +69,124 @@ def deploy(backend: Backend) -> Iterator[Callable[[str], Deployment]]:
     yield make
     for deployment in made:
         deployment.teardown()
+
+
+def pipeline_definition(approval: bool = False, build_commands: list[str] | None = None) -> str:
+    """Source bucket -> build -> (approval) -> deploy to a site bucket, with least-privilege roles.
+
+    People: ``developer`` may start the pipeline, ``release-manager`` may approve; neither may do the other.
+    """
+    commands = build_commands or ["mkdir -p out", "cp app.txt out/app.txt", "echo built >> out/app.txt"]
+    stages: list[dict[str, Any]] = [
+        {
+            "name": "Source",
+            "actions": [
+                {
+                    "name": "Source",
+                    "category": "Source",
+                    "provider": "S3",
+                    "configuration": {"S3Bucket": "${buckets.source.name}", "S3ObjectKey": "source.zip"},
+                    "output_artifacts": ["src"],
+                }
+            ],
+        },
+        {
+            "name": "Build",
+            "actions": [
+                {
+                    "name": "Build",
+                    "category": "Build",
+                    "provider": "CodeBuild",
+                    "configuration": {"ProjectName": "${build_projects.app.name}"},
+                    "input_artifacts": ["src"],
+                    "output_artifacts": ["built"],
+                }
+            ],
+        },
+    ]
+    if approval:
+        stages.append(
+            {
+                "name": "Release",
+                "actions": [
+                    {
+                        "name": "Approve",
+                        "category": "Approval",
+                        "provider": "Manual",
+                        "configuration": {"NotificationArn": "${topics.approvals.arn}", "CustomData": "ship it?"},
+                    }
+                ],
+            }
+        )
+    stages.append(
+        {
+            "name": "Deploy",
+            "actions": [
+                {
+                    "name": "Deploy",
+                    "category": "Deploy",
+                    "provider": "S3",
+                    "configuration": {"BucketName": "${buckets.site.name}", "Extract": "true"},
+                    "input_artifacts": ["built"],
+                }
+            ],
+        }
+    )
+    account_root = "arn:aws:iam::${account_id}:root"
+    pipeline_arn = "arn:aws:codepipeline:${region}:${account_id}:${prefix}release"
+    pipeline_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "${buckets.source.arn}/*"},
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "${buckets.artifacts.arn}/*"},
+            {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": "${buckets.site.arn}/*"},
+            {"Effect": "Allow", "Action": ["codebuild:StartBuild"], "Resource": "${build_projects.app.arn}"},
+            {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": "${topics.approvals.arn}"},
+        ],
+    }
+    body = project_definition(
+        {
+            "version": 0.2,
+            "phases": {"build": {"commands": commands}},
+            "artifacts": {"files": ["**/*"], "base-directory": "out"},
+        },
+        buckets={"source": {}, "site": {}},
+        topics={"approvals": {}},
+        roles={
+            "pipeline": {"assumed_by": ["codepipeline.amazonaws.com"], "policies": {"pipeline": pipeline_policy}},
+            "developer": {
+                "assumed_by": [account_root],
+                "policies": {
+                    "start": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "codepipeline:StartPipelineExecution",
+                                "Resource": pipeline_arn,
+                            }
+                        ],
+                    }
+                },
+            },
+            "release-manager": {
+                "assumed_by": [account_root],
+                "policies": {
+                    "approve": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": "codepipeline:PutApprovalResult",
+                                "Resource": f"{pipeline_arn}/Release/Approve",
+                            }
+                        ],
+                    }
+                },
+            },
+        },
+        pipelines={
+            "release": {"role": "pipeline", "artifact_store": {"bucket": "artifacts"}, "stages": stages},
+        },
+    )
+    return body

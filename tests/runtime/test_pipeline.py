@@ -1,0 +1,129 @@
+"""Pipeline executions: stages in order, artifacts through the artifact bucket as the pipeline role, approvals."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+
+import pytest
+
+from harness.acceptance import Deployment
+from harness.enforce.api import principals_of
+from harness.enforce.principals import SessionRequest
+from harness.runtime.pipeline import (
+    ActionDenied,
+    get_pipeline_execution,
+    get_pipeline_state,
+    list_action_executions,
+    put_approval_result,
+    start_pipeline_execution,
+)
+from harness.runtime.state import runtime
+from tests.runtime.conftest import pipeline_definition
+
+Deploy = Callable[[str], Deployment]
+
+
+def upload_source(pw: Deployment, files: dict[str, str]) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    pw.backend.client("s3").put_object(Bucket=f"{pw.prefix}source", Key="source.zip", Body=buffer.getvalue())
+
+
+def person(pw: Deployment, role: str, name: str):  # type: ignore[no-untyped-def]
+    principals = principals_of(pw)
+    arn = pw.provider.state[f"roles.{role}"].arn
+    return principals.assume_role(pw.backend.admin, SessionRequest(arn, name), label=f"{name} ({role})")
+
+
+def test_an_execution_runs_source_build_and_deploy_as_the_pipeline_role(deploy: Deploy) -> None:
+    pw = deploy(pipeline_definition())
+    upload_source(pw, {"app.txt": "hello\n"})
+    with pw.observed():
+        execution = start_pipeline_execution(pw, "release")
+    assert execution.status == "Succeeded", execution.failure()
+    site = pw.backend.client("s3").get_object(Bucket=f"{pw.prefix}site", Key="app.txt")["Body"].read()
+    assert site == b"hello\nbuilt\n"
+    state = get_pipeline_state(pw, "release")
+    assert [s["latestExecution"]["status"] for s in state["stageStates"]] == ["Succeeded"] * 3
+    details = list_action_executions(pw, "release", execution.id)["actionExecutionDetails"]
+    build = next(d for d in details if d["actionName"] == "Build")
+    assert build["input"]["inputArtifacts"][0]["s3location"]["bucket"] == f"{pw.prefix}artifacts"
+    assert build["output"]["executionResult"]["externalExecutionId"].startswith(f"{pw.prefix}app:")
+    kinds = [
+        (e["detail-type"], e["detail"].get("state") or e["detail"].get("build-status")) for e in runtime(pw).events
+    ]
+    assert kinds[0] == ("CodePipeline Pipeline Execution State Change", "STARTED")
+    assert kinds[-1] == ("CodePipeline Pipeline Execution State Change", "SUCCEEDED")
+    assert ("CodeBuild Build State Change", "SUCCEEDED") in kinds
+    writers = {c.principal for c in pw.evidence.calls() if c.operation == "PutObject"}
+    assert any("/pw-" in w and "pipeline" in w for w in writers)  # the pipeline role's session wrote artifacts
+
+
+def test_a_failed_build_fails_its_stage_and_stops_the_execution(deploy: Deploy) -> None:
+    pw = deploy(pipeline_definition(build_commands=["exit 1"]))
+    upload_source(pw, {"app.txt": "hello\n"})
+    with pw.observed():
+        execution = start_pipeline_execution(pw, "release")
+    assert execution.status == "Failed"
+    assert execution.stage("Build").status == "Failed"
+    assert execution.stage("Deploy").status == ""
+    assert "Build terminated with state: FAILED" in execution.failure()
+    assert get_pipeline_execution(pw, "release", execution.id)["pipelineExecution"]["status"] == "Failed"
+
+
+def test_a_missing_source_object_fails_the_source_stage(deploy: Deploy) -> None:
+    pw = deploy(pipeline_definition())
+    with pw.observed():
+        execution = start_pipeline_execution(pw, "release")
+    assert execution.status == "Failed"
+    assert execution.stage("Source").status == "Failed"
+    assert "NoSuchKey" in execution.failure()
+
+
+def test_approval_pauses_notifies_and_only_release_managers_resume(deploy: Deploy) -> None:
+    pw = deploy(pipeline_definition(approval=True))
+    upload_source(pw, {"app.txt": "hello\n"})
+    with pw.observed():
+        dev = person(pw, "developer", "dana")
+        manager = person(pw, "release-manager", "rita")
+        execution = start_pipeline_execution(pw, "release", dev)
+        assert execution.status == "InProgress"
+        (waiting,) = execution.pending_approvals()
+        topic, subject, message = runtime(pw).notifications[-1]
+        assert topic.endswith(f":{pw.prefix}approvals") and "APPROVAL NEEDED" in subject and "ship it?" in message
+        assert dev.arn in message
+
+        own = put_approval_result(pw, dev, "release", "Release", "Approve", waiting.token, "Approved")
+        assert not own.accepted and own.error_code == "AccessDeniedException"
+        assert execution.status == "InProgress"
+
+        ok = put_approval_result(pw, manager, "release", "Release", "Approve", waiting.token, "Approved", "lgtm")
+    assert ok.accepted and execution.status == "Succeeded"
+    assert waiting.approved_by == manager.arn
+    assert execution.started_by.arn == dev.arn
+
+
+def test_a_rejection_stops_the_release(deploy: Deploy) -> None:
+    pw = deploy(pipeline_definition(approval=True))
+    upload_source(pw, {"app.txt": "hello\n"})
+    with pw.observed():
+        execution = start_pipeline_execution(pw, "release", person(pw, "developer", "dana"))
+        token = execution.pending_approvals()[0].token
+        put_approval_result(
+            pw, person(pw, "release-manager", "rita"), "release", "Release", "Approve", token, "Rejected", "not today"
+        )
+    assert execution.status == "Failed"
+    assert execution.stage("Deploy").status == ""
+    assert "Rejected by" in execution.failure()
+    objects = pw.backend.client("s3").list_objects_v2(Bucket=f"{pw.prefix}site").get("Contents", [])
+    assert objects == []
+
+
+def test_someone_without_permission_cannot_start_a_release(deploy: Deploy) -> None:
+    pw = deploy(pipeline_definition(approval=True))
+    with pw.observed(), pytest.raises(ActionDenied, match="could not start an execution: AccessDenied"):
+        start_pipeline_execution(pw, "release", person(pw, "release-manager", "rita"))
