@@ -142,3 +142,12 @@ def test_unknown_actions_option() -> None:
     assert any("GetObjekt" in w for w in warned["warnings"])
     failed = run(["authorize", "--unknown-actions", "error", "-"], json.dumps(request))
     assert failed.returncode == 2 and "GetObjekt" in failed.stderr
+
+
+def test_batch_from_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps([REQUEST, dict(REQUEST, principal=SESSION)]))
+    assert main(["authorize", "--batch", str(path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [item["decision"] for item in out] == ["Allowed", "Allowed"]
+    assert out[1]["request"]["context"]["aws:principalarn"] == f"arn:aws:iam::{ACCOUNT}:role/Build"
