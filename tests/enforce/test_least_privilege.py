@@ -61,6 +61,17 @@ def test_insecure_pipeline_fails_with_the_statement_named(deployed: Deployment) 
     )
     assert caught.value.fields["statements"] == ["Admin"]
     assert deployed.backend.client("iam").list_users()["Users"] == []  # the probe's user was removed
+    for name, statements in (
+        ("attach admin", ["Admin"]),
+        ("pass role", ["Admin", "PassAnyRole"]),
+        ("foreign artifacts", ["Admin"]),
+        ("foreign build", ["Everything"]),
+    ):
+        with pytest.raises(CheckFailed) as caught:
+            expect_denied(PROBES[name](deployed))
+        assert caught.value.fields["statements"] == statements, name
+    attached = deployed.backend.client("iam").list_attached_role_policies(RoleName=f"{deployed.prefix}build")
+    assert attached["AttachedPolicies"] == []
 
 
 _DENIED = "expected AccessDenied on"
