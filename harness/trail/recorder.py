@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from harness.backends.base import Backend, CallEvent
+from harness.backends.base import Backend, CallEvent, Identity
 from harness.iam.catalogue import Catalogue
 from harness.trail.config import Clock, TrailConfig, read_trails
 from harness.trail.records import CallFacts, build_record, is_read_only, is_recorded
@@ -36,12 +36,21 @@ class TrailRecorder:
         self._suspended = 0
         self._rng = random.Random(seed)
         self._catalogue = Catalogue()
+        self._sessions_seen: set[Identity] = set()
 
     # -- observing -----------------------------------------------------------------------------------------
     def after_call(self, event: CallEvent) -> None:
         """Record one call (the backend calls this for every call through its clients)."""
         if self._suspended or not is_recorded(event.service, event.operation):
             return
+        if event.identity.kind == "AssumedRole" and event.identity not in self._sessions_seen:
+            self._sessions_seen.add(event.identity)
+            issued = self._assume_role_event(event.identity)
+            if issued is not None:
+                self._record(issued)
+        self._record(event)
+
+    def _record(self, event: CallEvent) -> None:
         record = build_record(event, self._facts(event), self._catalogue)
         if record["managementEvent"]:
             self.history.append(record)
@@ -59,6 +68,38 @@ class TrailRecorder:
         for arn, trail in targets.items():
             if trail.selects(record):
                 self.pending.setdefault(arn, []).append(record)
+
+    def _assume_role_event(self, session: Identity) -> CallEvent | None:
+        """The AssumeRole call behind a session the harness issued itself, as STS would have recorded it.
+
+        Enforcement issues role sessions without calling the emulator's STS (``assumed_by`` names the caller);
+        CloudTrail has a record of every AssumeRole, so one is written when the session is first seen.
+        """
+        caller_arn = session.attribute("assumed_by")
+        issuer = session.attribute("session_issuer_arn")
+        if not caller_arn or not issuer:
+            return None
+        invoked_by = session.attribute("invoked_by")
+        if invoked_by:
+            caller = Identity(invoked_by, invoked_by, kind="AWSService", source_ip=invoked_by)
+        elif caller_arn == self.backend.admin.arn:
+            caller = self.backend.admin
+        else:
+            kind = (
+                "AssumedRole" if ":assumed-role/" in caller_arn else "IAMUser" if ":user/" in caller_arn else "Unknown"
+            )
+            caller = Identity(caller_arn, caller_arn, kind=kind, account_id=self.backend.account_id)
+        session_name = session.arn.rsplit("/", 1)[-1]
+        return CallEvent(
+            caller,
+            "sts",
+            "AssumeRole",
+            {"RoleArn": issuer, "RoleSessionName": session_name},
+            response={
+                "Credentials": {"AccessKeyId": session.credentials.access_key_id},
+                "AssumedRoleUser": {"AssumedRoleId": session.principal_id, "Arn": session.arn},
+            },
+        )
 
     def _facts(self, event: CallEvent) -> CallFacts:
         metadata = (event.response or {}).get("ResponseMetadata", {}) if event.response else {}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import re
 
 import pytest
+from botocore.exceptions import ClientError
 
 from harness.acceptance import Deployment
 from harness.backends import Backend
@@ -206,3 +208,33 @@ def test_denied_calls_are_delivered_with_their_error(deploy: Deployment) -> None
     audit.expect_record("CreateUser", error_code="AccessDenied", identity_arn_contains="assumed-role/outsider")(d)
     with pytest.raises(CheckFailed, match="found CreateUser only as: AccessDenied by arn:aws:sts::"):
         audit.expect_record("CreateUser", error_code="")(d)
+
+
+def test_a_session_issued_without_sts_gets_its_assume_role_record(deploy: Deployment) -> None:
+    d = apply(deploy, trail_definition())
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{d.prefix}trail-logs"
+    session = Identity(
+        "trail role",
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/{d.prefix}trail-logs/AWSCodeBuild-9",
+        kind="AssumedRole",
+        principal_id="AROATRAILLOGS:AWSCodeBuild-9",
+        account_id=ACCOUNT,
+        attributes=(
+            ("session_issuer_arn", role_arn),
+            ("assumed_by", "codebuild.amazonaws.com"),
+            ("invoked_by", "codebuild.amazonaws.com"),
+        ),
+    )
+    for _ in range(2):
+        with contextlib.suppress(ClientError):
+            d.backend.client("iam", session).list_roles()
+
+    audit.deliver(d)
+
+    records = audit.trail_records(d)
+    assumed = [r for r in records if r["eventName"] == "AssumeRole"]
+    assert len(assumed) == 1
+    assert assumed[0]["userIdentity"] == {"type": "AWSService", "invokedBy": "codebuild.amazonaws.com"}
+    assert assumed[0]["requestParameters"] == {"roleArn": role_arn, "roleSessionName": "AWSCodeBuild-9"}
+    assert assumed[0]["responseElements"]["assumedRoleUser"]["arn"] == session.arn
+    assert records.index(assumed[0]) < records.index(audit.find_record(records, event_name="ListRoles"))  # type: ignore[arg-type]
