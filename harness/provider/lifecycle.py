@@ -14,6 +14,7 @@ from harness.model.base import Resource
 from harness.model.definition import Definition
 from harness.provider.base import UNKNOWN, ProviderContext, ResourceState, error_code
 from harness.provider.registry import Registry
+from harness.source.service import SourceService
 
 
 def new_prefix() -> str:
@@ -101,6 +102,9 @@ class Provider:
     unverified_fields: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        # What the emulators lack of CodeCommit (branches, templates, pull requests) is served by the backend's
+        # source model, which handlers reach through the CodeCommit API.
+        SourceService.of(self.backend)
         self.ctx = ProviderContext(
             clients=self.backend.client,
             account_id=self.backend.account_id,

@@ -23,14 +23,16 @@ class Registry:
         """Import every resource module and collect its handler.
 
         Returns:
-            A registry; adding a resource type means adding one module with a ``HANDLER``.
+            A registry; adding a resource type means adding one module with a ``HANDLER`` (or ``HANDLERS``).
         """
         handlers: dict[str, Handler[Any]] = {}
         for info in sorted(pkgutil.iter_modules(_resources_pkg.__path__), key=lambda m: m.name):
             module = importlib.import_module(f"{_resources_pkg.__name__}.{info.name}")
-            handler = getattr(module, "HANDLER", None)
-            if isinstance(handler, Handler):
-                handlers[handler.resource_type.SECTION] = handler
+            # A module declares one type with HANDLER, or several closely related types with HANDLERS.
+            found = (getattr(module, "HANDLER", None), *getattr(module, "HANDLERS", ()))
+            for handler in found:
+                if isinstance(handler, Handler):
+                    handlers[handler.resource_type.SECTION] = handler
         return cls(handlers)
 
     def handler_for(self, resource: Resource) -> Handler[Any]:

@@ -281,6 +281,14 @@ class SourceModel:
         self.forget(params["repositoryName"])
         return {"repositoryId": found.repository_id} if found else {}
 
+    def list_repositories(self, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "repositories": [
+                {"repositoryName": r.name, "repositoryId": r.repository_id}
+                for r in sorted(self.repositories.values(), key=lambda r: r.name)
+            ]
+        }
+
     def update_repository_description(self, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
         self.repository(params["repositoryName"]).description = str(params.get("repositoryDescription", ""))
         return {}
@@ -788,7 +796,8 @@ def _operation_name(method: str) -> str:
 OPERATIONS: dict[str, Callable[[SourceModel, str, Mapping[str, Any]], dict[str, Any]]] = {
     _operation_name(name): getattr(SourceModel, name)
     for name in (
-        "create_repository", "get_repository", "delete_repository", "update_repository_description",
+        "create_repository", "get_repository", "delete_repository", "list_repositories",
+        "update_repository_description",
         "update_default_branch", "tag_resource", "untag_resource", "list_tags_for_resource",
         "create_branch", "delete_branch", "get_branch", "list_branches", "put_file", "create_commit", "git_push",
         "get_commit", "get_file",

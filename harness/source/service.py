@@ -17,7 +17,7 @@ calls it refuses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,9 @@ BACKEND_OPERATIONS: Mapping[str, frozenset[str]] = {
 }
 
 
+_ATTRIBUTE = "pipewarden_source"
+
+
 @dataclass(frozen=True, slots=True)
 class SourceDecision:
     """The authorization of one source call: who, which operation, the IAM request and the decision."""
@@ -54,27 +57,54 @@ class SourceDecision:
         return self.decision.allowed
 
 
-AuthorizerSource = Callable[[], "Authorizer | None"]
-"""Returns the authorizer to use now (the deployment's enforcement engine may be set up after the service)."""
-
-
 class SourceService:
     """CodeCommit for one backend: model, authorization and recording.
 
+    There is one service per backend (:meth:`of`), because the model is the part of the backend's state the
+    emulator lacks: it lives as long as the backend and is emptied when the backend is reset. A deployment sets
+    :attr:`authorizer` (its enforcement engine) and adds branch listeners for as long as it runs.
+
     Args:
         backend: where the service is attached and whose observers record its calls.
-        authorizer: decides calls by non-admin identities; a callable returning one is asked at each call. With
-            none, such calls are refused as UNVERIFIED: the harness never lets an unjudged call through.
+        authorizer: decides calls by non-admin identities. With none, such calls are refused as UNVERIFIED: the
+            harness never lets an unjudged call through.
     """
 
-    def __init__(self, backend: Backend, authorizer: Authorizer | AuthorizerSource | None = None) -> None:
+    def __init__(self, backend: Backend, authorizer: Authorizer | None = None) -> None:
         self.backend = backend
         self.model = SourceModel(backend.account_id, backend.region)
-        self._authorizer = authorizer
+        self.authorizer = authorizer
         self.backend_operations = BACKEND_OPERATIONS.get(backend.name, frozenset())
         self.decisions: list[SourceDecision] = []
         self.served: list[tuple[str, str]] = []
         self._attached = False
+
+    @classmethod
+    def of(cls, backend: Backend) -> SourceService:
+        """The backend's service, created and attached on first use.
+
+        The backend's ``reset`` is wrapped so that resetting the backend also empties the model: the repositories
+        the emulator forgets must not live on in the model.
+        """
+        found = backend.__dict__.get(_ATTRIBUTE)
+        if isinstance(found, SourceService):
+            return found
+        service = cls(backend).attach()
+        backend.__dict__[_ATTRIBUTE] = service
+        reset = backend.reset
+
+        def reset_with_model() -> None:
+            reset()
+            service.reset()
+
+        backend.__dict__["reset"] = reset_with_model
+        return service
+
+    def reset(self) -> None:
+        """Forget every repository, template and pull request, and what was decided and served."""
+        self.model = SourceModel(self.backend.account_id, self.backend.region)
+        self.decisions.clear()
+        self.served.clear()
 
     # -- wiring ------------------------------------------------------------------------------------------------
     def attach(self) -> SourceService:
@@ -91,14 +121,6 @@ class SourceService:
             self.backend.remove_before_call(self.before_call)
             self.backend.remove_observer(self)
             self._attached = False
-
-    @property
-    def authorizer(self) -> Authorizer | None:
-        """The authorizer in force now."""
-        given = self._authorizer
-        if given is None or hasattr(given, "decide"):
-            return given
-        return given()
 
     # -- authorization -----------------------------------------------------------------------------------------
     def authorize(self, identity: Identity, operation: str, params: Mapping[str, Any]) -> SourceDecision | None:
@@ -161,6 +183,8 @@ class SourceService:
         if event.service != "codecommit" or event.error_code or event.response is None:
             return
         if event.operation == "CreateRepository" and "repositoryMetadata" in event.response:
+            # The backend created it, so anything the model still held under that name is from before a reset.
+            self.model.forget(str(event.response["repositoryMetadata"]["repositoryName"]))
             self.model.adopt(event.response["repositoryMetadata"], event.params.get("tags"), self.backend.name)
         elif event.operation == "DeleteRepository":
             self.model.forget(str(event.params.get("repositoryName", "")))

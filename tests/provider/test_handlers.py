@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,6 @@ from harness.model.base import Resource
 from harness.model.definition import Definition
 from harness.provider.lifecycle import Provider
 from harness.provider.registry import Registry
-from harness.source.service import SourceService
 from tests.conftest import definition
 
 ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -477,16 +476,6 @@ SPECS = [
 ]  # fmt: skip
 
 by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
-
-
-@pytest.fixture(autouse=True)
-def source_model(backend: Backend) -> Iterator[SourceService]:
-    """CodeCommit branches and templates are served by the source model, which a Deployment attaches."""
-    service = SourceService(backend).attach()
-    try:
-        yield service
-    finally:
-        service.detach()
 
 
 def _resource(d: Definition, address: str) -> Resource:

@@ -65,14 +65,15 @@ def policies(identity: Identity) -> PolicySet:
 
 @pytest.fixture
 def service(backend: Backend) -> Iterator[SourceService]:
-    found = SourceService(backend, PolicyAuthorizer(policies)).attach()
+    found = SourceService.of(backend)
+    found.authorizer = PolicyAuthorizer(policies)
     try:
         admin = backend.client("codecommit")
         admin.create_repository(repositoryName="app")
         admin.put_file(repositoryName="app", branchName="main", filePath="README.md", fileContent=b"hi")
         yield found
     finally:
-        found.detach()
+        found.authorizer = None
 
 
 def error_code(call: Any, **params: Any) -> str:
@@ -196,12 +197,17 @@ def test_an_override_needs_its_own_permission(service: SourceService) -> None:
 
 
 def test_calls_by_scenario_identities_are_unverified_without_an_authorizer(backend: Backend) -> None:
-    service = SourceService(backend).attach()
-    try:
-        with pytest.raises(Unverified, match="no IAM enforcement"):
-            backend.client("codecommit", DEVELOPER).list_branches(repositoryName="app")
-    finally:
-        service.detach()
+    assert SourceService.of(backend).authorizer is None
+    with pytest.raises(Unverified, match="no IAM enforcement"):
+        backend.client("codecommit", DEVELOPER).list_branches(repositoryName="app")
+
+
+def test_one_service_per_backend_emptied_when_the_backend_is_reset(service: SourceService) -> None:
+    assert SourceService.of(service.backend) is service
+    service.backend.reset()
+    assert service.model.repositories == {} and service.served == []
+    service.backend.client("codecommit").create_repository(repositoryName="app")
+    assert service.model.repository("app").branches == {}
 
 
 def test_other_services_pass_through(service: SourceService) -> None:
