@@ -360,6 +360,13 @@ class _Template:
         rtype = spec.get("Type") if isinstance(spec, dict) else None
         kind = KINDS.get(rtype) if isinstance(rtype, str) else None
         what = "Ref" if attribute is None else f"Fn::GetAtt {logical_id}.{attribute}"
+        if logical_id not in self.logical and self.resolving:
+            self.fail(
+                path,
+                "parameters, mappings and pseudo parameters in a condition",
+                f"a reference to the resource '{logical_id}'",
+                "conditions are decided before resources exist; compare a parameter instead",
+            )
         if kind is not None:
             name = self.logical[logical_id]
             section = kind.cls.SECTION

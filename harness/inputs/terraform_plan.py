@@ -272,6 +272,8 @@ class _Plan:
             resolved = self.from_expression(instance, expr, path)
             if resolved is None:
                 self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
+            else:
+                self.note(f"{path}: known only after apply; taken as {resolved} from the configuration's reference")
             return resolved
         if isinstance(unknown, dict):
             out = dict(values) if isinstance(values, dict) else {}
@@ -302,13 +304,9 @@ class _Plan:
             return self.generalize(expr["constant_value"])
         targets = {self.follow(instance.module, ref, instance) for ref in _list(expr.get("references"))}
         targets.discard(None)
-        found = {t for t in targets if t is not None}
         # Several resources feed the value (a policy built with jsonencode): it cannot be rebuilt from the plan.
-        distinct = {address for address, _attr in found}
-        if len(distinct) != 1:
-            return None
-        attribute = next((a for _addr, a in sorted(found, key=lambda t: -len(t[1] or ""))), None)
-        return self.interpolation(next(iter(distinct)), attribute)
+        picked = _pick(targets)
+        return self.interpolation(*picked) if picked else None
 
     def follow(self, module: str, reference: Any, instance: _Instance) -> tuple[str, str | None] | None:
         """The resource instance address and attribute a configuration reference points at."""
@@ -324,7 +322,7 @@ class _Plan:
             output = self.module_config(child).get("outputs", {}).get(match.group(2), {})
             refs = _list(output.get("expression", {}).get("references")) if isinstance(output, dict) else []
             found = {self.follow(child, r, instance) for r in refs} - {None}
-            return next(iter(found)) if len({f[0] for f in found if f}) == 1 else None
+            return _pick(found)
         match = re.match(r"(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)((?:\[[^\]]*\])?)(?:\.([a-z0-9_]+))?", reference)
         if match is None:
             return None
@@ -352,7 +350,7 @@ class _Plan:
         expr = calls.get(call, {}).get("expressions", {}).get(variable) if isinstance(calls, dict) else None
         refs = _list(expr.get("references")) if isinstance(expr, dict) else []
         found = {self.follow(parent, r, instance) for r in refs} - {None}
-        return next(iter(found)) if len({f[0] for f in found if f}) == 1 else None
+        return _pick(found)
 
     def interpolation(self, address: str, attribute: str | None) -> str | None:
         instance = self.instances.get(address)
@@ -495,6 +493,17 @@ class _Plan:
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
+
+
+def _pick(found: set[tuple[str, str | None] | None]) -> tuple[str, str | None] | None:
+    """The one resource a set of followed references points at, with its most specific attribute, else None.
+
+    Terraform lists a reference and its prefixes (``aws_iam_role.build.arn``, ``aws_iam_role.build``).
+    """
+    targets = [t for t in found if t is not None]
+    if len({address for address, _attribute in targets}) != 1:
+        return None
+    return max(targets, key=lambda t: len(t[1] or ""))
 
 
 def _list(value: Any) -> list[Any]:

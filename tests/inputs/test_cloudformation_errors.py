@@ -299,3 +299,12 @@ def test_unreadable_file(tmp_path: object) -> None:
         str(info.value)
         == f"{missing}: expected a readable CloudFormation template, found No such file or directory; check the path"
     )
+
+
+def test_condition_that_refers_to_a_resource() -> None:
+    head = "Conditions:\n  C: !Equals [!Ref K, x]\n"
+    assert str(error_in("  K:\n    Type: AWS::KMS::Key\n", head)) == (
+        "t.yaml:3 (Conditions.C.Fn::Equals[0].Ref): expected parameters, mappings and pseudo parameters in a "
+        "condition, found a reference to the resource 'K'; conditions are decided before resources exist; compare "
+        "a parameter instead"
+    )

@@ -558,3 +558,11 @@ def test_a_configured_block_unknown_as_a_whole_is_noted() -> None:
         f"aws_codebuild_project.build.environment: known only after apply and not derivable from the plan; {UNVERIFIED}"
         in (definition.notes)
     )
+
+
+def test_values_rebuilt_from_references_are_noted() -> None:
+    definition = load(plan(role(), _project(logs_config=[], vpc_config=[])))
+    assert (
+        "aws_codebuild_project.build.service_role: known only after apply; taken as ${roles.build.arn} from the "
+        "configuration's reference"
+    ) in definition.notes
