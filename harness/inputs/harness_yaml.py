@@ -128,6 +128,8 @@ class _Builder:
             )
         name_node = top.get("name")
         name = self.typed(name_node, "name", str) if name_node else Path(self.filename).stem
+        if "description" in top:
+            self.typed(top["description"], "description", str)
         resources_node = top.get("resources")
         if resources_node is None:
             raise self.error(root, "resources", "a 'resources' mapping", "none", "declare the pipeline's resources")
