@@ -81,8 +81,8 @@ BAD_FILES = [
     ),
     pytest.param(
         "pipewarden: 1\nnmae: x\nresources: {}\n",
-        "p.yaml:2 field 'nmae': expected one of pipewarden, name, description, environments, resources, found unknown field "
-        "'nmae'; did you mean 'name'?",
+        "p.yaml:2 field 'nmae': expected one of pipewarden, name, description, environments, resources, "
+        "found unknown field 'nmae'; did you mean 'name'?",
         id="unknown-top-level-field",
     ),
     pytest.param(
@@ -96,6 +96,11 @@ BAD_FILES = [
         "p.yaml:5 field 'resources.log_groups.g.retention_days': expected whole number, found bool 'true'; "
         "write a whole number",
         id="bool-for-number",
+    ),
+    pytest.param(
+        "pipewarden: 1\ndescription: [a, b]\nresources: {}\n",
+        "p.yaml:2 field 'description': expected a single value, found a list; write a single value",
+        id="list-for-description",
     ),
     pytest.param(
         "pipewarden: 1\nresources:\n  log_groups:\n    g:\n      tags: [a, b]\n",
