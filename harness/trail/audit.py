@@ -49,7 +49,10 @@ def deliver(deployment: Deployment) -> list[DeliveredFile]:
     Returns:
         The log files written.
     """
-    return deployment.trail.flush()
+    files = deployment.trail.flush()
+    for file in files:
+        deployment.evidence.note(f"CloudTrail delivered {file.records} record(s) to s3://{file.bucket}/{file.key}")
+    return files
 
 
 def trail_records(deployment: Deployment, trail: str | None = None) -> list[dict[str, Any]]:

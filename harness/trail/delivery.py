@@ -47,6 +47,7 @@ class DeliveryStatus:
     latest_delivery_reason: str = ""
     latest_delivery_time: datetime | None = None
     latest_cloudwatch_logs_error: str = ""
+    latest_cloudwatch_logs_reason: str = ""
     latest_digest_time: datetime | None = None
     delivered: list[DeliveredFile] = field(default_factory=list)
     lost_records: int = 0
@@ -65,15 +66,15 @@ def log_stream_name(account_id: str, region: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class BucketVerdict:
-    """Whether a trail bucket's policy lets CloudTrail deliver, and why."""
+class DeliveryVerdict:
+    """Whether CloudTrail may deliver (to a bucket, or through a Logs role), and why not."""
 
     allowed: bool
     error: str
     reason: str
 
 
-def bucket_allows_delivery(backend: Backend, trail: TrailConfig, key: str) -> BucketVerdict:
+def bucket_allows_delivery(backend: Backend, trail: TrailConfig, key: str) -> DeliveryVerdict:
     """Evaluate the trail bucket's policy, read back from the backend, for CloudTrail's own requests.
 
     CloudTrail checks the bucket ACL (s3:GetBucketAcl on the bucket) and writes with
@@ -86,10 +87,10 @@ def bucket_allows_delivery(backend: Backend, trail: TrailConfig, key: str) -> Bu
     except Exception as exc:
         code = error_code(exc)
         if code in ("NoSuchBucket", "404"):
-            return BucketVerdict(False, "NoSuchBucket", f"bucket '{trail.bucket}' does not exist")
+            return DeliveryVerdict(False, "NoSuchBucket", f"bucket '{trail.bucket}' does not exist")
         if code != "NoSuchBucketPolicy":
             raise
-        return BucketVerdict(
+        return DeliveryVerdict(
             False,
             "AccessDenied",
             f"bucket '{trail.bucket}' has no bucket policy, so {CLOUDTRAIL_PRINCIPAL} may not write to it",
@@ -111,13 +112,75 @@ def bucket_allows_delivery(backend: Backend, trail: TrailConfig, key: str) -> Bu
         )
         decision = evaluate(request, policies)
         if not decision.allowed:
-            return BucketVerdict(
+            return DeliveryVerdict(
                 False,
                 "AccessDenied",
                 f"the policy of bucket '{trail.bucket}' does not allow {CLOUDTRAIL_PRINCIPAL} {action} on "
                 f"{resource} ({decision.decision}: {decision.reason})",
             )
-    return BucketVerdict(True, "", "")
+    return DeliveryVerdict(True, "", "")
+
+
+def _role_policies(iam: Any, role_name: str) -> tuple[Any, list[Any], Any]:
+    """A role's trust policy, identity policies (inline and attached) and boundary, read back from IAM."""
+    role = iam.get_role(RoleName=role_name)["Role"]
+    documents: list[Any] = [
+        iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+        for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    ]
+
+    def managed(arn: str) -> Any:
+        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        return iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+
+    documents.extend(
+        managed(p["PolicyArn"]) for p in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+    )
+    boundary_arn = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+    return role["AssumeRolePolicyDocument"], documents, managed(boundary_arn) if boundary_arn else None
+
+
+def role_allows_logs_delivery(backend: Backend, trail: TrailConfig, region: str, stream: str) -> DeliveryVerdict:
+    """Evaluate the trail's CloudWatch Logs role, read back from IAM, for what CloudTrail does with it.
+
+    CloudTrail assumes the role (its trust policy must let cloudtrail.amazonaws.com call sts:AssumeRole) and
+    then creates the stream and puts events with the role's permissions.
+    """
+    role_name = trail.role_arn.rsplit("/", 1)[-1]
+    if not role_name:
+        return DeliveryVerdict(False, "InvalidCloudWatchLogsRoleArn", "the trail names no role for CloudWatch Logs")
+    iam = backend.client("iam")
+    try:
+        trust, identity_policies, boundary = _role_policies(iam, role_name)
+    except Exception as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+        return DeliveryVerdict(False, "InvalidCloudWatchLogsRoleArn", f"role {trail.role_arn} does not exist")
+    context = {"aws:SourceArn": trail.arn, "aws:SourceAccount": backend.account_id}
+    assume = AuthorizationRequest.create(
+        CLOUDTRAIL_PRINCIPAL, "sts:AssumeRole", trail.role_arn, context, resource_account=backend.account_id
+    )
+    decision = evaluate(assume, PolicySet.compile(resource_policy=trust))
+    if not decision.allowed:
+        return DeliveryVerdict(
+            False,
+            "AccessDenied",
+            f"the trust policy of role {trail.role_arn} does not let {CLOUDTRAIL_PRINCIPAL} assume it "
+            f"({decision.decision}: {decision.reason})",
+        )
+    session = f"arn:aws:sts::{backend.account_id}:assumed-role/{role_name}/CloudTrail"
+    policies = PolicySet.compile(identity_policies=identity_policies, permissions_boundary=boundary)
+    group_arn = f"arn:aws:logs:{region}:{backend.account_id}:log-group:{trail.log_group_name}"
+    for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+        request = AuthorizationRequest.create(session, action, f"{group_arn}:log-stream:{stream}")
+        decision = evaluate(request, policies)
+        if not decision.allowed:
+            return DeliveryVerdict(
+                False,
+                "AccessDenied",
+                f"role {trail.role_arn} may not {action} on {group_arn} ({decision.decision}: {decision.reason})",
+            )
+    return DeliveryVerdict(True, "", "")
 
 
 class TrailDelivery:
@@ -241,6 +304,11 @@ class TrailDelivery:
             return
         logs = self.backend.client("logs")
         stream = log_stream_name(self.backend.account_id, region)
+        verdict = role_allows_logs_delivery(self.backend, trail, region, stream)
+        if not verdict.allowed:
+            self.statuses[trail.arn].latest_cloudwatch_logs_error = verdict.error
+            self.statuses[trail.arn].latest_cloudwatch_logs_reason = verdict.reason
+            return
         try:
             try:
                 logs.create_log_stream(logGroupName=trail.log_group_name, logStreamName=stream)
@@ -256,6 +324,7 @@ class TrailDelivery:
             )
             logs.put_log_events(logGroupName=trail.log_group_name, logStreamName=stream, logEvents=events)
             self.statuses[trail.arn].latest_cloudwatch_logs_error = ""
+            self.statuses[trail.arn].latest_cloudwatch_logs_reason = ""
         except Exception as exc:
             code = error_code(exc)
             if not code:

@@ -42,7 +42,9 @@ buckets:
 log_groups:
   trail: {{}}
 roles:
-  trail-logs: {{assumed_by: cloudtrail.amazonaws.com}}
+  trail-logs:
+    assumed_by: cloudtrail.amazonaws.com
+{role_policy}
 keys:
   trail: {{}}
 trails:
@@ -61,16 +63,37 @@ trails:
 START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 
 
+ROLE_POLICY = """
+    policies:
+      deliver:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"]
+            Resource: "${log_groups.trail.arn}:*"
+"""
+
+
 def trail_definition(
-    *, policy: bool = True, key_prefix: str = "", validation: bool = True, management: str = "All"
+    *,
+    policy: bool = True,
+    key_prefix: str = "",
+    validation: bool = True,
+    management: str = "All",
+    role_policy: bool = True,
 ) -> Definition:
-    """Buckets ``logs`` (CloudTrail's policy unless ``policy`` is false) and ``data``, and the trail ``audit``."""
+    """Buckets ``logs`` (CloudTrail's policy unless ``policy`` is false) and ``data``, and the trail ``audit``.
+
+    The trail delivers to log group ``trail`` through role ``trail-logs`` (allowed to unless ``role_policy`` is
+    false).
+    """
     body = CLOUDTRAIL_POLICY.format(resource_prefix=f"{key_prefix}/" if key_prefix else "") if policy else "    {}"
     text = TRAIL.format(
         policy=body.rstrip("\n") if policy else "    tags: {team: blue}",
         key_prefix=key_prefix,
         validation=str(validation).lower(),
         management=management,
+        role_policy=ROLE_POLICY.strip("\n") if role_policy else "    description: no permissions",
     )
     return definition(text)
 

@@ -238,3 +238,17 @@ def test_a_session_issued_without_sts_gets_its_assume_role_record(deploy: Deploy
     assert assumed[0]["requestParameters"] == {"roleArn": role_arn, "roleSessionName": "AWSCodeBuild-9"}
     assert assumed[0]["responseElements"]["assumedRoleUser"]["arn"] == session.arn
     assert records.index(assumed[0]) < records.index(audit.find_record(records, event_name="ListRoles"))  # type: ignore[arg-type]
+
+
+def test_a_logs_role_without_permission_gets_no_events_into_the_group(deploy: Deployment) -> None:
+    d = apply(deploy, trail_definition(role_policy=False))
+    _touch(d)
+
+    audit.deliver(d)
+
+    assert audit.trail_records(d) != []
+    assert audit.log_group_records(d) == []
+    status = audit.trail_status(d)
+    assert status["LatestCloudWatchLogsDeliveryError"] == "AccessDenied"
+    reason = d.trail.delivery.status(d.provider.state["trails.audit"].arn).latest_cloudwatch_logs_reason
+    assert re.search(r"role arn:aws:iam::\d+:role/.*trail-logs may not logs:CreateLogStream on arn:aws:logs:", reason)
