@@ -10,9 +10,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from harness.errors import InputError
 from harness.iam.patterns import Context, arn_regex, has_variables, literal, substitute, wildcard_regex
+
+# _epoch and _network are cached: pure functions of a string returning immutable values; policies and
+# requests repeat the same dates and address blocks, and parsing them is the costly part of compiling.
 
 # Base operators, by family. Each is (family, negated, case-insensitive).
 _BASE_OPERATORS: dict[str, tuple[str, bool]] = {
@@ -106,6 +110,7 @@ def parse_operator(text: str, *, where: str) -> Operator:
     return Operator(text, base, family, negated, if_exists, set_operator)
 
 
+@lru_cache(maxsize=8192)
 def _epoch(text: str) -> float | None:
     """Parse a date the way AWS accepts it: ISO 8601 (date or date-time) or epoch seconds."""
     value = text.strip()
@@ -134,6 +139,7 @@ def _number(text: str) -> float | None:
     return None if math.isnan(number) else number
 
 
+@lru_cache(maxsize=8192)
 def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
         return ipaddress.ip_network(text.strip(), strict=False)

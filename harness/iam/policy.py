@@ -141,7 +141,7 @@ def _check_action(value: str, where: str, field: str) -> None:
 def _principal(value: Any, where: str, field: str) -> PrincipalSet:
     if value == "*":
         return PrincipalSet((("*", "*"),))
-    if isinstance(value, Mapping) and value:
+    if isinstance(value, dict | Mapping) and value:
         entries: list[tuple[str, str]] = []
         for raw_kind, raw_values in value.items():
             kind = _PRINCIPAL_TYPES.get(str(raw_kind).lower())
@@ -166,7 +166,7 @@ def _principal(value: Any, where: str, field: str) -> PrincipalSet:
 
 
 def _condition(value: Any, where: str, variables: bool) -> ConditionBlock:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict | Mapping):
         raise _fail(
             where,
             "Condition as an object {operator: {key: value(s)}}",
@@ -177,7 +177,7 @@ def _condition(value: Any, where: str, variables: bool) -> ConditionBlock:
     tests: list[ConditionTest] = []
     for raw_operator, entries in value.items():
         operator = parse_operator(str(raw_operator), where=where)
-        if not isinstance(entries, Mapping) or not entries:
+        if not isinstance(entries, dict | Mapping) or not entries:
             raise _fail(
                 where,
                 f"{raw_operator} to map condition keys to values",
@@ -216,7 +216,7 @@ def _condition(value: Any, where: str, variables: bool) -> ConditionBlock:
 
 
 def _statement(raw: Any, index: int, policy: str, variables: bool) -> Statement:
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, dict | Mapping):
         raise _fail(
             f"policy {policy!r}, statement {index}",
             "a statement object",
