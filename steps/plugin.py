@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "steps.lifecycle",
+    "steps.detection",
     "steps.audit_trail",
     "steps.least_privilege",
 ]

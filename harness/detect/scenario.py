@@ -1,0 +1,375 @@
+"""Detection scenarios: drive real behaviour through the deployed chain (trail, filters, alarms, topics) and check it.
+
+Which alarm guards what is found from behaviour, not from names: the records a scenario caused are delivered to
+the audit log groups, the deployed metric filters that matched them name the metrics, and the alarms on those
+metrics are the ones that must (or must not) go off. So the checks work on any definition, whatever its names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from harness.detect.monitoring import DetectionRuntime
+from harness.errors import CheckFailed
+
+if TYPE_CHECKING:
+    from harness.acceptance import Deployment
+
+_EXTRA = "detection"
+_FIRED = "detection.fired"
+_LAST = "detection.last"
+
+# What each kind of detection watches for, as CloudTrail records show it (CIS AWS Foundations 4.x filters).
+_IAM_POLICY_CHANGES = frozenset(
+    {
+        "DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy",
+        "PutUserPolicy", "CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion",
+        "AttachRolePolicy", "DetachRolePolicy", "AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy",
+        "DetachGroupPolicy", "SetDefaultPolicyVersion", "PutRolePermissionsBoundary", "UpdateAssumeRolePolicy",
+    }
+)  # fmt: skip
+_PIPELINE_CHANGES = frozenset(
+    {"CreatePipeline", "UpdatePipeline", "DeletePipeline", "CreateProject", "UpdateProject", "DeleteProject"}
+)
+
+
+def _unauthorized(record: Mapping[str, Any]) -> bool:
+    code = str(record.get("errorCode") or "")
+    return code.startswith("AccessDenied") or code.endswith("UnauthorizedOperation")
+
+
+def _iam_policy_change(record: Mapping[str, Any]) -> bool:
+    return record.get("eventSource") == "iam.amazonaws.com" and record.get("eventName") in _IAM_POLICY_CHANGES
+
+
+def _pipeline_change(record: Mapping[str, Any]) -> bool:
+    return (
+        record.get("eventSource") in ("codepipeline.amazonaws.com", "codebuild.amazonaws.com")
+        and record.get("eventName") in _PIPELINE_CHANGES
+        and not record.get("errorCode")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """A kind of behaviour detection must notice, with the filter that commonly catches it (for the fix)."""
+
+    name: str
+    matches: Callable[[Mapping[str, Any]], bool]
+    example: str
+
+
+WATCHES: dict[str, Watch] = {
+    "unauthorized calls": Watch(
+        "unauthorized calls",
+        _unauthorized,
+        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+    ),
+    "IAM policy changes": Watch(
+        "IAM policy changes",
+        _iam_policy_change,
+        "{ ($.eventSource = iam.amazonaws.com) && (($.eventName = PutRolePolicy) || ($.eventName = AttachRolePolicy)"
+        " || ...) }",
+    ),
+    "pipeline changes": Watch(
+        "pipeline changes",
+        _pipeline_change,
+        '{ ($.eventSource = "codepipeline.amazonaws.com") && (($.eventName = "UpdatePipeline") || '
+        '($.eventName = "DeletePipeline")) }',
+    ),
+}
+
+
+def watch(name: str) -> Watch:
+    """The watch called ``name``.
+
+    Raises:
+        CheckFailed: for an unknown name, listing the known ones.
+    """
+    found = WATCHES.get(name)
+    if found is None:
+        raise CheckFailed(f"detection: expected one of {', '.join(WATCHES)}, found {name!r}; use a listed kind")
+    return found
+
+
+def detection_of(deployment: Deployment) -> DetectionRuntime:
+    """The deployment's detection runtime, watching every log write from now on (created on first use).
+
+    It shares the audit trail's clock, so advancing one advances both.
+    """
+    found = deployment.extras.get(_EXTRA)
+    if isinstance(found, DetectionRuntime):
+        return found
+    runtime = DetectionRuntime(deployment.backend, clock=deployment.trail.clock)
+    deployment.backend.add_observer(runtime)
+    deployment.cleanups.append(lambda: deployment.backend.remove_observer(runtime))
+    deployment.extras[_EXTRA] = runtime
+    return runtime
+
+
+def audit_log_groups(deployment: Deployment) -> dict[str, str]:
+    """Log groups the deployed trails deliver to, by trail name (logging trails only)."""
+    trails = deployment.trail.recorder.refresh()
+    return {t.name: t.log_group_name for t in trails.values() if t.log_group_name and t.logging}
+
+
+def deliver(deployment: Deployment) -> int:
+    """Make the audit trail deliver everything it has recorded; return how many log files it wrote."""
+    detection_of(deployment)
+    return len(deployment.trail.flush())
+
+
+def _delivered_records(deployment: Deployment) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for trail in audit_log_groups(deployment):
+        records.extend(deployment.trail.log_group_records(trail))
+    return records
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """What the deployed chain did with the records of one kind of behaviour."""
+
+    watch: Watch
+    groups: tuple[str, ...]
+    records: int
+    metrics: frozenset[tuple[str, str]]
+    alarms: tuple[str, ...]
+
+
+def _trace(deployment: Deployment, kind: str) -> Detection:
+    wanted = watch(kind)
+    runtime = detection_of(deployment)
+    groups = audit_log_groups(deployment)
+    if not groups:
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected a logging trail that delivers to CloudWatch Logs, found none; "
+            "send the trail to a log group (CloudWatchLogsLogGroupArn) so metric filters can see API activity"
+        )
+    records = [r for r in _delivered_records(deployment) if wanted.matches(r)]
+    if not records:
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected the audit trail to deliver records of {kind} to "
+            f"{', '.join(groups.values())}, found none; check that the trail logs management events"
+        )
+    texts = {json.dumps(r, sort_keys=True) for r in records}
+    metrics: set[tuple[str, str]] = set()
+    for match in runtime.matches:
+        if match.log_group not in groups.values() or match.datapoint is None:
+            continue
+        try:
+            record = json.loads(match.message)
+        except ValueError:
+            continue
+        if json.dumps(record, sort_keys=True) in texts:
+            metrics.add((match.datapoint.namespace, match.datapoint.name))
+    if not metrics:
+        filters = [
+            f"'{f.name}' {f.pattern.text!r}" for group in groups.values() for f in runtime.deployed_filters(group)
+        ]
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected a metric filter on {', '.join(groups.values())} to match the "
+            f"{len(records)} record(s) of {kind}, found "
+            + (f"none matching among: {'; '.join(filters)}" if filters else "no metric filter at all")
+            + f"; add a filter such as {wanted.example}"
+        )
+    alarms = tuple(a.name for a in runtime.deployed_alarms() if (a.namespace, a.metric_name) in metrics)
+    if not alarms:
+        names = ", ".join(f"{ns}/{name}" for ns, name in sorted(metrics))
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected an alarm on {names} (the metric of {kind}), found none; "
+            "create an alarm on it with an SNS action for the security team"
+        )
+    return Detection(wanted, tuple(groups.values()), len(records), frozenset(metrics), alarms)
+
+
+def _settle(deployment: Deployment, detection: Detection) -> None:
+    """Let the alarms' current period end, so what was counted in it is evaluated."""
+    runtime = detection_of(deployment)
+    periods = [a.period for a in runtime.deployed_alarms() if a.name in detection.alarms]
+    runtime.advance(float(max(periods)))
+
+
+def expect_alarm(deployment: Deployment, kind: str) -> tuple[str, ...]:
+    """An alarm on the metric that ``kind`` feeds goes to ALARM once its period is evaluated.
+
+    Returns:
+        The alarms in ALARM.
+
+    Raises:
+        CheckFailed: naming the missing link (trail, log group, filter, alarm) or the alarm's state and reason.
+    """
+    detection = _trace(deployment, kind)
+    _settle(deployment, detection)
+    runtime = detection_of(deployment)
+    fired = tuple(a for a in detection.alarms if runtime.alarm_state(a) == "ALARM")
+    if not fired:
+        states = "; ".join(f"'{a}' is {runtime.alarm_state(a)}: {_reason(runtime, a)}" for a in detection.alarms)
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected an alarm on {kind} to go off after {detection.records} record(s), "
+            f"found {states}; lower the threshold or shorten the period"
+        )
+    deployment.extras.setdefault(_FIRED, {})[kind] = fired
+    deployment.extras[_LAST] = kind
+    return fired
+
+
+def last_kind(deployment: Deployment) -> str:
+    """The kind of behaviour the last alarm check was about (what "it" refers to in a scenario).
+
+    Raises:
+        CheckFailed: when no alarm has been checked yet.
+    """
+    kind = deployment.extras.get(_LAST)
+    if not isinstance(kind, str):
+        raise CheckFailed("detection: expected an alarm check before 'notified of it', found none; reorder the steps")
+    return kind
+
+
+def _reason(runtime: DetectionRuntime, alarm: str) -> str:
+    monitor = runtime.monitor(alarm)
+    return monitor.reason if monitor is not None else "not evaluated"
+
+
+def expect_no_alarm(deployment: Deployment, kind: str) -> tuple[str, ...]:
+    """Alarms on ``kind`` exist and stay out of ALARM (fails closed when nothing watches ``kind``).
+
+    Returns:
+        The alarms that stayed quiet.
+    """
+    detection = _trace(deployment, kind)
+    _settle(deployment, detection)
+    runtime = detection_of(deployment)
+    fired = [a for a in detection.alarms if runtime.alarm_state(a) == "ALARM"]
+    if fired:
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected no alarm on {kind} after {detection.records} record(s), found "
+            f"{', '.join(fired)} in ALARM; the threshold is too low to tell a surge from normal work"
+        )
+    return detection.alarms
+
+
+def expect_notified(deployment: Deployment, kind: str) -> list[str]:
+    """The alarms that went off for ``kind`` delivered a notification to an SNS topic.
+
+    Returns:
+        The topics notified.
+    """
+    runtime = detection_of(deployment)
+    fired = (
+        expect_alarm(deployment, kind)
+        if not runtime.transitions
+        else tuple(t.alarm for t in runtime.transitions if t.new_state.value == "ALARM")
+    )
+    delivered = [n for n in runtime.notifications if n.delivered and n.message.get("AlarmName") in fired]
+    if delivered:
+        return sorted({n.topic_arn for n in delivered})
+    failed = [n for n in runtime.notifications if n.message.get("AlarmName") in fired and not n.delivered]
+    if failed:
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected the security team to be notified of {kind}, found the notification "
+            f"lost: {failed[0].reason}"
+        )
+    raise CheckFailed(
+        f"{_subject(deployment)}: expected the alarm(s) {', '.join(fired)} to notify an SNS topic, found no alarm "
+        "action; add the security team's topic to AlarmActions"
+    )
+
+
+def expect_every_filter_matched(deployment: Deployment) -> None:
+    """Every metric filter on the audit log groups matched at least one delivered event.
+
+    A filter that never matches (a typo in a field name, the wrong case of a value) protects no one.
+    """
+    runtime = detection_of(deployment)
+    groups = audit_log_groups(deployment)
+    if not groups:
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected a logging trail that delivers to CloudWatch Logs, found none; "
+            "send the trail to a log group"
+        )
+    silent: list[str] = []
+    total = 0
+    for group in groups.values():
+        filters = runtime.deployed_filters(group)
+        total += len(filters)
+        matched = {m.filter_name for m in runtime.matches if m.log_group == group}
+        silent.extend(f"'{f.name}' {f.pattern.text!r}" for f in filters if f.name not in matched)
+    if total == 0:
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected metric filters on {', '.join(groups.values())}, found none; "
+            "add the CIS AWS Foundations 4.x filters"
+        )
+    if silent:
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected every metric filter on the audit log to match the events it watches "
+            f"for, found {len(silent)} that matched nothing: {'; '.join(silent)}; check the field names and values "
+            "against a delivered record (patterns are case-sensitive)"
+        )
+
+
+def _subject(deployment: Deployment) -> str:
+    definition = deployment.definition
+    return f"pipeline '{definition.name}'" if definition else "deployment"
+
+
+# -- behaviour that detection must notice -----------------------------------------------------------------------
+def make_denied_calls(deployment: Deployment, scenario_role: str, count: int) -> None:
+    """Have the role playing ``scenario_role`` make ``count`` calls it must not be allowed (IAM user creation).
+
+    Raises:
+        CheckFailed: when a call is allowed: then nothing is denied to detect, and the message names the
+            statement that allowed it.
+    """
+    from harness.enforce.api import act_as, attempt, expect_denied
+
+    detection_of(deployment)
+    identity = act_as(deployment, scenario_role)
+    admin_iam = deployment.backend.client("iam")
+    for index in range(count):
+        name = f"{deployment.prefix}probe-{index}"
+        outcome = attempt(deployment, identity, "iam", "CreateUser", actor=f"{scenario_role} role", UserName=name)
+        if not outcome.denied:
+            admin_iam.delete_user(UserName=name)
+        expect_denied(outcome)
+
+
+CHANGE_POLICY_NAME = "pipewarden-detection-probe"
+
+
+def change_role_permissions(deployment: Deployment, scenario_role: str) -> None:
+    """Change the permissions of the role playing ``scenario_role`` through IAM's API (an inline policy that
+    allows nothing new), as an intruder or a hurried engineer would."""
+    from harness.scenario import role_physical_name
+
+    detection_of(deployment)
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "Probe", "Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*"}],
+    }
+    deployment.backend.client("iam").put_role_policy(
+        RoleName=role_physical_name(deployment, scenario_role),
+        PolicyName=CHANGE_POLICY_NAME,
+        PolicyDocument=json.dumps(document),
+    )
+
+
+def change_pipeline(deployment: Deployment) -> None:
+    """Update the pipeline's declaration through CodePipeline's API (unchanged content, a real UpdatePipeline).
+
+    Raises:
+        CheckFailed: when the definition has no pipeline.
+    """
+    from harness.provider.resources.codepipeline import Pipeline
+
+    detection_of(deployment)
+    definition = deployment.require_definition()
+    pipelines = [p for p in definition.of_type(Pipeline)]
+    if not pipelines:
+        raise CheckFailed(f"{_subject(deployment)}: expected a pipeline to change, found none in the definition")
+    codepipeline = deployment.backend.client("codepipeline")
+    declaration = codepipeline.get_pipeline(name=deployment.provider.ctx.physical_name(pipelines[0]))["pipeline"]
+    codepipeline.update_pipeline(pipeline=declaration)
