@@ -38,6 +38,9 @@ _SPELLED: dict[tuple[str, str], str] = {
     ("pipelines", "arn"): "arn:${{partition}}:codepipeline:${{region}}:${{account_id}}:${{prefix}}{name}",
     ("topics", "arn"): "arn:${{partition}}:sns:${{region}}:${{account_id}}:${{prefix}}{name}",
     ("keys", "alias"): "alias/${{prefix}}{name}",
+    ("trails", "arn"): "arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/${{prefix}}{name}",
+    ("alarms", "arn"): "arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:${{prefix}}{name}",
+    ("repositories", "arn"): "arn:${{partition}}:codecommit:${{region}}:${{account_id}}:${{prefix}}{name}",
 }
 
 

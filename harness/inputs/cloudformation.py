@@ -39,6 +39,7 @@ from harness.provider.resources.codebuild_project import (
     S3Logs,
     VpcConfig,
 )
+from harness.provider.resources.codecommit import Repository
 from harness.provider.resources.codepipeline import Action, ArtifactStore, Pipeline, Stage
 from harness.provider.resources.iam_policy import ManagedPolicy
 from harness.provider.resources.iam_role import Role
@@ -1084,6 +1085,17 @@ def _alarm(t: _Template, d: Draft, p: Props) -> None:
         p.ignore("ActionsEnabled")
 
 
+def _repository(t: _Template, d: Draft, p: Props) -> None:
+    d.kwargs["description"] = p.text("RepositoryDescription", "")
+    code = p.sub("Code")
+    if code is not None:
+        d.kwargs["default_branch"] = code.text("BranchName", "main")
+        if code.has("S3"):
+            code.raw("S3")
+            t.note(f"{code.at('S3')}: the initial content is not copied; the branch starts with one empty commit")
+    d.kwargs["tags"] = _tags(t, p)
+
+
 # -- folded types: attached to another resource -------------------------------------------------------------
 
 
@@ -1165,6 +1177,18 @@ KINDS: dict[str, _Kind] = {
     "AWS::CloudTrail::Trail": _Kind(Trail, "{name}", {"Arn": "{arn}", "SnsTopicArn": None}, _trail, "TrailName"),
     "AWS::Logs::MetricFilter": _Kind(MetricFilter, "{name}", {}, _metric_filter, "FilterName"),
     "AWS::CloudWatch::Alarm": _Kind(Alarm, "{name}", {"Arn": "{arn}"}, _alarm, "AlarmName"),
+    "AWS::CodeCommit::Repository": _Kind(
+        Repository,
+        "{name}",
+        {
+            "Arn": "{arn}",
+            "Name": "{name}",
+            "CloneUrlHttp": "https://git-codecommit.{region}.amazonaws.com/v1/repos/{name}",
+            "CloneUrlSsh": "ssh://git-codecommit.{region}.amazonaws.com/v1/repos/{name}",
+        },
+        _repository,
+        "RepositoryName",
+    ),
 }
 """Supported types; adding one is one entry and one mapper."""
 

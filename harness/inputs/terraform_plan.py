@@ -25,6 +25,7 @@ from harness.provider.resources.codebuild_project import (
     S3Logs,
     VpcConfig,
 )
+from harness.provider.resources.codecommit import Repository
 from harness.provider.resources.codepipeline import Action, ArtifactStore, Pipeline, Stage
 from harness.provider.resources.iam_policy import ManagedPolicy
 from harness.provider.resources.iam_role import Role
@@ -389,6 +390,9 @@ class _Plan:
                 "build_projects": f"arn:${{partition}}:codebuild:${{region}}:${{account_id}}:project/{physical}",
                 "pipelines": f"arn:${{partition}}:codepipeline:${{region}}:${{account_id}}:{physical}",
                 "topics": f"arn:${{partition}}:sns:${{region}}:${{account_id}}:{physical}",
+                "repositories": f"arn:${{partition}}:codecommit:${{region}}:${{account_id}}:{physical}",
+                "trails": f"arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/{physical}",
+                "alarms": f"arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:{physical}",
             }.get(section)
             if arn:
                 pairs.append((arn, f"${{{section}.{name}.arn}}"))
@@ -909,6 +913,13 @@ def _alarm(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
     kw["tags"] = _tags(p)
 
 
+def _repository(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    d.kwargs["description"] = p.text("description", "")
+    d.kwargs["default_branch"] = p.text("default_branch", "main")
+    d.kwargs["tags"] = _tags(p)
+    p.ignore("clone_url_http", "clone_url_ssh", "repository_id")
+
+
 # -- folded types -------------------------------------------------------------------------------------------
 
 
@@ -1005,6 +1016,7 @@ _CONFIGURATION_SECTIONS = {
     "S3Bucket": "buckets",
     "BucketName": "buckets",
     "RoleArn": "roles",
+    "RepositoryName": "repositories",
 }
 
 _ARN_ID = {"arn": "arn", "id": "arn", "name": "name"}
@@ -1060,6 +1072,9 @@ KINDS: dict[str, _Kind] = {
         {"arn": "arn", "id": "name", "alarm_name": "name"},
         _alarm,
         {"actions_enabled": True, "treat_missing_data": "missing"},
+    ),
+    "aws_codecommit_repository": _Kind(
+        Repository, "repository_name", {"arn": "arn", "id": "name", "repository_name": "name"}, _repository
     ),
     "aws_sns_topic": _Kind(Topic, "name", _ARN_ID, _topic, {"fifo_topic": False, "content_based_deduplication": False}),
 }

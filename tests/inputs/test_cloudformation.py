@@ -230,12 +230,13 @@ def test_import_value_is_a_noted_placeholder() -> None:
 
 def test_ref_of_an_unsupported_resource_is_a_noted_placeholder() -> None:
     resources = (
-        GROUP % "!Ref Repo" + "  Repo:\n    Type: AWS::CodeCommit::Repository\n    Properties: {RepositoryName: app}\n"
+        GROUP % "!Ref Repo"
+        + "  Repo:\n    Type: AWS::ECR::Repository\n    Properties: {ImageScanningConfiguration: {ScanOnPush: true}}\n"
     )
     definition = cfn(resources)
     assert only(definition, "topics").tags["value"] == "${prefix}Repo"
     assert (
-        "Resources.Repo (AWS::CodeCommit::Repository): resource type not modelled; "
+        "Resources.Repo (AWS::ECR::Repository): resource type not modelled; "
         "scenarios depending on it are unverified" in definition.notes
     )
 
@@ -256,6 +257,7 @@ def test_every_supported_type_is_listed() -> None:
         "AWS::CloudTrail::Trail",
         "AWS::Logs::MetricFilter",
         "AWS::CloudWatch::Alarm",
+        "AWS::CodeCommit::Repository",
     }
 
 
@@ -795,3 +797,37 @@ def test_metric_filter_and_alarm() -> None:
         ("alerts",),
         "access denied",
     )
+
+
+def test_codecommit_repository_and_a_source_action_naming_it() -> None:
+    resources = (
+        ROLE
+        + """
+  Repo:
+    Type: AWS::CodeCommit::Repository
+    Properties:
+      RepositoryName: app
+      RepositoryDescription: the application
+      Code:
+        BranchName: trunk
+        S3: {Bucket: seed, Key: app.zip}
+      Triggers: [{Name: t, DestinationArn: arn:aws:sns:us-east-1:111122223333:t, Events: [all]}]
+  Probe:
+    Type: AWS::SNS::Topic
+    Properties:
+      Tags: [{Key: clone, Value: !GetAtt Repo.CloneUrlHttp}, {Key: name, Value: !GetAtt Repo.Name}]
+"""
+    )
+    definition = cfn(resources)
+    repo = only(definition, "repositories")
+    assert (repo.name, repo.description, repo.default_branch) == ("repo", "the application", "trunk")
+    assert only(definition, "topics").tags == {
+        "clone": "https://git-codecommit.${region}.amazonaws.com/v1/repos/${repositories.repo.name}",
+        "name": "${repositories.repo.name}",
+    }
+    assert (
+        "Resources.Repo.Properties.Triggers: not modelled; scenarios depending on it are unverified" in definition.notes
+    )
+    assert (
+        "Resources.Repo.Properties.Code.S3: the initial content is not copied; the branch starts with one empty commit"
+    ) in definition.notes

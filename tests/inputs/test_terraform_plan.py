@@ -30,6 +30,7 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_cloudtrail",
         "aws_cloudwatch_log_metric_filter",
         "aws_cloudwatch_metric_alarm",
+        "aws_codecommit_repository",
     }
     assert set(FOLDED) == {
         "aws_iam_role_policy",
@@ -413,12 +414,12 @@ def test_value_unknown_until_apply_that_cannot_be_rebuilt_is_noted() -> None:
 
 def test_unsupported_types_are_reported_by_address() -> None:
     others = [
-        R("aws_codecommit_repository", "app", {"repository_name": "app"}),
+        R("aws_vpc", "main", {"cidr_block": "10.0.0.0/16"}),
         R("aws_security_group", "build", {"name": "sg"}, module="module.net"),
         R("random_id", "suffix", {"byte_length": 4}),
     ]
     notes = load(plan(role(), *others)).notes
-    assert f"aws_codecommit_repository.app (aws_codecommit_repository): resource type {UNVERIFIED}" in notes
+    assert f"aws_vpc.main (aws_vpc): resource type {UNVERIFIED}" in notes
     assert f"module.net.aws_security_group.build (aws_security_group): resource type {UNVERIFIED}" in notes
     assert "random_id.suffix (random_id): not an AWS resource; ignored" in notes
 
@@ -566,3 +567,15 @@ def test_values_rebuilt_from_references_are_noted() -> None:
         "aws_codebuild_project.build.service_role: known only after apply; taken as ${roles.build.arn} from the "
         "configuration's reference"
     ) in definition.notes
+
+
+def test_codecommit_repository_named_by_a_source_action() -> None:
+    repo = R(
+        "aws_codecommit_repository",
+        "app",
+        {"repository_name": "acme-app", "description": "d", "default_branch": "main"},
+        unknown={"arn": True, "clone_url_http": True, "repository_id": True},
+    )
+    definition = load(plan(repo))
+    r = only(definition, "repositories")
+    assert (r.name, r.description, r.default_branch) == ("app", "d", "main")

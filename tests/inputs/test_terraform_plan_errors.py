@@ -88,7 +88,7 @@ def test_no_modelled_resources() -> None:
         "plan.json (planned_values): expected at least one resource of a modelled type (aws_iam_role, "
         "aws_iam_policy, aws_s3_bucket, aws_kms_key, aws_cloudwatch_log_group, aws_codebuild_project, "
         "aws_codepipeline, aws_cloudtrail, aws_cloudwatch_log_metric_filter, aws_cloudwatch_metric_alarm, "
-        "aws_sns_topic), found 1 resource(s) of other types; plan the pipeline's resources"
+        "aws_codecommit_repository, aws_sns_topic), found 1 resource(s) of other types; plan the pipeline's resources"
     )
 
 
