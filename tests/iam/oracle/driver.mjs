@@ -42,6 +42,7 @@ function toSimulation(request) {
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
 let busy = 0n
 let count = 0
+const cpuStart = process.cpuUsage()
 for await (const line of lines) {
   if (!line.trim()) continue
   let out
@@ -62,5 +63,8 @@ for await (const line of lines) {
 }
 if (process.env.ORACLE_TIMING === '1') {
   // Time spent parsing and simulating requests, excluding start-up and I/O waits.
-  process.stderr.write(JSON.stringify({ requests: count, seconds: Number(busy) / 1e9 }) + '\n')
+  const cpu = process.cpuUsage(cpuStart)
+  process.stderr.write(
+    JSON.stringify({ requests: count, seconds: Number(busy) / 1e9, cpu_seconds: (cpu.user + cpu.system) / 1e6 }) + '\n'
+  )
 }
