@@ -141,6 +141,13 @@ class Decision:
         """True when the request is allowed."""
         return self.decision is Outcome.ALLOWED
 
+    def summary(self) -> str:
+        """One line for people and evidence: outcome, request, reason and deciding statements."""
+        request = self.request
+        statements = ", ".join(f"{m.layer} {m.policy!r} statement {m.statement!r}" for m in self.matched)
+        text = f"{self.decision.value}: {request.principal.arn} {request.action} on {request.resource}: {self.reason}"
+        return f"{text} ({statements})" if statements else text
+
     def to_dict(self) -> dict[str, Any]:
         """JSON form printed by ``pipewarden authorize``."""
         return {

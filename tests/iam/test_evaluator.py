@@ -493,3 +493,11 @@ def test_rcps_do_not_stop_a_service_assuming_its_service_linked_role() -> None:
     assert decide("support.amazonaws.com", "sts:AssumeRole", slr, resource_policy=trust, rcps=[[rcp]]) == ALLOWED
     other = f"arn:aws:iam::{ACCOUNT}:role/Deploy"
     assert decide("support.amazonaws.com", "sts:AssumeRole", other, resource_policy=trust, rcps=[[rcp]]) == EXPLICIT
+
+
+def test_summary_names_outcome_request_and_statement() -> None:
+    result = authorize(USER, "s3:GetObject", OBJECT, identity_policies=[deny("s3:*", sid="NoS3")])
+    assert result.summary() == (
+        f"ExplicitDeny: {USER} s3:GetObject on {OBJECT}: explicit Deny in identity "
+        "(identity 'identity[0]' statement 'NoS3')"
+    )
