@@ -157,7 +157,7 @@ def require_delivery(deployment: Deployment, trail: str | None = None) -> list[s
             f"delivery failed with {status['LatestDeliveryError']}: "
             f"{emulator.delivery.status(found.arn).latest_delivery_reason}"
         )
-        fix = "add the CloudTrail bucket policy (s3:GetBucketAcl and s3:PutObject for cloudtrail.amazonaws.com)"
+        fix = _delivery_fix(str(status["LatestDeliveryError"]))
     elif not status.get("IsLogging"):
         cause, fix = "the trail is not logging", "set logging: true on the trail"
     else:
@@ -166,6 +166,14 @@ def require_delivery(deployment: Deployment, trail: str | None = None) -> list[s
         f"trail '{name}': expected log files in bucket '{found.bucket}' after delivery, found none, {cause}; {fix}",
         trail=name,
     )
+
+
+def _delivery_fix(error: str) -> str:
+    if error.startswith("KMS."):
+        return "let cloudtrail.amazonaws.com use the trail's key (kms:GenerateDataKey* in the key policy)"
+    if error == "NoSuchBucket":
+        return "deliver to a bucket that exists"
+    return "add the CloudTrail bucket policy (s3:GetBucketAcl and s3:PutObject for cloudtrail.amazonaws.com)"
 
 
 def session_arn_part(deployment: Deployment, scenario_role: str) -> str:
@@ -244,7 +252,7 @@ def expect_record(
             reason = deployment.trail.delivery.status(deployment.trail.trail(name).arn).latest_delivery_reason
             if status.get("LatestDeliveryError"):
                 cause += f": delivery failed with {status['LatestDeliveryError']}, {reason}"
-                fix = "add the CloudTrail bucket policy (s3:GetBucketAcl and s3:PutObject for cloudtrail.amazonaws.com)"
+                fix = _delivery_fix(str(status["LatestDeliveryError"]))
             elif not status.get("IsLogging"):
                 cause += ": the trail is not logging"
                 fix = "set logging: true on the trail"

@@ -121,6 +121,41 @@ def bucket_allows_delivery(backend: Backend, trail: TrailConfig, key: str) -> De
     return DeliveryVerdict(True, "", "")
 
 
+def key_allows_encryption(backend: Backend, trail: TrailConfig) -> DeliveryVerdict:
+    """Evaluate the trail's KMS key policy, read back, for CloudTrail's kms:GenerateDataKey on each log file.
+
+    CloudTrail asks with the encryption context ``aws:cloudtrail:arn`` = the trail ARN; a key policy that does
+    not allow cloudtrail.amazonaws.com leaves the trail with nothing delivered.
+    """
+    if not trail.kms_key_id:
+        return DeliveryVerdict(True, "", "")
+    kms = backend.client("kms")
+    try:
+        key_arn = str(kms.describe_key(KeyId=trail.kms_key_id)["KeyMetadata"]["Arn"])
+        policy = kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"]
+    except Exception as exc:
+        if error_code(exc) not in ("NotFoundException", "InvalidArnException"):
+            raise
+        return DeliveryVerdict(False, "KMS.NotFoundException", f"KMS key {trail.kms_key_id} does not exist")
+    context = {
+        "aws:SourceArn": trail.arn,
+        "aws:SourceAccount": backend.account_id,
+        "kms:EncryptionContext:aws:cloudtrail:arn": trail.arn,
+    }
+    request = AuthorizationRequest.create(
+        CLOUDTRAIL_PRINCIPAL, "kms:GenerateDataKey", key_arn, context, resource_account=backend.account_id
+    )
+    decision = evaluate(request, PolicySet.compile(resource_policy=policy))
+    if decision.allowed:
+        return DeliveryVerdict(True, "", "")
+    return DeliveryVerdict(
+        False,
+        "KMS.AccessDeniedException",
+        f"the policy of KMS key {key_arn} does not allow {CLOUDTRAIL_PRINCIPAL} kms:GenerateDataKey "
+        f"({decision.decision}: {decision.reason})",
+    )
+
+
 def _role_policies(iam: Any, role_name: str) -> tuple[Any, list[Any], Any]:
     """A role's trust policy, identity policies (inline and attached) and boundary, read back from IAM."""
     role = iam.get_role(RoleName=role_name)["Role"]
@@ -261,6 +296,8 @@ class TrailDelivery:
             unique = "".join(self._rng.choice(_NAME_CHARS) for _ in range(16))
             key = log_file_key(trail, region, account, now, unique)
             verdict = bucket_allows_delivery(self.backend, trail, key)
+            if verdict.allowed:
+                verdict = key_allows_encryption(self.backend, trail)
             if not verdict.allowed:
                 status.latest_delivery_error = verdict.error
                 status.latest_delivery_reason = verdict.reason

@@ -46,7 +46,8 @@ roles:
     assumed_by: cloudtrail.amazonaws.com
 {role_policy}
 keys:
-  trail: {{}}
+  trail:
+{key_policy}
 trails:
   audit:
     bucket: logs
@@ -74,6 +75,26 @@ ROLE_POLICY = """
 """
 
 
+KEY_POLICY = """
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: Account
+          Effect: Allow
+          Principal: {AWS: "arn:${partition}:iam::${account_id}:root"}
+          Action: "kms:*"
+          Resource: "*"
+        - Sid: CloudTrailEncrypts
+          Effect: Allow
+          Principal: {Service: cloudtrail.amazonaws.com}
+          Action: "kms:GenerateDataKey*"
+          Resource: "*"
+          Condition:
+            StringLike:
+              "kms:EncryptionContext:aws:cloudtrail:arn": "arn:${partition}:cloudtrail:*:${account_id}:trail/*"
+"""
+
+
 def trail_definition(
     *,
     policy: bool = True,
@@ -81,11 +102,12 @@ def trail_definition(
     validation: bool = True,
     management: str = "All",
     role_policy: bool = True,
+    key_policy: bool = True,
 ) -> Definition:
     """Buckets ``logs`` (CloudTrail's policy unless ``policy`` is false) and ``data``, and the trail ``audit``.
 
     The trail delivers to log group ``trail`` through role ``trail-logs`` (allowed to unless ``role_policy`` is
-    false).
+    false) and encrypts with key ``trail`` (whose policy lets CloudTrail use it unless ``key_policy`` is false).
     """
     body = CLOUDTRAIL_POLICY.format(resource_prefix=f"{key_prefix}/" if key_prefix else "") if policy else "    {}"
     text = TRAIL.format(
@@ -94,6 +116,7 @@ def trail_definition(
         validation=str(validation).lower(),
         management=management,
         role_policy=ROLE_POLICY.strip("\n") if role_policy else "    description: no permissions",
+        key_policy=KEY_POLICY.strip("\n") if key_policy else "    description: the default key policy",
     )
     return definition(text)
 

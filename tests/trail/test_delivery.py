@@ -252,3 +252,14 @@ def test_a_logs_role_without_permission_gets_no_events_into_the_group(deploy: De
     assert status["LatestCloudWatchLogsDeliveryError"] == "AccessDenied"
     reason = d.trail.delivery.status(d.provider.state["trails.audit"].arn).latest_cloudwatch_logs_reason
     assert re.search(r"role arn:aws:iam::\d+:role/.*trail-logs may not logs:CreateLogStream on arn:aws:logs:", reason)
+
+
+def test_a_key_policy_without_cloudtrail_stops_delivery(deploy: Deployment) -> None:
+    d = apply(deploy, trail_definition(key_policy=False))
+    _touch(d)
+
+    assert audit.deliver(d) == []
+
+    assert audit.trail_status(d)["LatestDeliveryError"] == "KMS.AccessDeniedException"
+    with pytest.raises(CheckFailed, match=r"does not allow cloudtrail.amazonaws.com kms:GenerateDataKey .*; let "):
+        audit.require_delivery(d)
