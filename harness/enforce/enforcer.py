@@ -9,11 +9,12 @@ The harness's admin identity is never enforced: it deploys and reads back.
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from harness.backends.base import Backend, CallEvent, Identity
 from harness.enforce.denials import AwsError, denial
@@ -23,6 +24,9 @@ from harness.evidence.record import Evidence, redact
 from harness.iam import AuthorizationRequest, CallDescription, Decision, PolicySet, PrincipalDescription, build_context
 from harness.iam.evaluator import evaluate
 from harness.iam.principals import PrincipalKind, parse_principal
+
+if TYPE_CHECKING:
+    from harness.enforce.principals import Principals
 
 # Operations that only read: they never change what enforcement reads back, so they keep the caches warm.
 _READ_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Lookup", "Filter", "Search", "Select", "Decrypt")
@@ -147,6 +151,9 @@ class Enforcer:
         self._compiled: dict[tuple[Identity, str], PolicySet] = {}
         self._pending: dict[int, tuple[Any, CallDecision]] = {}
         self._attached = False
+        self._by_key: dict[str, Identity] = {}
+        # Set by the Principals issuing this deployment's sessions; STS AssumeRole calls are answered through it.
+        self.principals: Principals | None = None
 
     # -- wiring --------------------------------------------------------------------------------------------
     def attach(self) -> Enforcer:
@@ -186,6 +193,8 @@ class Enforcer:
             api_params = params
         if service == "sts" and operation == "GetCallerIdentity":
             return self._caller_identity(identity)
+        if service == "sts" and operation == "AssumeRole" and self.principals is not None:
+            return self._assume_role(identity, api_params)
         decision = self.authorize_call(identity, service, operation, api_params)
         with self._lock:
             self._pending[id(api_params)] = (api_params, decision)
@@ -195,6 +204,58 @@ class Enforcer:
         if decision.error is not None:
             return decision.error.botocore_answer()
         return None
+
+    def _assume_role(self, identity: Identity, params: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        # The emulator would hand out sessions the harness does not know (and skip the trust policy); the
+        # harness issues the session itself, with the same checks as Principals.assume_role, and answers the
+        # call with its credentials so the new session can be found by its access key.
+        from botocore.awsrequest import AWSResponse
+
+        from harness.enforce.principals import AssumeRoleDenied, SessionRequest
+
+        assert self.principals is not None
+        tags = {str(t["Key"]): str(t["Value"]) for t in params.get("Tags") or ()}
+        policy = params.get("Policy")
+        request = SessionRequest(
+            str(params["RoleArn"]),
+            str(params["RoleSessionName"]),
+            external_id=params.get("ExternalId"),
+            tags=tags,
+            policy=json.loads(policy) if isinstance(policy, str) else None,
+            source_identity=params.get("SourceIdentity"),
+        )
+        try:
+            session = self.principals.assume_role(identity, request)
+        except AssumeRoleDenied as exc:
+            error = denial("sts", identity.arn, exc.decision)
+            with self._lock:
+                self._pending[id(params)] = (params, self.decisions[-1])
+            return error.botocore_answer()
+        with self._lock:
+            self._pending[id(params)] = (params, self.decisions[-1])
+        credentials = session.credentials
+        expiration = datetime.now(UTC) + timedelta(seconds=int(params.get("DurationSeconds") or 3600))
+        parsed = {
+            "Credentials": {
+                "AccessKeyId": credentials.access_key_id,
+                "SecretAccessKey": credentials.secret_access_key,
+                "SessionToken": credentials.session_token,
+                "Expiration": expiration,
+            },
+            "AssumedRoleUser": {"AssumedRoleId": session.principal_id, "Arn": session.arn},
+            "PackedPolicySize": 0,
+            "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0},
+        }
+        return AWSResponse("https://pipewarden.invalid/", 200, {}, None), parsed
+
+    def register(self, identity: Identity) -> None:
+        """Remember an identity the harness issued, so it can be found by its access key (the local gateway)."""
+        with self._lock:
+            self._by_key[identity.credentials.access_key_id] = identity
+
+    def identity_for_key(self, access_key_id: str) -> Identity | None:
+        """The identity the harness issued with this access key (role session, user), None when unknown."""
+        return self._by_key.get(access_key_id)
 
     def _caller_identity(self, identity: Identity) -> tuple[Any, dict[str, Any]]:
         # GetCallerIdentity needs no permission and answers who the caller is; the emulator does not know the
@@ -328,6 +389,9 @@ class Enforcer:
             principal = self.principal_of(identity)
             session = identity.attribute("session_policy") or None
             resource_policy: Any = self.reader.resource_policy(resource)
+            if service == "sts" and ":role/" in resource:
+                # A role's trust policy is the resource-based policy of assuming it.
+                resource_policy = self.reader.trust_policy(resource.rsplit("/", 1)[-1])
             if resource_policy is None and service == "kms" and ":key/" not in resource:
                 resource_policy = self._kms_account_level()
             found = PolicySet.compile(

@@ -72,6 +72,8 @@ class Principals:
         self.enforcer = enforcer
         self.backend = enforcer.backend
         self.sessions: list[Identity] = []
+        if enforcer.principals is None:
+            enforcer.principals = self
 
     def service(self, service_principal: str) -> Identity:
         """An AWS service acting as itself (``codebuild.amazonaws.com``), e.g. to assume its service role."""
@@ -179,6 +181,7 @@ class Principals:
             attributes=tuple(attributes),
         )
         self.sessions.append(identity)
+        self.enforcer.register(identity)
         return identity
 
     def _decide_trust(
@@ -224,7 +227,7 @@ class Principals:
         found = self.enforcer.reader.user(user_name)
         if found is None:
             raise CheckFailed(f"IAM user '{user_name}': expected it to exist in the backend, found nothing")
-        return Identity(
+        identity = Identity(
             label or user_name,
             found.arn,
             Credentials(_token("AKIA"), secrets.token_urlsafe(30)),
@@ -232,6 +235,8 @@ class Principals:
             principal_id=found.unique_id,
             account_id=self.backend.account_id,
         )
+        self.enforcer.register(identity)
+        return identity
 
 
 def required_access(action: str, resource: str, **context: Any) -> RequiredAccess:

@@ -13,6 +13,8 @@ from harness.enforce import CallDecision, Enforcer
 from harness.errors import Unverified
 from tests.enforce.conftest import ACCOUNT, ALLOW_ALL, RoleMaker
 
+# CodeCommit is answered by the harness's source model (bound to enforcement per deployment); its denial is
+# checked without a client below.
 FAMILIES: list[tuple[str, str, dict[str, Any], str]] = [
     ("iam", "ListRoles", {}, "AccessDenied"),
     ("sts", "GetSessionToken", {}, "AccessDenied"),
@@ -23,7 +25,6 @@ FAMILIES: list[tuple[str, str, dict[str, Any], str]] = [
     ("cloudtrail", "DescribeTrails", {}, "AccessDeniedException"),
     ("codebuild", "ListProjects", {}, "AccessDeniedException"),
     ("codepipeline", "ListPipelines", {}, "AccessDeniedException"),
-    ("codecommit", "CreateRepository", {"repositoryName": "pw-repo"}, "AccessDeniedException"),
     ("ec2", "DescribeVpcs", {}, "UnauthorizedOperation"),
     ("sns", "ListTopics", {}, "AccessDenied"),
     ("sqs", "ListQueues", {}, "AccessDenied"),
@@ -315,3 +316,15 @@ def test_scps_are_applied_when_modelled(backend: Backend, role_session: RoleMake
         assert caught.value.response["Error"]["Message"].endswith("with an explicit deny in a service control policy")
     finally:
         org.detach()
+
+
+def test_codecommit_denial_shape(enforcer: Enforcer, role_session: RoleMaker) -> None:
+    nobody = role_session("no-source")
+    decision = enforcer.authorize_call(
+        nobody, "codecommit", "GitPush", {"repositoryName": "r", "references": ["refs/heads/main"]}
+    )
+    assert decision.error is not None and decision.error.code == "AccessDeniedException"
+    assert decision.error.message.endswith(
+        f"codecommit:GitPush on resource: arn:aws:codecommit:us-east-1:{ACCOUNT}:r "
+        "because no identity-based policy allows the codecommit:GitPush action"
+    )

@@ -155,3 +155,28 @@ def test_users_sign_with_their_own_keys(backend: Backend, principals: Principals
 def test_bad_session_names_are_refused() -> None:
     with pytest.raises(InputError, match="role session name"):
         SessionRequest(f"arn:aws:iam::{ACCOUNT}:role/r", "has space")
+
+
+def test_sts_assume_role_calls_are_answered_with_a_known_session(
+    backend: Backend, enforcer: Enforcer, principals: Principals
+) -> None:
+    target = make_role(backend, "pw-next", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:role/pw-first"}), ALLOW_ALL)
+    may = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+    first_arn = make_role(backend, "pw-first", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), may)
+    other_arn = make_role(backend, "pw-other", trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), may)
+    first = principals.assume_role(backend.admin, SessionRequest(first_arn, "first"))
+    answer = backend.client("sts", first).assume_role(RoleArn=target, RoleSessionName="chained")
+    key = answer["Credentials"]["AccessKeyId"]
+    assert answer["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/pw-next/chained"
+    chained = enforcer.identity_for_key(key)
+    assert chained is not None and chained.arn == answer["AssumedRoleUser"]["Arn"]
+    backend.client("iam", chained).list_roles()  # the chained session carries pw-next's permissions
+    other = principals.assume_role(backend.admin, SessionRequest(other_arn, "other"))
+    with pytest.raises(ClientError) as caught:
+        backend.client("sts", other).assume_role(RoleArn=target, RoleSessionName="chained")
+    assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    assert caught.value.response["Error"]["Message"].endswith(
+        "because no resource-based policy allows the sts:AssumeRole action"
+    )
+    decision = enforcer.authorize_call(other, "sts", "AssumeRole", {"RoleArn": target, "RoleSessionName": "x1"})
+    assert not decision.allowed  # the gateway's direct path reads the trust policy too
