@@ -1,0 +1,125 @@
+"""Detection scenarios on the reference pipeline: the chain fires, and a broken link is named in the failure."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from harness.acceptance import Deployment
+from harness.backends import Backend, make_backend
+from harness.detect import scenario as detection
+from harness.errors import CheckFailed
+from harness.model.definition import Definition
+from harness.provider.resources.alarm import Alarm
+from harness.provider.resources.metric_filter import MetricFilter
+from harness.scenario import load_fixture
+
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[Backend]:
+    found = make_backend("moto")
+    found.open()
+    yield found
+    found.close()
+
+
+@pytest.fixture(scope="module")
+def reference() -> Definition:
+    return load_fixture("reference")
+
+
+def with_changes(definition: Definition, **patterns: str) -> Definition:
+    """The definition with some metric filter patterns replaced (by filter name)."""
+    resources = tuple(
+        dataclasses.replace(r, pattern=patterns[r.name]) if isinstance(r, MetricFilter) and r.name in patterns else r
+        for r in definition.resources
+    )
+    return dataclasses.replace(definition, resources=resources)
+
+
+def without_alarms(definition: Definition) -> Definition:
+    return dataclasses.replace(definition, resources=tuple(r for r in definition.resources if not isinstance(r, Alarm)))
+
+
+@pytest.fixture
+def deploy(backend: Backend) -> Iterator[list[Deployment]]:
+    made: list[Deployment] = []
+    yield made
+    for deployment in made:
+        deployment.teardown()
+
+
+def deployed(backend: Backend, definition: Definition, made: list[Deployment]) -> Deployment:
+    backend.reset()
+    deployment = Deployment(backend)
+    made.append(deployment)
+    with deployment.observed():
+        deployment.definition = definition
+        deployment.apply()
+    return deployment
+
+
+def test_denied_calls_raise_the_unauthorized_calls_alarm_and_notify(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    deployment = deployed(backend, reference, deploy)
+    with deployment.observed():
+        detection.make_denied_calls(deployment, "build", 3)
+        detection.deliver(deployment)
+        fired = detection.expect_alarm(deployment, "unauthorized calls")
+        topics = detection.expect_notified(deployment, "unauthorized calls")
+    assert fired == (f"{deployment.prefix}unauthorized-api-calls",)
+    assert topics == [deployment.provider.state["topics.security-alerts"].arn]
+
+
+def test_one_denied_call_stays_below_the_threshold(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    deployment = deployed(backend, reference, deploy)
+    with deployment.observed():
+        detection.make_denied_calls(deployment, "build", 1)
+        detection.deliver(deployment)
+        quiet = detection.expect_no_alarm(deployment, "unauthorized calls")
+        with pytest.raises(CheckFailed, match="expected an alarm on unauthorized calls to go off after 1 record"):
+            detection.expect_alarm(deployment, "unauthorized calls")
+    assert quiet == (f"{deployment.prefix}unauthorized-api-calls",)
+
+
+def test_a_filter_with_a_typo_never_matches_and_the_failure_names_it(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    broken = with_changes(reference, **{"iam-policy-changes": "{ $.eventname = PutRolePolicy }"})
+    deployment = deployed(backend, broken, deploy)
+    with deployment.observed():
+        detection.change_role_permissions(deployment, "build")
+        detection.make_denied_calls(deployment, "build", 1)
+        detection.change_pipeline(deployment)
+        detection.deliver(deployment)
+        with pytest.raises(CheckFailed) as failed:
+            detection.expect_every_filter_matched(deployment)
+        with pytest.raises(CheckFailed) as no_match:
+            detection.expect_alarm(deployment, "IAM policy changes")
+    assert (
+        f"found 1 that matched nothing: '{deployment.prefix}iam-policy-changes' '{{ $.eventname = PutRolePolicy }}'"
+        in str(failed.value)
+    )
+    assert "expected a metric filter on" in str(no_match.value)
+    assert "to match the 1 record(s) of IAM policy changes, found none matching among:" in str(no_match.value)
+
+
+def test_a_metric_nobody_alarms_on_is_reported(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    deployment = deployed(backend, without_alarms(reference), deploy)
+    with deployment.observed():
+        detection.change_pipeline(deployment)
+        detection.deliver(deployment)
+        with pytest.raises(CheckFailed, match=r"expected an alarm on PipelineSecurity/PipelineChanges .*found none"):
+            detection.expect_alarm(deployment, "pipeline changes")
+
+
+def test_an_unknown_kind_of_behaviour_is_refused() -> None:
+    with pytest.raises(CheckFailed, match="expected one of unauthorized calls, IAM policy changes, pipeline changes"):
+        detection.watch("root logins")
