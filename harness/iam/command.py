@@ -69,6 +69,7 @@ def register(subparsers: Any) -> None:
 
 
 def _read(path: str, stdin: TextIO) -> Any:
+    name = "<stdin>" if path == "-" else path
     try:
         text = stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
     except OSError as exc:
@@ -77,20 +78,20 @@ def _read(path: str, stdin: TextIO) -> Any:
         ) from None
     except UnicodeDecodeError:
         raise InputError(
-            where=path, expected="UTF-8 JSON", found="undecodable bytes", fix="save the request as UTF-8 JSON"
+            where=name, expected="UTF-8 JSON", found="undecodable bytes", fix="save the request as UTF-8 JSON"
         ) from None
     try:
         return json.loads(text)
     except RecursionError:
         raise InputError(
-            where=path,
+            where=name,
             expected="JSON nested at most a few hundred levels deep",
             found="deeper nesting",
             fix="flatten the input",
         ) from None
     except json.JSONDecodeError as exc:
         raise InputError(
-            where=f"{'<stdin>' if path == '-' else path}:{exc.lineno}:{exc.colno}",
+            where=f"{name}:{exc.lineno}:{exc.colno}",
             expected="valid JSON",
             found=exc.msg,
             fix="fix the JSON syntax",
