@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
 from harness.errors import InputError
@@ -71,7 +72,7 @@ def register(subparsers: Any) -> None:
 def _read(path: str, stdin: TextIO) -> Any:
     name = "<stdin>" if path == "-" else path
     try:
-        text = stdin.read() if path == "-" else open(path, encoding="utf-8").read()  # noqa: SIM115
+        text = stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(
             where=path, expected="a readable JSON file", found=exc.strerror or str(exc), fix="check the path"
