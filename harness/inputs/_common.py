@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 from harness.errors import InputError
 from harness.model.base import GLOBAL_VARIABLES, INTERPOLATION, Resource, iter_strings
 from harness.model.definition import Definition, SourceLocation, references_of
+from harness.provider.resources.codebuild_project import VpcConfig
 
 T = TypeVar("T")
 
@@ -353,6 +354,24 @@ def split_reason(reason: str) -> tuple[str, str, str]:
     if not sep:
         expected, found = head, "a value that does not satisfy it"
     return expected, found, fix or "correct the value"
+
+
+def vpc_config(
+    assembly: Assembly, path: str, vpc_id: Any, subnets: tuple[str, ...], groups: tuple[str, ...]
+) -> VpcConfig | None:
+    """A build's VPC placement from literal ids, or None (noted) when they name network resources not modelled.
+
+    Placeholder ids cannot be created in the backend; the build then runs outside any VPC in the harness, so the
+    note says network scenarios about it are unverified rather than letting them pass.
+    """
+    values = [vpc_id, *subnets, *groups]
+    if not isinstance(vpc_id, str) or not vpc_id or any("${" in str(v) or v is None for v in values):
+        assembly.note(
+            f"{path}: names a VPC, subnets or security groups that are not modelled; the build runs outside a "
+            f"VPC here and network scenarios about it are unverified"
+        )
+        return None
+    return VpcConfig(vpc_id=vpc_id, subnets=subnets, security_groups=groups)
 
 
 def tags_from_pairs(pairs: Sequence[Any] | Mapping[str, Any], origin: str, fail: ErrorFn) -> dict[str, str]:

@@ -25,6 +25,7 @@ from harness.inputs._common import (
     ref_parts,
     shell_text,
     tags_from_pairs,
+    vpc_config,
 )
 from harness.model.base import GLOBAL_VARIABLES, Resource
 from harness.model.definition import Definition
@@ -37,7 +38,6 @@ from harness.provider.resources.codebuild_project import (
     CloudWatchLogs,
     EnvironmentVariable,
     S3Logs,
-    VpcConfig,
 )
 from harness.provider.resources.codecommit import Repository
 from harness.provider.resources.codepipeline import Action, ArtifactStore, Pipeline, Stage
@@ -873,10 +873,8 @@ def _build_project(t: _Template, d: Draft, p: Props) -> None:
         kw["logs"] = BuildLogs(cloudwatch=cloudwatch, s3=s3)
     vpc = p.sub("VpcConfig")
     if vpc is not None:
-        kw["vpc"] = VpcConfig(
-            vpc_id=vpc.text("VpcId", required=True),
-            subnets=vpc.strings("Subnets"),
-            security_groups=vpc.strings("SecurityGroupIds"),
+        kw["vpc"] = vpc_config(
+            t.assembly, vpc.path, vpc.raw("VpcId"), vpc.strings("Subnets"), vpc.strings("SecurityGroupIds")
         )
     cache = p.values.get("Cache")
     if isinstance(cache, Mapping) and cache.get("Type") == "NO_CACHE" and len(cache) == 1:

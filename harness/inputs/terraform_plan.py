@@ -11,7 +11,17 @@ from pathlib import Path
 from typing import Any, NoReturn, get_args
 
 from harness.errors import InputError
-from harness.inputs._common import UNVERIFIED, Assembly, Draft, NameAllocator, Props, describe, ref_parts, shell_text
+from harness.inputs._common import (
+    UNVERIFIED,
+    Assembly,
+    Draft,
+    NameAllocator,
+    Props,
+    describe,
+    ref_parts,
+    shell_text,
+    vpc_config,
+)
 from harness.model.base import Resource
 from harness.model.definition import Definition
 from harness.provider.resources.alarm import Alarm, Comparison, MissingData
@@ -23,7 +33,6 @@ from harness.provider.resources.codebuild_project import (
     CloudWatchLogs,
     EnvironmentVariable,
     S3Logs,
-    VpcConfig,
 )
 from harness.provider.resources.codecommit import Repository
 from harness.provider.resources.codepipeline import Action, ArtifactStore, Pipeline, Stage
@@ -717,10 +726,8 @@ def _build_project(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None
         kw["logs"] = BuildLogs(cloudwatch=cloudwatch, s3=s3)
     vpc = _block(p, "vpc_config")
     if vpc is not None:
-        kw["vpc"] = VpcConfig(
-            vpc_id=vpc.text("vpc_id", required=True),
-            subnets=vpc.strings("subnets"),
-            security_groups=vpc.strings("security_group_ids"),
+        kw["vpc"] = vpc_config(
+            plan.assembly, vpc.path, vpc.raw("vpc_id"), vpc.strings("subnets"), vpc.strings("security_group_ids")
         )
     kw["timeout_minutes"] = p.integer("build_timeout", 60)
     if p.has("encryption_key"):

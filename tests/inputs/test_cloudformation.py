@@ -831,3 +831,20 @@ def test_codecommit_repository_and_a_source_action_naming_it() -> None:
     assert (
         "Resources.Repo.Properties.Code.S3: the initial content is not copied; the branch starts with one empty commit"
     ) in definition.notes
+
+
+def test_build_in_a_vpc_that_is_not_modelled_runs_outside_it_and_is_noted() -> None:
+    resources = (
+        ROLE
+        + PROJECT.replace(
+            "VpcConfig: {VpcId: vpc-1, Subnets: [subnet-1, subnet-2], SecurityGroupIds: [sg-1]}",
+            "VpcConfig: {VpcId: !Ref Vpc, Subnets: [subnet-1], SecurityGroupIds: [sg-1]}",
+        )
+        + "  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {CidrBlock: 10.0.0.0/16}\n"
+    )
+    definition = cfn(resources)
+    assert only(definition, "build_projects").vpc is None
+    assert (
+        "Resources.Build.Properties.VpcConfig: names a VPC, subnets or security groups that are not modelled; the "
+        "build runs outside a VPC here and network scenarios about it are unverified"
+    ) in definition.notes

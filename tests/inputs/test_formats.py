@@ -65,8 +65,11 @@ def test_load_any_dispatches_terraform_plans() -> None:
     assert definition.get("pipelines", "release") is not None
 
 
-def test_load_any_dispatches_harness_yaml() -> None:
-    assert load_any(HARNESS, "auto").name == "reference"
+def test_load_any_dispatches_harness_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "small.yaml"
+    path.write_text("pipewarden: 1\nname: small\nresources:\n  keys:\n    artifacts: {rotation: true}\n")
+    definition = load_any(path, "auto")
+    assert (definition.name, [str(r.address) for r in definition.resources]) == ("small", ["keys.artifacts"])
 
 
 def test_parameters_for_a_plan_are_refused() -> None:

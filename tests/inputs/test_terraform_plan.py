@@ -579,3 +579,16 @@ def test_codecommit_repository_named_by_a_source_action() -> None:
     definition = load(plan(repo))
     r = only(definition, "repositories")
     assert (r.name, r.description, r.default_branch) == ("app", "d", "main")
+
+
+def test_build_in_a_vpc_that_is_not_modelled_runs_outside_it_and_is_noted() -> None:
+    vpc = R("aws_vpc", "main", {"cidr_block": "10.0.0.0/16"}, unknown={"id": True})
+    project = _project(logs_config=[], vpc_config=[{"subnets": ["subnet-1"], "security_group_ids": ["sg-1"]}])
+    project.unknown["vpc_config"] = [{"vpc_id": True}]
+    project.expressions["vpc_config"] = [{"vpc_id": ref("aws_vpc.main.id", "aws_vpc.main")}]
+    definition = load(plan(role(), vpc, project))
+    assert only(definition, "build_projects").vpc is None
+    assert (
+        "aws_codebuild_project.build.vpc_config[0]: names a VPC, subnets or security groups that are not modelled; "
+        "the build runs outside a VPC here and network scenarios about it are unverified"
+    ) in definition.notes
