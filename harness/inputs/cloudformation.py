@@ -1275,6 +1275,25 @@ def parse_template_text(
     Raises:
         InputError: naming file, line and template path, what was expected, found and the fix.
     """
+    try:
+        return _parse(text, filename, parameters, stack_name, lint_template)
+    except RecursionError:
+        raise InputError(
+            where=filename,
+            expected="a CloudFormation template",
+            found="values nested too deeply to read",
+            fix="check the file is a template",
+            file=filename,
+        ) from None
+
+
+def _parse(
+    text: str,
+    filename: str,
+    parameters: Mapping[str, str] | None,
+    stack_name: str | None,
+    lint_template: bool,
+) -> Definition:
     name = stack_name or Path(filename).stem or "stack"
     data = parse_template(text, filename)
     template = _Template(data, filename, name, parameters)

@@ -1138,6 +1138,19 @@ def parse_plan_text(text: str, filename: str = "<string>") -> Definition:
             fix="check the file",
             file=filename,
         ) from None
+    try:
+        return _build(data, filename, text)
+    except RecursionError:
+        raise InputError(
+            where=filename,
+            expected="a Terraform plan",
+            found="values nested too deeply",
+            fix="check the file",
+            file=filename,
+        ) from None
+
+
+def _build(data: Any, filename: str, text: str) -> Definition:
     plan = _Plan(data, filename, text)
     plan.check_format()
     plan.discover_globals()

@@ -229,3 +229,12 @@ def test_truncated_plans(data: st.DataObject) -> None:
     text = (FIXTURES / "tf-least-privilege" / "plan.json").read_text()
     cut = data.draw(st.integers(0, len(text)))
     outcome(parse_plan_text, text[:cut], "plan.json")
+
+
+def test_deeply_nested_input_is_an_input_error() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    for func, name in ((parse_template_text, "t.json"), (parse_plan_text, "plan.json")):
+        result = outcome(
+            func, '{"Resources": {"A": {"Type": "AWS::KMS::Key", "Properties": {"Tags": ' + deep + "}}}}", name
+        )
+        assert isinstance(result, InputError)
