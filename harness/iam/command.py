@@ -65,6 +65,12 @@ def register(subparsers: Any) -> None:
         help="check the request action and policy actions against the AWS catalogue "
         "(warn: add warnings to the output; error: treat unknown actions as malformed input)",
     )
+    parser.add_argument(
+        "--literal-rcps",
+        action="store_true",
+        help="evaluate RCP levels as given (each must allow) instead of with the RCPFullAWSAccess policy AWS "
+        "attaches to every level",
+    )
     parser.add_argument("--compact", action="store_true", help="print JSON on one line")
     parser.set_defaults(func=handle)
 
@@ -144,7 +150,7 @@ def _optional(raw: Any, name: str) -> Policy | None:
 
 
 def build(
-    raw: Any, *, catalogue: Catalogue | None = None, strict_actions: bool = False
+    raw: Any, *, catalogue: Catalogue | None = None, strict_actions: bool = False, literal_rcps: bool = False
 ) -> tuple[AuthorizationRequest, PolicySet, list[str]]:
     """Turn one JSON request into a request and compiled policies.
 
@@ -211,6 +217,7 @@ def build(
         _optional(raw.get("session_policy"), "session_policy"),
         _levels(raw.get("scps"), "scps"),
         _levels(raw.get("rcps"), "rcps"),
+        rcp_full_access=not literal_rcps,
     )
     request = AuthorizationRequest.create(
         raw["principal"],
@@ -240,13 +247,17 @@ def build(
     return request, policies, warnings
 
 
-def decide(raw: Any, *, catalogue: Catalogue | None = None, strict_actions: bool = False) -> dict[str, Any]:
+def decide(
+    raw: Any, *, catalogue: Catalogue | None = None, strict_actions: bool = False, literal_rcps: bool = False
+) -> dict[str, Any]:
     """Decide one JSON request and return the JSON result.
 
     Raises:
         InputError: when the request is malformed.
     """
-    request, policies, warnings = build(raw, catalogue=catalogue, strict_actions=strict_actions)
+    request, policies, warnings = build(
+        raw, catalogue=catalogue, strict_actions=strict_actions, literal_rcps=literal_rcps
+    )
     decision: Decision = evaluate(request, policies)
     result = decision.to_dict()
     if warnings:
@@ -291,7 +302,7 @@ def handle(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO
         results: list[dict[str, Any]] = []
         for index, item in enumerate(payload):
             try:
-                results.append(decide(item, catalogue=catalogue, strict_actions=strict))
+                results.append(decide(item, catalogue=catalogue, strict_actions=strict, literal_rcps=args.literal_rcps))
             except InputError as exc:
                 failed = _error(exc)
                 failed["index"] = index
@@ -300,7 +311,7 @@ def handle(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO
         stdout.write("\n")
         return 0
     try:
-        result = decide(payload, catalogue=catalogue, strict_actions=strict)
+        result = decide(payload, catalogue=catalogue, strict_actions=strict, literal_rcps=args.literal_rcps)
     except InputError as exc:
         print(f"pipewarden authorize: error: {exc}", file=sys.stderr)
         return 2

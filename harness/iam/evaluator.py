@@ -198,6 +198,7 @@ class PolicySet:
     scps: tuple[tuple[CompiledPolicy, ...], ...] | None = None
     rcps: tuple[tuple[CompiledPolicy, ...], ...] | None = None
     rcp_services: frozenset[str] = _RCP_FALLBACK
+    rcp_full_access: bool = True
 
     @classmethod
     def compile(
@@ -210,6 +211,7 @@ class PolicySet:
         rcps: Sequence[Sequence[Any]] | None = None,
         *,
         rcp_services: Iterable[str] | None = None,
+        rcp_full_access: bool = True,
     ) -> PolicySet:
         """Parse (when needed) and compile every policy.
 
@@ -221,6 +223,8 @@ class PolicySet:
             scps: SCP levels, or None for no organization.
             rcps: RCP levels, or None for no organization.
             rcp_services: service prefixes RCPs apply to (defaults to the catalogue's list).
+            rcp_full_access: AWS attaches RCPFullAWSAccess to every level and it cannot be detached, so RCPs
+                only deny (default). False evaluates the given RCP levels literally: each must then allow.
 
         Raises:
             InputError: when a policy is malformed; the message names the policy and statement.
@@ -253,6 +257,7 @@ class PolicySet:
             scps=_level_policies(scps, SCP),
             rcps=_level_policies(rcps, RCP),
             rcp_services=services,
+            rcp_full_access=rcp_full_access,
         )
 
     def with_resource_policy(self, resource_policy: Any) -> PolicySet:
@@ -351,6 +356,7 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
     # lists and do not restrict service-linked roles.
     scp_allows: list[list[CompiledStatement]] = []
     rcp_allows: list[CompiledStatement] = []
+    rcp_gap: int | None = None  # first RCP level without an Allow, when RCPs are evaluated literally
     if policies.scps is not None or policies.rcps is not None:
         service_linked = principal.is_service_linked_role
         if policies.scps is not None and kind not in _RESOURCE_ONLY and not service_linked:
@@ -368,7 +374,8 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
             and not assumes_service_linked_role
         ):
             before = len(denies)
-            for level in policies.rcps:
+            for level_index, level in enumerate(policies.rcps):
+                level_allows = len(rcp_allows)
                 for policy in level:
                     for statement in policy.candidates(service):
                         # RCP statements name "*" as Principal (AWS requires it); one without a Principal is
@@ -377,7 +384,9 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
                             statement.unscoped or statement.principal_match(principal) is not PrincipalMatch.NONE
                         ):
                             (rcp_allows if statement.allow else denies).append(statement)
-            evaluated[RCP] = "Deny" if len(denies) > before else "Allow"
+                if not policies.rcp_full_access and len(rcp_allows) == level_allows and rcp_gap is None:
+                    rcp_gap = level_index
+            evaluated[RCP] = "Deny" if len(denies) > before else ("NoMatch" if rcp_gap is not None else "Allow")
 
     resource_allows: dict[PrincipalMatch, list[CompiledStatement]] = {}
     if policies.resource is not None:
@@ -421,8 +430,17 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
             evaluated,
         )
 
-    # RCPs never implicitly deny: AWS attaches RCPFullAWSAccess to the root, every OU and every account and it
-    # cannot be detached, so every level always has an Allow; customer RCPs can only Deny.
+    # By default RCPs never implicitly deny: AWS attaches RCPFullAWSAccess to the root, every OU and every
+    # account and it cannot be detached, so every level always has an Allow; customer RCPs can only Deny.
+    if rcp_gap is not None:
+        return Decision(
+            Outcome.IMPLICIT_DENY,
+            (),
+            (RCP,),
+            f"no RCP at organization level {rcp_gap} allows {request.action}",
+            request,
+            evaluated,
+        )
     for index, allows in enumerate(scp_allows):
         if not allows:
             return Decision(

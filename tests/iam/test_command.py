@@ -151,3 +151,12 @@ def test_batch_from_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     out = json.loads(capsys.readouterr().out)
     assert [item["decision"] for item in out] == ["Allowed", "Allowed"]
     assert out[1]["request"]["context"]["aws:principalarn"] == f"arn:aws:iam::{ACCOUNT}:role/Build"
+
+
+def test_literal_rcps_option() -> None:
+    request = dict(
+        REQUEST, rcps=[[{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "*"}}]]
+    )
+    assert json.loads(run(["authorize", "-"], json.dumps(request)).stdout)["decision"] == "Allowed"
+    literal = json.loads(run(["authorize", "--literal-rcps", "-"], json.dumps(request)).stdout)
+    assert literal["decision"] == "ImplicitDeny" and literal["layers"] == ["rcp"]

@@ -501,3 +501,11 @@ def test_summary_names_outcome_request_and_statement() -> None:
         f"ExplicitDeny: {USER} s3:GetObject on {OBJECT}: explicit Deny in identity "
         "(identity 'identity[0]' statement 'NoS3')"
     )
+
+
+def test_literal_rcp_levels_must_each_allow_when_asked() -> None:
+    rcps = [[rcp_allow("sqs:*")]]
+    literal = PolicySet.compile([allow()], rcps=rcps, rcp_full_access=False)
+    assert literal.decide(USER, "s3:GetObject", OBJECT).decision is Outcome.IMPLICIT_DENY
+    assert literal.decide(USER, "s3:GetObject", OBJECT).layers == ("rcp",)
+    assert PolicySet.compile([allow()], rcps=rcps).decide(USER, "s3:GetObject", OBJECT).allowed
