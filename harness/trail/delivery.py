@@ -6,6 +6,7 @@ import gzip
 import json
 import random
 import string
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -251,6 +252,7 @@ class TrailDelivery:
         self._undigested: dict[tuple[str, str], list[LogFileEntry]] = defaultdict(list)
         self._first_delivery: dict[tuple[str, str], datetime] = {}
         self._rng = random.Random(seed)
+        self._lock = threading.Lock()
 
     def status(self, trail_arn: str) -> DeliveryStatus:
         """What delivery knows about a trail (errors, files delivered)."""
@@ -260,18 +262,18 @@ class TrailDelivery:
         """Deliver the queued records whose batch window (five minutes by the clock) has closed."""
         due = [
             arn
-            for arn, records in self.recorder.pending.items()
-            if records and self.clock.now() - parse_time(records[0]["eventTime"]) >= BATCH_WINDOW
+            for arn, records in self.recorder.queued().items()
+            if self.clock.now() - parse_time(records[0]["eventTime"]) >= BATCH_WINDOW
         ]
         return self._deliver(due)
 
     def flush(self) -> list[DeliveredFile]:
         """Deliver every queued record now, whatever its age."""
-        return self._deliver([arn for arn, records in self.recorder.pending.items() if records])
+        return self._deliver(list(self.recorder.queued()))
 
     def _deliver(self, arns: list[str]) -> list[DeliveredFile]:
         delivered: list[DeliveredFile] = []
-        with self.recorder.suspended():
+        with self._lock, self.recorder.suspended():
             trails = self.recorder.refresh()
             for arn in arns:
                 records = self.recorder.take(arn)

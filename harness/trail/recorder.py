@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +34,10 @@ class TrailRecorder:
         self.history: list[dict[str, Any]] = []
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self._trails: dict[str, TrailConfig] | None = None
-        self._suspended = 0
+        # Suspension is per thread: the harness's own reads in one thread must not hide calls a build makes
+        # in another; the lock keeps queues and the trail cache consistent across threads.
+        self._local = threading.local()
+        self._lock = threading.RLock()
         self._rng = random.Random(seed)
         self._catalogue = Catalogue()
         self._sessions_seen: set[Identity] = set()
@@ -41,14 +45,15 @@ class TrailRecorder:
     # -- observing -----------------------------------------------------------------------------------------
     def after_call(self, event: CallEvent) -> None:
         """Record one call (the backend calls this for every call through its clients)."""
-        if self._suspended or not is_recorded(event.service, event.operation):
+        if not self.recording or not is_recorded(event.service, event.operation):
             return
-        if event.identity.kind == "AssumedRole" and event.identity not in self._sessions_seen:
-            self._sessions_seen.add(event.identity)
-            issued = self._assume_role_event(event.identity)
-            if issued is not None:
-                self._record(issued)
-        self._record(event)
+        with self._lock:
+            if event.identity.kind == "AssumedRole" and event.identity not in self._sessions_seen:
+                self._sessions_seen.add(event.identity)
+                issued = self._assume_role_event(event.identity)
+                if issued is not None:
+                    self._record(issued)
+            self._record(event)
 
     def _record(self, event: CallEvent) -> None:
         record = build_record(event, self._facts(event), self._catalogue)
@@ -127,24 +132,33 @@ class TrailRecorder:
 
     def refresh(self) -> dict[str, TrailConfig]:
         """Read every trail, its status and its selectors back from the backend."""
-        with self.suspended():
+        with self._lock, self.suspended():
             self._trails = read_trails(self.backend)
-        return self._trails
+            return self._trails
 
     def take(self, trail_arn: str) -> list[dict[str, Any]]:
         """Remove and return the records queued for a trail, oldest first."""
-        return self.pending.pop(trail_arn, [])
+        with self._lock:
+            return self.pending.pop(trail_arn, [])
+
+    def queued(self) -> dict[str, list[dict[str, Any]]]:
+        """A snapshot of the queues: trail ARN to the records waiting for delivery."""
+        with self._lock:
+            return {arn: list(records) for arn, records in self.pending.items() if records}
 
     @contextmanager
     def suspended(self) -> Iterator[None]:
         """Do not record calls made inside the block (the harness's own delivery and inspection)."""
-        self._suspended += 1
+        self._local.depth = self._depth() + 1
         try:
             yield
         finally:
-            self._suspended -= 1
+            self._local.depth = self._depth() - 1
+
+    def _depth(self) -> int:
+        return int(getattr(self._local, "depth", 0))
 
     @property
     def recording(self) -> bool:
         """False inside :meth:`suspended`."""
-        return not self._suspended
+        return self._depth() == 0

@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import json
 import re
+import threading
 
 import pytest
 from botocore.exceptions import ClientError
@@ -263,3 +264,25 @@ def test_a_key_policy_without_cloudtrail_stops_delivery(deploy: Deployment) -> N
     assert audit.trail_status(d)["LatestDeliveryError"] == "KMS.AccessDeniedException"
     with pytest.raises(CheckFailed, match=r"does not allow cloudtrail.amazonaws.com kms:GenerateDataKey .*; let "):
         audit.require_delivery(d)
+
+
+def test_calls_from_other_threads_are_recorded_while_the_harness_reads(deploy: Deployment) -> None:
+    d = apply(deploy, trail_definition())
+    s3 = d.backend.client("s3")
+    started = threading.Event()
+
+    def build() -> None:
+        started.wait(5)
+        for i in range(5):
+            s3.put_object(Bucket=f"{d.prefix}data", Key=f"thread-{i}", Body=b"x")
+
+    worker = threading.Thread(target=build)
+    worker.start()
+    with d.trail.recorder.suspended():
+        started.set()
+        worker.join(10)
+
+    audit.deliver(d)
+
+    keys = {r["requestParameters"].get("key") for r in audit.trail_records(d) if r["eventName"] == "PutObject"}
+    assert keys == {f"thread-{i}" for i in range(5)}
