@@ -140,21 +140,27 @@ def test_loopback_traffic_is_allowed(guard: EgressGuard, listener: socket.socket
 
 def test_a_unix_socket_is_allowed(guard: EgressGuard, tmp_path: Path) -> None:
     path = str(tmp_path / "s")
+    before = len(guard.blocked)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
         server.bind(path)
         server.listen(1)
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
             client.connect(path)
+            assert client.getpeername() == path
+
+    assert guard.blocked[before:] == []
 
 
 def test_the_guard_is_off_outside_its_block_and_nests() -> None:
-    guard = egress_guard()
+    # A guard of its own: the process's guard may be held on by a session fixture of another test module.
+    guard = EgressGuard()
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         # Called directly, so nothing is sent whatever the hook decides.
-        guard._hook("socket.connect", (probe, (TEST_NET, 443)))
+        guard._hook("socket.connect", (probe, (TEST_NET, 443)))  # off: no error
         with guard.active(), guard.active():
-            pass
+            assert guard._depth == 2
+        assert guard._depth == 0
         with guard.active():
             with guard.active():
                 pass
@@ -163,7 +169,11 @@ def test_the_guard_is_off_outside_its_block_and_nests() -> None:
         guard._hook("socket.connect", (probe, (TEST_NET, 443)))
     finally:
         probe.close()
-    assert egress_guard() is guard
+    assert guard.blocked == ["connection to ('192.0.2.1', 443)"]
+
+
+def test_there_is_one_guard_per_process() -> None:
+    assert egress_guard() is egress_guard()
 
 
 @pytest.mark.parametrize(
