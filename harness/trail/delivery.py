@@ -22,6 +22,7 @@ from harness.trail.records import parse_time
 
 CLOUDTRAIL_PRINCIPAL = "cloudtrail.amazonaws.com"
 BATCH_WINDOW = timedelta(minutes=5)
+DIGEST_INTERVAL = timedelta(hours=1)
 _NAME_CHARS = string.ascii_letters + string.digits
 
 
@@ -259,13 +260,37 @@ class TrailDelivery:
         return self.statuses[trail_arn]
 
     def tick(self) -> list[DeliveredFile]:
-        """Deliver the queued records whose batch window (five minutes by the clock) has closed."""
+        """Deliver the queued records whose batch window (five minutes by the clock) has closed.
+
+        A digest chain that has gone an hour without a digest gets one, empty when nothing was delivered, as
+        CloudTrail writes a digest every hour while validation is on.
+        """
         due = [
             arn
             for arn, records in self.recorder.queued().items()
             if self.clock.now() - parse_time(records[0]["eventTime"]) >= BATCH_WINDOW
         ]
-        return self._deliver(due)
+        delivered = self._deliver(due)
+        self._hourly_digests()
+        return delivered
+
+    def _hourly_digests(self) -> None:
+        now = self.clock.now()
+        stale = [key for key, link in self.digests.chains.items() if now - link.end >= DIGEST_INTERVAL]
+        if not stale:
+            return
+        with self._lock, self.recorder.suspended():
+            trails = self.recorder.refresh()
+            s3 = self.backend.client("s3")
+            for arn, region in stale:
+                trail = trails.get(arn)
+                if trail is None or not trail.validation or not trail.logging:
+                    continue
+                entries = self._undigested.pop((arn, region), [])
+                self.digests.write(
+                    s3, trail, region, self.backend.account_id, entries, now, self._first_delivery[(arn, region)]
+                )
+                self.statuses[arn].latest_digest_time = now
 
     def flush(self) -> list[DeliveredFile]:
         """Deliver every queued record now, whatever its age."""

@@ -205,3 +205,21 @@ def test_signing_keys_are_per_region_and_kept(deploy: Deployment) -> None:
     assert east.fingerprint != west.fingerprint
     assert {k["Fingerprint"] for k in keys.list_public_keys()} == {east.fingerprint, west.fingerprint}
     assert keys.public_key("0" * 32) is None
+
+
+def test_an_hour_without_deliveries_still_gets_a_digest_in_the_chain(deploy: Deployment) -> None:
+    d = apply(deploy, trail_definition())
+    audit.deliver(d)
+
+    # The first digest ends a second after the delivery (digests never share an end time).
+    d.trail.advance(3600)
+    assert len(_digests(d)) == 1
+    d.trail.advance(1)
+
+    first, second = _digests(d)
+    body = json.loads(
+        gzip.decompress(d.backend.client("s3").get_object(Bucket=f"{d.prefix}logs", Key=second)["Body"].read())
+    )
+    assert body["logFiles"] == [] and body["previousDigestS3Object"] == first
+    assert body["newestEventTime"] is None
+    assert audit.validate_logs(d).ok
