@@ -8,7 +8,6 @@ from pytest_bdd import given, parsers, then, when
 
 from harness.acceptance import Deployment
 from harness.trail import audit
-from harness.trail.integrity import FileState
 
 
 @given("the trail has delivered the pipeline's activity")
@@ -33,7 +32,7 @@ def role_deletes_log_file(pw: Deployment, role: str) -> Any:
 
 @then(parsers.parse("log file validation reports that log file {state}"))
 def validation_reports(pw: Deployment, log_file: str, state: str) -> None:
-    audit.expect_validation_failure(FileState(state), "log", key=log_file)(pw)
+    audit.expect_validation_failure(audit.file_state(state), "log", key=log_file)(pw)
 
 
 @then("every log file of the trail still validates")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from harness.errors import CheckFailed
+from harness.errors import CheckFailed, InputError
 from harness.provider.resources.cloudtrail import Trail
 from harness.trail.delivery import DeliveredFile
 from harness.trail.integrity import FileState, ValidationReport
@@ -215,6 +215,23 @@ def validate_logs(deployment: Deployment, trail: str | None = None) -> Validatio
     report = deployment.trail.validate(trail_name(deployment, trail))
     deployment.evidence.current().data["validate-logs"] = report.render()
     return report
+
+
+def file_state(word: str) -> FileState:
+    """The validation state a step names (``modified``, ``deleted``, ``missing``...).
+
+    Raises:
+        InputError: naming the states there are.
+    """
+    try:
+        return FileState(word)
+    except ValueError:
+        raise InputError(
+            where="step argument (log file state)",
+            expected="one of " + ", ".join(s.value for s in FileState),
+            found=repr(word),
+            fix="use one of those words in the step",
+        ) from None
 
 
 # -- checks ------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from harness.acceptance import Deployment
-from harness.errors import CheckFailed
+from harness.errors import CheckFailed, InputError
 from harness.trail import audit
 from harness.trail.integrity import FileState, string_to_sign
 from tests.trail.conftest import apply, trail_definition
@@ -223,3 +223,9 @@ def test_an_hour_without_deliveries_still_gets_a_digest_in_the_chain(deploy: Dep
     assert body["logFiles"] == [] and body["previousDigestS3Object"] == first
     assert body["newestEventTime"] is None
     assert audit.validate_logs(d).ok
+
+
+def test_a_step_naming_an_unknown_state_is_told_the_states() -> None:
+    assert audit.file_state("deleted") is FileState.DELETED
+    with pytest.raises(InputError, match=r"expected one of valid, modified, deleted, missing, .* found 'gone'"):
+        audit.file_state("gone")
