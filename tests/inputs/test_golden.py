@@ -1,10 +1,11 @@
 """Golden cases: each fixtures/pipelines/<case>/ template or plan loads as its expected.yaml says and deploys.
 
-The expected.yaml format is documented at the top of each file: ``format``, ``exit_code`` (of ``pipewarden
-check``), ``error_contains`` (input refused), ``resources``, ``values``, ``notes_contain``, ``passes`` and
-``failures``. These tests check everything loading decides (format, resources, values, notes, the input error)
-and that the definition deploys, stays as declared and is destroyed without leftovers on moto; ``passes`` and
-``failures`` are for the suite run of ``pipewarden check``.
+The expected.yaml format is documented at the top of each file: ``format``, ``select`` (the ``-m`` tag
+expression the outcome is about), ``exit_code`` (of ``pipewarden check``), ``error_contains`` (input refused),
+``resources``, ``values``, ``notes_contain``, ``passes`` and ``failures``. These tests check everything loading
+decides (format, resources, values, notes, the input error) and that the definition deploys, stays as declared
+and is destroyed without leftovers on moto; ``passes`` and ``failures`` are for the suite run of
+``pipewarden check``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pipelines"
 SOURCES = ("template.yaml", "template.json", "plan.json")
 KEYS = {
     "format",
+    "select",
     "parameters",
     "exit_code",
     "error_contains",
