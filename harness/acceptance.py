@@ -124,14 +124,16 @@ class Deployment:
         Raises:
             CheckFailed: when something was left behind (after the sweeper removed it).
         """
-        while self.cleanups:
-            self.cleanups.pop()()
-        failed = self.destroy()
         try:
-            self.check_destroy()
-        except CheckFailed:
-            self.provider.sweep()
-            raise
+            failed = self.destroy()
+            try:
+                self.check_destroy()
+            except CheckFailed:
+                self.provider.sweep()
+                raise
+        finally:
+            while self.cleanups:
+                self.cleanups.pop()()
         if failed:
             raise CheckFailed(f"run {self.prefix}: could not delete {', '.join(failed)}", failed=failed)
 

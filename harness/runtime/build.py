@@ -13,6 +13,7 @@ reports.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 import io
@@ -306,6 +307,10 @@ class BuildRequest:
         initiator: who started the build (``codepipeline/<pipeline>`` for a pipeline action).
         variables: environment variable overrides (start-build's ``environmentVariablesOverride``).
         source_version: the source revision, shown as CODEBUILD_SOURCE_VERSION.
+        buildspec_override: a buildspec replacing the project's for this build (start-build's
+            ``buildspecOverride``), as a mapping or YAML text.
+        stop_after_minutes: stop the build (status STOPPED, as StopBuild would) if it is still running after this
+            many build minutes; None lets it run to its timeout.
     """
 
     project: str
@@ -314,6 +319,12 @@ class BuildRequest:
     initiator: str = "pipewarden"
     variables: tuple[dict[str, str], ...] = ()
     source_version: str = ""
+    buildspec_override: Mapping[str, Any] | str | None = None
+    stop_after_minutes: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.stop_after_minutes is not None and self.stop_after_minutes <= 0:
+            raise ValueError(f"stop_after_minutes: expected a positive number, found {self.stop_after_minutes}")
 
 
 def start_build(deployment: Deployment, request: BuildRequest | str) -> BuildRecord:
@@ -335,6 +346,8 @@ def start_build(deployment: Deployment, request: BuildRequest | str) -> BuildRec
     state = runtime(deployment)
     state.sandbox.require()
     project = read_project(deployment, request.project)
+    if request.buildspec_override is not None:
+        project = dataclasses.replace(project, buildspec=parse_buildspec(request.buildspec_override))
     with state.lock:
         number = state.build_numbers.get(project.name, 0) + 1
         state.build_numbers[project.name] = number
@@ -624,8 +637,17 @@ class _BuildRun:
                 )
                 self.sink.flush()
 
-        deadline = self.project.timeout_minutes * self.spm - (time.time() - self.record.start)
+        timeout = self.project.timeout_minutes * self.spm - (time.time() - self.record.start)
+        stop = self.request.stop_after_minutes
+        stopping = stop is not None and stop < self.project.timeout_minutes
+        deadline = (stop * self.spm - (time.time() - self.record.start)) if stopping and stop is not None else timeout
         outcome = self.state.sandbox.run(plan, deadline, self.sink.line, on_event)
+        if outcome.timed_out and stopping:
+            phase = current.pop("phase", None) or self.begin(self.record.current_phase)
+            self.end(phase, "STOPPED", "BUILD_STOPPED", f"Build was stopped after {stop} minutes")
+            self.sink.container(f"Phase complete: {phase.phase_type} State: STOPPED")
+            self.record.status = "STOPPED"
+            return
         if outcome.timed_out:
             phase = current.pop("phase", None) or self.begin(self.record.current_phase)
             self.end(phase, "TIMED_OUT", "BUILD_TIMED_OUT", "Build has timed out. ")

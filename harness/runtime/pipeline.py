@@ -419,14 +419,15 @@ def _build(deployment: Deployment, execution: Execution, action: ActionRun, iden
     action.external_id = build.id
     if build.status != "SUCCEEDED":
         raise _ActionFailed("JobFailed", f"Build terminated with state: {build.status}. {build.failure()}")
-    if output is not None:
+    if output is not None and build.artifact is not None:
         action.outputs.append((action.output_names[0], output))
     action.status = "Succeeded"
 
 
 def _deploy_s3(deployment: Deployment, execution: Execution, action: ActionRun, identity: Identity) -> None:
     if not action.inputs:
-        raise _ActionFailed("JobFailed", "the S3 deploy action has no input artifact")
+        missing = ", ".join(action.input_names) or "none declared"
+        raise _ActionFailed("JobFailed", f"the input artifact was never produced ({missing})")
     body = _get_object(deployment, identity, action.inputs[0][1])
     config = action.configuration
     bucket = config["BucketName"]

@@ -54,9 +54,12 @@ def runtime(deployment: Deployment) -> Runtime:
     found = deployment.extras.get(RUNTIME_KEY)
     if isinstance(found, Runtime):
         return found
+    from harness.runtime.moto_compat import neutralize_bucket_policy_check
+
     state = Runtime()
     deployment.extras[RUNTIME_KEY] = state
     deployment.cleanups.append(state.close)
+    neutralize_bucket_policy_check(deployment)
     return state
 
 

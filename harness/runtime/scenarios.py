@@ -1,0 +1,556 @@
+"""Scenario operations and checks of the runtime: the typed functions build-log and release-approval steps call.
+
+A scenario in plain pytest::
+
+    deploy(pw, load_fixture("reference"))
+    build = run_pipeline_build(pw)
+    expect_build_logged(pw, build)
+    expect_logs_unreadable_by(pw, build, "another pipeline's build")
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from harness.acceptance import Deployment
+from harness.backends.base import Identity
+from harness.errors import CheckFailed, Unverified
+from harness.provider.base import error_code
+from harness.provider.resources.codebuild_project import BuildProject
+from harness.provider.resources.codepipeline import Pipeline
+from harness.provider.resources.iam_role import Role
+from harness.runtime.build import BuildRecord, BuildRequest, read_project, start_build
+from harness.runtime.logs import MASK, read_log_messages
+from harness.runtime.pipeline import ApprovalOutcome, Execution, put_approval_result, start_pipeline_execution
+from harness.runtime.secrets import PlaintextSecret, plaintext_secret
+from harness.runtime.state import runtime, set_build_clock
+
+# Scenarios run builds on a fast clock: a build minute lasts a tenth of a second.
+SCENARIO_SECONDS_PER_MINUTE = 0.1
+
+
+# -- what the definition says --------------------------------------------------------------------------------
+def main_pipeline(deployment: Deployment) -> Pipeline:
+    """The pipeline the scenarios exercise: the first one of the definition.
+
+    Raises:
+        CheckFailed: when the definition has no pipeline.
+    """
+    definition = deployment.require_definition()
+    for resource in definition.of_type(Pipeline):
+        if isinstance(resource, Pipeline):
+            return resource
+    raise CheckFailed(f"definition '{definition.name}': expected a pipeline, found none; declare one under 'pipelines'")
+
+
+def pipeline_build_project(deployment: Deployment) -> BuildProject:
+    """The build project the main pipeline's first CodeBuild action runs (else the first build project).
+
+    Raises:
+        CheckFailed: when the definition has no build project.
+    """
+    definition = deployment.require_definition()
+    projects = {p.name: p for p in definition.of_type(BuildProject) if isinstance(p, BuildProject)}
+    prefix = "${build_projects."
+    for stage in main_pipeline(deployment).stages if projects else ():
+        for action in stage.actions:
+            name = action.configuration.get("ProjectName", "")
+            if action.provider == "CodeBuild" and name.startswith(prefix):
+                found = projects.get(name[len(prefix) :].split(".")[0])
+                if found is not None:
+                    return found
+    if projects:
+        return next(iter(projects.values()))
+    raise CheckFailed(f"definition '{definition.name}': expected a build project, found none")
+
+
+def _role_of(deployment: Deployment, name: str) -> Role:
+    definition = deployment.require_definition()
+    role = definition.get("roles", name)
+    if not isinstance(role, Role):
+        raise CheckFailed(f"definition '{definition.name}': expected a role '{name}', found none")
+    return role
+
+
+def other_pipeline_role(deployment: Deployment) -> Role:
+    """A role of another pipeline: tagged with a ``pipeline`` other than the build role's.
+
+    Raises:
+        Unverified: when the definition declares no role of another pipeline to try with.
+    """
+    own = _role_of(deployment, pipeline_build_project(deployment).service_role)
+    mine = own.tags.get("pipeline")
+    definition = deployment.require_definition()
+    for role in definition.of_type(Role):
+        if isinstance(role, Role) and role.tags.get("pipeline") not in (None, mine):
+            return role
+    raise Unverified(
+        f"definition '{definition.name}': no role of another pipeline is declared (a role tagged with a different "
+        "'pipeline'), so reading this pipeline's logs from another pipeline cannot be tried"
+    )
+
+
+# -- people and sessions -------------------------------------------------------------------------------------
+def person(deployment: Deployment, scenario_role: str, name: str) -> Identity:
+    """A person (``dana``) working as the role that plays ``scenario_role`` (``developer``), as a role session.
+
+    Raises:
+        CheckFailed: when no role plays that part or its trust policy refuses the account's principals.
+        Unverified: when the deployment runs without IAM enforcement.
+    """
+    from harness.scenario import resolve_role
+
+    principals = getattr(deployment, "principals", None)
+    if principals is None:
+        raise Unverified("this deployment runs without IAM enforcement; it issues no role sessions for people")
+    from harness.enforce.principals import SessionRequest
+
+    role = resolve_role(deployment, scenario_role)
+    arn = deployment.provider.state[str(role.address)].arn
+    issued: Identity = principals.assume_role(
+        deployment.backend.admin, SessionRequest(arn, name), label=f"{name} ({scenario_role})"
+    )
+    return issued
+
+
+def role_session(deployment: Deployment, role: Role, label: str) -> Identity:
+    """A session of a definition role, assumed by the service its trust policy names (as that service would)."""
+    from harness.runtime.identity import service_session
+
+    trust = role.trust_document()
+    principal = trust.get("Statement", [{}])[0].get("Principal", {})
+    service = principal.get("Service") if isinstance(principal, dict) else None
+    service = service[0] if isinstance(service, list) else service
+    arn = deployment.provider.state[str(role.address)].arn
+    return service_session(deployment, arn, f"pipewarden-{role.name}"[:64], label, service or "codebuild.amazonaws.com")
+
+
+# -- builds ----------------------------------------------------------------------------------------------------
+def default_source() -> bytes:
+    """A small source archive for scenarios that need one (a README)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README.md", "source of a pipewarden scenario\n")
+    return buffer.getvalue()
+
+
+def run_pipeline_build(
+    deployment: Deployment, extra_commands: tuple[str, ...] = (), stop_after_minutes: float | None = None
+) -> BuildRecord:
+    """Run one build of the pipeline's build project on the scenario clock, optionally with extra commands at the
+    end of its BUILD phase (as a changed buildspec in a commit would add them).
+
+    Returns:
+        The completed build.
+    """
+    set_build_clock(deployment, SCENARIO_SECONDS_PER_MINUTE)
+    project = pipeline_build_project(deployment)
+    override: dict[str, Any] | None = None
+    if extra_commands:
+        config = read_project(deployment, project.name)
+        phases = {
+            p.name: {"commands": list(p.commands), "finally": list(p.finally_commands), "on-failure": p.on_failure}
+            for p in config.buildspec.phases
+        }
+        phases.setdefault("build", {"commands": []})["commands"] = [
+            *phases.get("build", {}).get("commands", []),
+            *extra_commands,
+        ]
+        override = {"version": 0.2, "phases": phases}
+    request = BuildRequest(
+        project.name,
+        source=default_source(),
+        initiator="pipewarden-scenario",
+        buildspec_override=override,
+        stop_after_minutes=stop_after_minutes,
+    )
+    return start_build(deployment, request)
+
+
+def secret_variables(deployment: Deployment) -> dict[str, str]:
+    """The build project's variables that carry secrets: every SECRETS_MANAGER/PARAMETER_STORE variable and
+    every PLAINTEXT one that looks like a secret; name to the plain value when it is known ('' when fetched)."""
+    config = read_project(deployment, pipeline_build_project(deployment).name)
+    found: dict[str, str] = {}
+    for variable in config.variables:
+        kind = variable.get("type", "PLAINTEXT")
+        if kind != "PLAINTEXT":
+            found[variable["name"]] = ""
+        elif plaintext_secret(config.name, variable["name"], variable.get("value", "")) is not None:
+            found[variable["name"]] = variable.get("value", "")
+    for name, _ in config.buildspec.env.parameter_store:
+        found[name] = ""
+    for name, _ in config.buildspec.env.secrets_manager:
+        found[name] = ""
+    return found
+
+
+def run_build_printing_secrets(deployment: Deployment) -> tuple[BuildRecord, dict[str, str]]:
+    """Run the pipeline's build with commands that print each secret variable.
+
+    Raises:
+        CheckFailed: when the build project has no secrets to print.
+    """
+    secrets = secret_variables(deployment)
+    if not secrets:
+        project = pipeline_build_project(deployment).name
+        raise CheckFailed(
+            f"build project '{project}': expected it to receive a secret (a SECRETS_MANAGER or PARAMETER_STORE "
+            "variable), found none; give the build its credentials through Secrets Manager or Parameter Store"
+        )
+    commands = tuple(f'echo "{name}=${name}"' for name in sorted(secrets))
+    return run_pipeline_build(deployment, commands), secrets
+
+
+def run_hanging_build(deployment: Deployment, limit_minutes: int) -> BuildRecord:
+    """Run the pipeline's build with a command that never ends; stop it after ``limit_minutes`` if the project's
+    own timeout has not ended it first."""
+    return run_pipeline_build(deployment, ("sleep 100000",), stop_after_minutes=float(limit_minutes) + 1)
+
+
+# -- checks on builds ----------------------------------------------------------------------------------------
+def expect_build_logged(deployment: Deployment, build: BuildRecord) -> list[str]:
+    """The build's output is in CloudWatch Logs, in the project's configured group, in a stream named as CodeBuild
+    names it (``<prefix>/<build uuid>`` or ``<build uuid>``), with the commands and their output.
+
+    Returns:
+        The messages read back.
+
+    Raises:
+        CheckFailed: naming what is missing and the fix.
+    """
+    project = pipeline_build_project(deployment)
+    where = f"build project '{project.name}'"
+    config = read_project(deployment, project.name)
+    if not config.cloudwatch_enabled:
+        raise CheckFailed(
+            f"{where}: expected its build logs in CloudWatch Logs, found CloudWatch logging disabled (no logs "
+            "configuration); add logs.cloudwatch with a log group that has retention and encryption"
+        )
+    if not build.log_group:
+        raise CheckFailed(f"{where}: expected the build to log, found it did not start logging ({build.failure()})")
+    declared = project.logs.cloudwatch.group if project.logs and project.logs.cloudwatch else ""
+    if declared and build.log_group != f"{deployment.prefix}{declared}" and not declared.startswith("arn:"):
+        raise CheckFailed(
+            f"{where}: expected logs in the declared group '{declared}', found them in '{build.log_group}'"
+        )
+    expected_stream = f"{config.stream_prefix}/{build.uuid}" if config.stream_prefix else build.uuid
+    if build.log_stream != expected_stream:
+        raise CheckFailed(f"{where}: expected the stream '{expected_stream}', found '{build.log_stream}'")
+    lost = [w for w in build.log_delivery if not w.ok]
+    if lost:
+        raise CheckFailed(
+            f"{where}: expected every log event delivered, found {lost[0].error_code} ({lost[0].error_message}); "
+            "allow the build role logs:PutLogEvents on its log group"
+        )
+    try:
+        messages = read_log_messages(deployment, build.log_group, build.log_stream)
+    except Exception as exc:
+        if not error_code(exc):
+            raise
+        raise CheckFailed(f"{where}: expected to read the build's log stream back, found {error_code(exc)}") from None
+    commands = [m for m in messages if " Running command " in m]
+    if not commands or not any(m.endswith("Phase complete: BUILD State: SUCCEEDED") for m in messages):
+        raise CheckFailed(
+            f"{where}: expected the log to show the commands run and the BUILD phase's result, found "
+            f"{len(messages)} events: {messages[:5]}"
+        )
+    return messages
+
+
+@dataclass(frozen=True, slots=True)
+class ReadAttempt:
+    """Someone's attempt to read a build's log stream: the messages, or the error."""
+
+    reader: Identity
+    group: str
+    stream: str
+    messages: tuple[str, ...] = ()
+    error_code: str = ""
+
+
+def try_read_build_logs(deployment: Deployment, build: BuildRecord, reader: Identity) -> ReadAttempt:
+    """Try to read the build's log stream as ``reader`` (a real GetLogEvents call through the harness).
+
+    Raises:
+        CheckFailed: when the build wrote no CloudWatch log to read.
+    """
+    if not build.log_group:
+        raise CheckFailed(
+            f"build project '{_logical(deployment, build.project)}': expected a CloudWatch log to protect, found the "
+            f"build logged nowhere ({build.failure() or 'CloudWatch logging disabled'}); configure logs.cloudwatch"
+        )
+    try:
+        messages = read_log_messages(deployment, build.log_group, build.log_stream, identity=reader)
+    except Exception as exc:
+        code = error_code(exc)
+        if not code:
+            raise
+        return ReadAttempt(reader, build.log_group, build.log_stream, (), code)
+    return ReadAttempt(reader, build.log_group, build.log_stream, tuple(messages))
+
+
+def expect_logs_unreadable(attempt: ReadAttempt) -> None:
+    """The read was refused.
+
+    Raises:
+        CheckFailed: when the reader got the log events.
+    """
+    if not attempt.error_code:
+        raise CheckFailed(
+            f"log group '{attempt.group}': expected {attempt.reader.label} to be denied logs:GetLogEvents on "
+            f"stream '{attempt.stream}', found {len(attempt.messages)} events readable; scope that role's logs "
+            "permissions to its own pipeline's log group"
+        )
+    if "AccessDenied" not in attempt.error_code:
+        raise CheckFailed(
+            f"log group '{attempt.group}': expected an access denial for {attempt.reader.label}, found "
+            f"{attempt.error_code}"
+        )
+
+
+def _logical(deployment: Deployment, physical: str) -> str:
+    return physical.removeprefix(deployment.prefix)
+
+
+def expect_secrets_masked(deployment: Deployment, build: BuildRecord, secrets: dict[str, str]) -> None:
+    """Every printed secret shows as ``***`` in the build's log, and no known secret value appears in it.
+
+    Raises:
+        CheckFailed: naming the variable that leaked.
+    """
+    project = _logical(deployment, build.project)
+    if build.status != "SUCCEEDED":
+        raise CheckFailed(
+            f"build project '{project}': expected the build to run, found {build.status} ({build.failure()})"
+        )
+    for name, value in sorted(secrets.items()):
+        if value and any(value in line for line in build.lines):
+            raise CheckFailed(
+                f"build project '{project}': expected {name} masked in the build log, found its value in "
+                "clear; a PLAINTEXT variable is never masked: move it to Secrets Manager or Parameter Store"
+            )
+        if f"{name}={MASK}" not in build.lines:
+            printed = next((line for line in build.lines if line.startswith(f"{name}=")), "nothing")
+            raise CheckFailed(
+                f"build project '{project}': expected '{name}={MASK}' in the log, found {printed!r}"
+            )
+
+
+def plaintext_secrets(deployment: Deployment) -> list[PlaintextSecret]:
+    """PLAINTEXT environment variables of every deployed build project that look like secrets."""
+    definition = deployment.require_definition()
+    found: list[PlaintextSecret] = []
+    for project in definition.of_type(BuildProject):
+        if not isinstance(project, BuildProject):
+            continue
+        config = read_project(deployment, project.name)
+        for variable in config.variables:
+            if variable.get("type", "PLAINTEXT") == "PLAINTEXT":
+                finding = plaintext_secret(project.name, variable["name"], variable.get("value", ""))
+                if finding is not None:
+                    found.append(finding)
+    return found
+
+
+def expect_no_plaintext_secrets(findings: list[PlaintextSecret]) -> None:
+    """No plain variable carries a secret.
+
+    Raises:
+        CheckFailed: listing every finding.
+    """
+    if findings:
+        raise CheckFailed("; ".join(str(f) for f in findings), findings=[f.variable for f in findings])
+
+
+def expect_timed_out(deployment: Deployment, build: BuildRecord, limit_minutes: int) -> list[str]:
+    """The hanging build ended TIMED_OUT within ``limit_minutes``, and both its record and its log say so.
+
+    Returns:
+        The log messages read back.
+
+    Raises:
+        CheckFailed: when the build was still running at the limit, or the timeout is not visible.
+    """
+    where = f"build project '{_logical(deployment, build.project)}'"
+    if build.status == "STOPPED":
+        raise CheckFailed(
+            f"{where}: expected a hanging build to time out within {limit_minutes} minutes, found it still running "
+            f"(its timeout is {build.timeout_minutes} minutes) and had to stop it; set timeout_minutes to at most "
+            f"{limit_minutes}"
+        )
+    if build.status != "TIMED_OUT":
+        raise CheckFailed(f"{where}: expected TIMED_OUT, found {build.status} ({build.failure()})")
+    record = build.to_dict()
+    phase = next((p for p in record["phases"] if p.get("phaseStatus") == "TIMED_OUT"), None)
+    if record["buildStatus"] != "TIMED_OUT" or phase is None:
+        raise CheckFailed(f"{where}: expected the build record to show the timed-out phase, found {record['phases']}")
+    if not build.log_group:
+        raise CheckFailed(f"{where}: expected the timeout in the build's CloudWatch log, found no log configured")
+    messages = read_log_messages(deployment, build.log_group, build.log_stream)
+    if not any("BUILD_TIMED_OUT" in m for m in messages):
+        raise CheckFailed(f"{where}: expected the log to say the build timed out, found {messages[-3:]}")
+    return messages
+
+
+# -- releases and approvals ----------------------------------------------------------------------------------
+def _seed_sources(deployment: Deployment, pipeline: Pipeline) -> None:
+    s3 = deployment.backend.client("s3")
+    for stage in pipeline.stages:
+        for action in stage.actions:
+            if action.category == "Source" and action.provider == "S3":
+                bucket = deployment.provider.ctx.resolve(action.configuration["S3Bucket"])
+                key = action.configuration["S3ObjectKey"]
+                s3.put_object(Bucket=bucket, Key=key, Body=default_source())
+
+
+def start_release(deployment: Deployment, starter: Identity) -> Execution:
+    """Put a source revision in place and start the main pipeline as ``starter``; the release must then wait for a
+    manual approval.
+
+    Raises:
+        CheckFailed: when the execution does not stop at a manual approval (none declared, or it failed first).
+        ActionDenied: when ``starter`` may not start the pipeline.
+    """
+    set_build_clock(deployment, SCENARIO_SECONDS_PER_MINUTE)
+    pipeline = main_pipeline(deployment)
+    _seed_sources(deployment, pipeline)
+    execution = start_pipeline_execution(deployment, pipeline.name, starter)
+    if not execution.pending_approvals():
+        has_approval = any(a.category == "Approval" for s in pipeline.stages for a in s.actions)
+        reason = (
+            f"the execution {execution.status} before reaching it ({execution.failure()})"
+            if has_approval
+            else "no manual approval action in the pipeline"
+        )
+        raise CheckFailed(
+            f"pipeline '{pipeline.name}': expected a release to wait for a manual approval before it is deployed, "
+            f"found {reason}; add an Approval stage (provider Manual) before the Deploy stage"
+        )
+    return execution
+
+
+def answer_approval(
+    deployment: Deployment, execution: Execution, approver: Identity, status: str, summary: str = ""
+) -> ApprovalOutcome:
+    """``approver`` answers the approval the execution waits at (``Approved`` or ``Rejected``)."""
+    waiting = execution.pending_approvals()
+    if not waiting:
+        raise CheckFailed(
+            f"pipeline '{execution.pipeline}': expected execution {execution.id} to wait for an approval, found it "
+            f"{execution.status}"
+        )
+    action = waiting[0]
+    return put_approval_result(
+        deployment, approver, execution.pipeline, action.stage, action.name, action.token, status, summary
+    )
+
+
+def expect_approval_refused(outcome: ApprovalOutcome, execution: Execution) -> None:
+    """The approval was refused and the release still waits.
+
+    Raises:
+        CheckFailed: when the approval was accepted.
+    """
+    if outcome.accepted:
+        starter = " (who started this release)" if outcome.approver.arn == execution.started_by.arn else ""
+        raise CheckFailed(
+            f"pipeline '{outcome.pipeline}' approval {outcome.stage}/{outcome.action}: expected "
+            f"{outcome.approver.label}{starter} to be refused codepipeline:PutApprovalResult, found the approval "
+            f"accepted (release now {execution.status}); allow PutApprovalResult only to release managers, and "
+            "never to the people who start releases"
+        )
+    if "AccessDenied" not in outcome.error_code:
+        raise CheckFailed(f"approval: expected an access denial, found {outcome.error_code}: {outcome.error_message}")
+
+
+def expect_approval_accepted(outcome: ApprovalOutcome) -> None:
+    """The approval was accepted.
+
+    Raises:
+        CheckFailed: when it was refused.
+    """
+    if not outcome.accepted:
+        raise CheckFailed(
+            f"pipeline '{outcome.pipeline}' approval {outcome.stage}/{outcome.action}: expected "
+            f"{outcome.approver.label} to approve, found {outcome.error_code}: {outcome.error_message}"
+        )
+
+
+def expect_not_deployed(deployment: Deployment, execution: Execution) -> None:
+    """The release stopped: the execution failed at the approval and no stage after it ran.
+
+    Raises:
+        CheckFailed: when the release went on.
+    """
+    if execution.status != "Failed":
+        raise CheckFailed(
+            f"pipeline '{execution.pipeline}': expected the rejected release to stop, found it {execution.status}"
+        )
+    after = False
+    for stage in execution.stages:
+        if after and stage.status:
+            raise CheckFailed(
+                f"pipeline '{execution.pipeline}': expected nothing to run after the rejected approval, found stage "
+                f"'{stage.name}' {stage.status}"
+            )
+        if any(a.category == "Approval" and a.status == "Failed" for a in stage.actions):
+            after = True
+    if not after:
+        raise CheckFailed(
+            f"pipeline '{execution.pipeline}': expected the approval to be rejected, found {execution.failure()}"
+        )
+
+
+def expect_release_deployed(execution: Execution) -> None:
+    """The release went through every stage.
+
+    Raises:
+        CheckFailed: when it did not succeed.
+    """
+    if execution.status != "Succeeded":
+        raise CheckFailed(
+            f"pipeline '{execution.pipeline}': expected the approved release to succeed, found {execution.status} "
+            f"({execution.failure() or 'still waiting'})"
+        )
+
+
+def notifications(deployment: Deployment) -> list[tuple[str, str, str]]:
+    """Approval notifications published so far: (topic ARN, subject, message)."""
+    return list(runtime(deployment).notifications)
+
+
+@dataclass(frozen=True, slots=True)
+class SelfApproval:
+    """Someone started a release (or was refused) and then tried to approve it themselves."""
+
+    person: Identity
+    start_error: str = ""
+    outcome: ApprovalOutcome | None = None
+    execution: Execution | None = None
+
+
+def start_and_self_approve(deployment: Deployment, scenario_role: str, name: str) -> SelfApproval:
+    """``name`` working as ``scenario_role`` starts a release and tries to approve it."""
+    from harness.runtime.pipeline import ActionDenied
+
+    who = person(deployment, scenario_role, name)
+    try:
+        execution = start_release(deployment, who)
+    except ActionDenied as refused:
+        return SelfApproval(who, start_error=refused.code)
+    return SelfApproval(who, outcome=answer_approval(deployment, execution, who, "Approved"), execution=execution)
+
+
+def expect_no_self_approval(attempt: SelfApproval) -> None:
+    """The person could not both start the release and approve it.
+
+    Raises:
+        CheckFailed: when they did both.
+    """
+    if attempt.start_error or attempt.outcome is None or attempt.execution is None:
+        return
+    expect_approval_refused(attempt.outcome, attempt.execution)
