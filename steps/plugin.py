@@ -5,5 +5,5 @@ pytest_plugins = [
     "steps.detection",
     "steps.audit_trail",
     "steps.least_privilege",
-    "steps.runtime",
+    "steps.isolation",
 ]

@@ -71,6 +71,8 @@ class Ec2Kind:
     tag_type: str  # the ResourceType of TagSpecifications
     arn_word: str
     gone: Callable[[Item], bool] = lambda item: False
+    # Whether the describe call takes a ``tag:Name`` filter (moto's DescribeNatGateways filters on ids only).
+    filters_by_tag: bool = True
 
     def items(self, ec2: Any, **kwargs: Any) -> list[Item]:
         if ec2.can_paginate(self.operation):
@@ -99,7 +101,9 @@ class Ec2Handler(Handler[R]):
         return self.find_named(ctx, ctx.physical_name(resource))
 
     def find_named(self, ctx: ProviderContext, name: str) -> Item | None:
-        for item in self.kind.items(ctx.clients("ec2")):
+        # Filtering on the Name tag in the call keeps responses small; the check below stays the authority.
+        kwargs = {"Filters": [{"Name": f"tag:{NAME_TAG}", "Values": [name]}]} if self.kind.filters_by_tag else {}
+        for item in self.kind.items(ctx.clients("ec2"), **kwargs):
             if _name_of(item) == name and not self.kind.gone(item):
                 return item
         return None

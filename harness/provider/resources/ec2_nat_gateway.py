@@ -46,7 +46,7 @@ class NatGatewayHandler(Ec2Handler[NatGateway]):
     resource_type = NatGateway
     sweep_order = 32
     kind = Ec2Kind("describe_nat_gateways", "NatGateways", "NatGatewayId", "natgateway", "natgateway",
-                   lambda item: item.get("State") in _GONE)  # fmt: skip
+                   lambda item: item.get("State") in _GONE, filters_by_tag=False)  # fmt: skip
 
     def desired(self, ctx: ProviderContext, resource: NatGateway) -> dict[str, Any]:
         return {

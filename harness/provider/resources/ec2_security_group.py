@@ -140,7 +140,7 @@ def _read_rules(permissions: list[dict[str, Any]]) -> list[RuleKey]:
         for r in perm.get("Ipv6Ranges", []):
             out.append((protocol, low, high, "cidr", r["CidrIpv6"], r.get("Description", "") or ""))
         for r in perm.get("PrefixListIds", []):
-            out.append((protocol, low, high, "prefix-list", r["PrefixListId"], r.get("Description", "") or ""))
+            out.append((protocol, low, high, "prefix-list", r["PrefixListId"], ""))
         for r in perm.get("UserIdGroupPairs", []):
             out.append((protocol, low, high, "group", r["GroupId"], r.get("Description", "") or ""))
     return sorted(out, key=repr)
@@ -169,7 +169,9 @@ class SecurityGroupHandler(Ec2Handler[SecurityGroup]):
                 kind, peer = "group", ref_id(ctx, "security_groups", str(rule.group))
             low = rule.from_port if rule.protocol != "-1" else None
             high = rule.to_port if rule.protocol != "-1" else None
-            out.append((rule.protocol, low, high, kind, peer, rule.description))
+            # moto drops the description of a prefix-list rule, so it is neither sent nor compared.
+            description = "" if kind == "prefix-list" else rule.description
+            out.append((rule.protocol, low, high, kind, peer, description))
         return sorted(out, key=repr)
 
     def _own_id(self, ctx: ProviderContext, resource: SecurityGroup) -> str | None:

@@ -1,0 +1,129 @@
+"""Which environment each resource of a definition belongs to, and what makes up each environment.
+
+A resource belongs to the environment its ``environment`` tag names (a VPC may say it with its ``environment``
+field). What is placed in a VPC (subnets, security groups, endpoints, builds) belongs to the VPC's environment
+unless it says otherwise, and a role belongs to the environment of the builds that run with it. The data tier of
+an environment is what carries the tag ``tier: data``: buckets, security groups and subnets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.errors import CheckFailed
+from harness.model.base import Resource
+from harness.model.definition import Definition, environment_of
+from harness.provider.resources.codebuild_project import BuildProject, VpcPlacement
+from harness.provider.resources.ec2_security_group import SecurityGroup
+from harness.provider.resources.ec2_subnet import Subnet
+from harness.provider.resources.ec2_vpc import Vpc
+from harness.provider.resources.iam_role import Role
+from harness.provider.resources.kms_key import KmsKey
+from harness.provider.resources.s3_bucket import Bucket
+
+TIER_TAG = "tier"
+DATA_TIER = "data"
+_PRODUCTION_NAMES = frozenset({"prod", "production"})
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentScope:
+    """The resources of one environment, by logical name.
+
+    Attributes:
+        name: the environment (``prod``).
+        production: whether it holds production data.
+        vpcs, builds, roles, buckets, keys: what belongs to it.
+        data_buckets, data_groups, data_subnets: its data tier.
+    """
+
+    name: str
+    production: bool
+    vpcs: tuple[str, ...] = ()
+    builds: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    buckets: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    data_buckets: tuple[str, ...] = ()
+    data_groups: tuple[str, ...] = ()
+    data_subnets: tuple[str, ...] = ()
+
+
+def _tier(resource: Resource) -> str:
+    tags = getattr(resource, "tags", None) or {}
+    return str(tags.get(TIER_TAG, ""))
+
+
+def resource_environments(definition: Definition) -> dict[str, str]:
+    """The environment of every resource that has one, by address (``subnets.prod-data`` -> ``prod``)."""
+    out: dict[str, str] = {}
+    vpc_env = {r.name: environment_of(r) for r in definition.of_type(Vpc)}
+    for resource in definition.resources:
+        env = environment_of(resource)
+        if not env:
+            vpc = getattr(resource, "vpc", None)
+            if isinstance(vpc, VpcPlacement):
+                vpc = vpc.vpc
+            if isinstance(vpc, str):
+                env = vpc_env.get(vpc) or ""
+        if env:
+            out[str(resource.address)] = env
+    # A role without an environment of its own takes the one of the builds that run with it.
+    for project in definition.of_type(BuildProject):
+        assert isinstance(project, BuildProject)
+        build_env = out.get(str(project.address), "")
+        role = f"roles.{project.service_role}"
+        if build_env and role not in out and definition.get("roles", project.service_role) is not None:
+            out[role] = build_env
+    return out
+
+
+def scopes(definition: Definition) -> dict[str, EnvironmentScope]:
+    """Every environment of the definition (declared or named by a tag) with its resources."""
+    envs = resource_environments(definition)
+    names = list(definition.environments) + sorted(set(envs.values()) - set(definition.environments))
+    out: dict[str, EnvironmentScope] = {}
+    for name in names:
+        declared = definition.environments.get(name)
+        production = bool(declared.production) if declared is not None else name in _PRODUCTION_NAMES
+
+        def members(cls: type[Resource], data: bool = False, env: str = name) -> tuple[str, ...]:
+            return tuple(
+                r.name
+                for r in definition.of_type(cls)
+                if envs.get(str(r.address)) == env and (not data or _tier(r) == DATA_TIER)
+            )
+
+        out[name] = EnvironmentScope(
+            name=name,
+            production=production,
+            vpcs=members(Vpc),
+            builds=members(BuildProject),
+            roles=members(Role),
+            buckets=members(Bucket),
+            keys=members(KmsKey),
+            data_buckets=members(Bucket, data=True),
+            data_groups=members(SecurityGroup, data=True),
+            data_subnets=members(Subnet, data=True),
+        )
+    return out
+
+
+def production(definition: Definition) -> tuple[EnvironmentScope, ...]:
+    """The production environments.
+
+    Raises:
+        CheckFailed: the definition has none (nothing to isolate), naming how to declare one.
+    """
+    found = tuple(s for s in scopes(definition).values() if s.production)
+    if not found:
+        raise CheckFailed(
+            f"definition '{definition.name}': expected a production environment, found none; tag the production "
+            "resources 'environment: prod' or declare one with 'production: true' under 'environments'"
+        )
+    return found
+
+
+def non_production(definition: Definition) -> tuple[EnvironmentScope, ...]:
+    """Every environment that is not production (may be empty)."""
+    return tuple(s for s in scopes(definition).values() if not s.production)
