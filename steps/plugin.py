@@ -6,4 +6,5 @@ pytest_plugins = [
     "steps.audit_trail",
     "steps.least_privilege",
     "steps.isolation",
+    "steps.runtime",
 ]
