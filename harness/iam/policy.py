@@ -104,20 +104,13 @@ def _strings(value: Any, where: str, field: str) -> tuple[str, ...]:
 
 
 def _check_arn(value: str, where: str, field: str) -> None:
-    if value == "*" or not value.startswith("arn"):
-        if value != "*" and ":" in value and not value.startswith("arn"):
-            raise _fail(
-                where,
-                "an ARN (arn:partition:service:region:account:resource) or *",
-                value,
-                f"write the {field} entry as a full ARN",
-                field,
-            )
+    """A Resource/NotResource entry is ``*`` or an ARN of six colon-separated parts (wildcards allowed)."""
+    if value == "*":
         return
-    if value.count(":") < 5 or not value.startswith("arn:") or not value.split(":", 5)[5]:
+    if not value.startswith("arn:") or value.count(":") < 5 or not value.split(":", 5)[5]:
         raise _fail(
             where,
-            "an ARN with six colon-separated parts (arn:partition:service:region:account:resource)",
+            "* or an ARN with six colon-separated parts (arn:partition:service:region:account:resource)",
             value,
             f"write the {field} entry as a full ARN, e.g. arn:aws:s3:::bucket/*",
             field,

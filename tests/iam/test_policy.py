@@ -102,7 +102,9 @@ def test_missing_action() -> None:
     assert error_for(policy({"Effect": "Allow", "Resource": "*"})).field == "Action"
 
 
-@pytest.mark.parametrize("arn", ["arn:aws:s3", "arn:aws:s3:::", "s3:::bucket", "arnaws:s3:::b:c:d"])
+@pytest.mark.parametrize(
+    "arn", ["arn:aws:s3", "arn:aws:s3:::", "s3:::bucket", "arnaws:s3:::b:c:d", "bucket", "*bucket*"]
+)
 def test_malformed_resource_arn(arn: str) -> None:
     exc = error_for(policy(statement("Allow", "s3:*", arn)))
     assert exc.field == "Resource"
