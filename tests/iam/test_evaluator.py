@@ -509,3 +509,25 @@ def test_literal_rcp_levels_must_each_allow_when_asked() -> None:
     assert literal.decide(USER, "s3:GetObject", OBJECT).decision is Outcome.IMPLICIT_DENY
     assert literal.decide(USER, "s3:GetObject", OBJECT).layers == ("rcp",)
     assert PolicySet.compile([allow()], rcps=rcps).decide(USER, "s3:GetObject", OBJECT).allowed
+
+
+def test_scps_do_not_apply_to_aws_service_principals() -> None:
+    rp = grant({"Service": "cloudtrail.amazonaws.com"}, "s3:PutObject")
+    assert decide("cloudtrail.amazonaws.com", "s3:PutObject", resource_policy=rp, scps=[[allow("ec2:*")]]) == ALLOWED
+
+
+def test_unresolvable_variable_invalidates_a_not_resource_statement() -> None:
+    # A role session has no aws:username: the statement is invalid, it neither allows nor denies.
+    deny_elsewhere = policy(statement("Deny", "s3:*", None, NotResource="arn:aws:s3:::home/${aws:username}/*"))
+    allow_elsewhere = policy(statement("Allow", "s3:*", None, NotResource="arn:aws:s3:::home/${aws:username}/*"))
+    assert decide(SESSION, identity_policies=[allow(), deny_elsewhere]) == ALLOWED
+    assert decide(SESSION, identity_policies=[allow_elsewhere]) == IMPLICIT
+    assert decide(USER, identity_policies=[allow(), deny_elsewhere]) == EXPLICIT  # alice has a user name
+
+
+def test_unresolvable_variable_in_a_deny_resource_matches_nothing() -> None:
+    doc = policy(statement("Deny", "s3:*", "arn:aws:s3:::${aws:PrincipalTag/team}/*"))
+    assert decide(identity_policies=[allow(), doc]) == ALLOWED
+    assert decide(identity_policies=[allow(), doc], context={"aws:PrincipalTag/team": "amzn-s3-demo-bucket"}) == (
+        EXPLICIT
+    )
