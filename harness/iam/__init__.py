@@ -6,6 +6,13 @@ Typical use, compiling once and deciding many requests::
     request = AuthorizationRequest.create("arn:aws:sts::111122223333:assumed-role/Build/s1",
                                           "s3:GetObject", "arn:aws:s3:::bucket/key", context)
     decision = evaluate(request, policies)   # decision.decision, decision.matched, decision.reason
+
+    # per call, with the resource's own policy swapped in:
+    policies.with_resource_policy(bucket_policy).decide(principal_arn, "s3:PutObject", object_arn, context)
+
+Semantics follow the AWS IAM User Guide (policy evaluation logic, condition operators, policy variables) and the
+AWS Organizations guide (SCPs, RCPs); choices where the documentation leaves room are listed in
+tests/iam/oracle/KNOWN_DIFFERENCES.md together with the differences from iam-simulate.
 """
 
 from __future__ import annotations
