@@ -141,10 +141,21 @@ class EnforcerAuthorizer:
         self.enforcer = enforcer
 
     def decide(self, identity: Identity, access: SourceAccess) -> Decision:
-        """The enforcer's decision on ``access``."""
+        """The enforcer's decision on ``access``, kept in the enforcer's evidence like its own decisions."""
         decision = self.enforcer.decide(identity, access)
         if not isinstance(decision, Decision):
             raise TypeError(f"enforcer.decide: expected a Decision, found {type(decision).__name__}")
+        evidence = getattr(self.enforcer, "evidence", None)
+        if evidence is not None:
+            evidence.current().data.setdefault("authorization", []).append(
+                {
+                    "principal": identity.arn,
+                    "identity": identity.label,
+                    "call": access.action,
+                    "allowed": decision.allowed,
+                    "accesses": [decision.to_dict()],
+                }
+            )
         return decision
 
 

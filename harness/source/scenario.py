@@ -14,6 +14,7 @@ enforcement and recorded in its evidence and audit trail.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -40,6 +41,7 @@ SOURCE_KEY = "source"
 MERGE_BLOCKED = "PullRequestApprovalRulesNotSatisfiedException"
 AUTHOR_APPROVAL = "PullRequestCannotBeApprovedByAuthorException"
 ACCESS_DENIED = "AccessDeniedException"
+CODECOMMIT_SOURCE = "codecommit.amazonaws.com"
 
 # The statement of the CodeCommit user guide ("Limit pushes and merges to branches") that the fix points to.
 _PROTECTION_FIX = (
@@ -485,22 +487,24 @@ def expect_rules_pending(deployment: Deployment, change: PullRequestRef) -> Eval
 
 
 def expect_recorded(deployment: Deployment, event_name: str, identity: Identity) -> dict[str, Any]:
-    """The audit trail holds a CodeCommit ``event_name`` record by ``identity``; returns the record.
+    """The audit trail answers LookupEvents with a CodeCommit ``event_name`` record by ``identity``.
+
+    Returns:
+        The CloudTrail record.
 
     Raises:
         CheckFailed: listing the CodeCommit events the trail holds.
     """
-    history = deployment.trail.recorder.history
-    for record in reversed(history):
+    found = deployment.trail.lookup_events([{"AttributeKey": "EventSource", "AttributeValue": CODECOMMIT_SOURCE}])
+    records = [json.loads(e["CloudTrailEvent"]) for e in found["Events"]]
+    for record in records:
         if (
-            record.get("eventSource") == "codecommit.amazonaws.com"
-            and record.get("eventName") == event_name
+            record.get("eventName") == event_name
             and record.get("userIdentity", {}).get("arn") == identity.arn
             and not record.get("errorCode")
         ):
             return dict(record)
-    seen = [f"{r['eventName']} by {r.get('userIdentity', {}).get('arn')}" for r in history
-            if r.get("eventSource") == "codecommit.amazonaws.com"]
+    seen = [f"{r['eventName']} by {r.get('userIdentity', {}).get('arn')}" for r in records]
     raise CheckFailed(
         f"{_subject(deployment)}: expected the audit trail to record codecommit {event_name} by {identity.arn}, "
         f"found {', '.join(seen) or 'no CodeCommit events'}"

@@ -94,6 +94,9 @@ def test_a_developer_pushes_to_a_feature_branch_but_not_to_main(deployment: Depl
     source.expect_denied(source.push(deployment, developer, "main"))
     source.expect_allowed(source.push(deployment, developer, "feature/a"))
     source.expect_denied(source.delete_branch(deployment, developer, "main"))
+    kept = [(a["call"], a["allowed"]) for a in deployment.evidence.current().data["authorization"]
+            if a["call"].startswith("codecommit:")]
+    assert kept == [("codecommit:GitPush", False), ("codecommit:GitPush", True), ("codecommit:DeleteBranch", False)]
 
 
 def test_a_merge_needs_two_approvers_and_the_author_cannot_be_one(deployment: Deployment) -> None:
