@@ -12,7 +12,7 @@ from harness.errors import CheckFailed, DeployError, InputError
 from harness.inputs.harness_yaml import load_definition
 from harness.model.definition import Definition
 from harness.provider.base import ProviderContext
-from harness.provider.lifecycle import Provider
+from harness.provider.lifecycle import Change, FieldDiff, Plan, Provider
 from harness.provider.registry import Registry
 from harness.provider.resources.log_group import LogGroup, LogGroupHandler
 from harness.scenario import fixture_path
@@ -395,3 +395,30 @@ def test_sweep_cleans_up_what_it_can_and_names_what_it_could_not(
     )
     assert caught.value.fields["deleted"] == [f"log_groups:{provider.prefix}g"]
     assert provider.registry.handlers["log_groups"].read(provider.ctx, d.get("log_groups", "g")) is None
+
+
+def test_plans_render_one_block_per_pending_change_with_compact_values() -> None:
+    long_value = {"Statement": ["x" * 300]}
+    plan = Plan(
+        (
+            Change("log_groups.g", "log group", "update", (FieldDiff("retention_days", 30, None),)),
+            Change("roles.r", "IAM role", "no-op"),
+            Change("topics.t", "SNS topic", "create"),
+            Change("policies.p", "IAM managed policy", "update", (FieldDiff("document", long_value, {"a": 1}),)),
+        )
+    )
+
+    lines = plan.render().splitlines()
+
+    assert lines[:3] == [
+        "~ log_groups.g (log group): update",
+        "    retention_days: null -> 30",
+        "+ topics.t (SNS topic): create",
+    ]
+    assert lines[3] == "~ policies.p (IAM managed policy): update"
+    assert lines[4].startswith('    document: {"a": 1} -> {"Statement": ["xxx')
+    assert lines[4].endswith("...") and len(lines[4]) == len('    document: {"a": 1} -> ') + 240
+    assert [c.address for c in plan.pending()] == ["log_groups.g", "topics.t", "policies.p"]
+    assert not plan.empty
+    assert Plan((Change("roles.r", "IAM role", "no-op"),)).empty
+    assert Plan(()).render() == "no changes"
