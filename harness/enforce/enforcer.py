@@ -8,6 +8,7 @@ The harness's admin identity is never enforced: it deploys and reads back.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import json
 import threading
@@ -367,7 +368,7 @@ class Enforcer:
             PrincipalDescription(identity.arn, principal.tags, user_id=identity.principal_id or None),
             CallDescription(
                 secure_transport=self.secure_transport,
-                source_ip=identity.source_ip or None,
+                source_ip=_ip_or_none(identity.source_ip),
                 now=self.now(),
                 request_tags=dict(mapped.request_tags) if mapped else {},
                 resource_tags=self.reader.resource_tags(access.resource),
@@ -446,6 +447,16 @@ class Enforcer:
                 found.identity, found.boundary, {**found.tags, **session_tags}, found.unique_id, found.arn
             )
         return found
+
+
+def _ip_or_none(value: str) -> str | None:
+    """``aws:SourceIp`` exists only for calls from an IP address; a service calling (``codebuild.amazonaws.com``
+    as CloudTrail's source) carries none."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    return value
 
 
 def is_enforced(backend: Backend, enforcer: Enforcer, identity: Identity) -> bool:

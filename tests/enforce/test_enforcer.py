@@ -328,3 +328,21 @@ def test_codecommit_denial_shape(enforcer: Enforcer, role_session: RoleMaker) ->
         f"codecommit:GitPush on resource: arn:aws:codecommit:us-east-1:{ACCOUNT}:r "
         "because no identity-based policy allows the codecommit:GitPush action"
     )
+
+
+def test_source_ip_only_for_calls_from_an_address(enforcer: Enforcer, role_session: RoleMaker) -> None:
+    only_local = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*",
+             "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}}
+        ],
+    }  # fmt: skip
+    local = role_session("local", only_local)
+    assert enforcer.authorize_call(local, "s3", "ListBuckets", {}).allowed
+    from dataclasses import replace
+
+    via_service = replace(local, source_ip="codebuild.amazonaws.com")
+    decision = enforcer.authorize_call(via_service, "s3", "ListBuckets", {})
+    assert not decision.allowed
+    assert "aws:sourceip" not in decision.accesses[0].decision.request.context
