@@ -7,4 +7,5 @@ pytest_plugins = [
     "steps.least_privilege",
     "steps.isolation",
     "steps.runtime",
+    "steps.source_protection",
 ]
