@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 from harness.acceptance import Deployment
 from harness.backends.base import Identity
 from harness.enforce.api import act_as
-from harness.errors import CheckFailed
+from harness.errors import CheckFailed, Unverified
 from harness.iam import Decision
 from harness.provider.resources.codecommit import Repository
 from harness.provider.resources.codepipeline import Pipeline
@@ -141,9 +141,16 @@ def repository(deployment: Deployment, name: str | None = None) -> str:
     """The physical name of a repository of the definition (the only one when ``name`` is None).
 
     Raises:
-        CheckFailed: when the definition declares no such repository, listing those it has.
+        Unverified: when the definition declares no repository at all (its source lives outside CodeCommit, where
+            the harness cannot exercise it).
+        CheckFailed: when it declares no such repository, or several and no name is given, listing them.
     """
     definition = deployment.require_definition()
+    if not any(True for _ in definition.of_type(Repository)):
+        raise Unverified(
+            f"definition '{definition.name}' declares no CodeCommit repository, so who may change its source cannot "
+            "be exercised; declare the repository the pipeline builds from under 'repositories'"
+        )
     found = [r for r in definition.of_type(Repository) if name is None or r.name == name]
     if len(found) != 1:
         names = sorted(r.name for r in definition.of_type(Repository))

@@ -9,7 +9,7 @@ import pytest
 
 from harness.acceptance import Deployment
 from harness.backends import Backend
-from harness.errors import CheckFailed
+from harness.errors import CheckFailed, Unverified
 from harness.runtime.pipeline import get_execution
 from harness.source import scenario as source
 from tests.conftest import definition
@@ -155,3 +155,15 @@ def test_an_approval_refused_for_another_reason_is_not_taken_for_a_pass(deployme
 def test_a_scenario_role_the_definition_lacks_is_named(deployment: Deployment) -> None:
     with pytest.raises(CheckFailed, match="expected a role playing 'auditor'"):
         source.act_as(deployment, "auditor")
+
+
+def test_a_definition_without_a_repository_leaves_source_claims_unverified(backend: Backend) -> None:
+    deployment = Deployment(backend)
+    deployment.definition = definition("buckets:\n  b: {}\n")
+    with pytest.raises(Unverified, match="declares no CodeCommit repository"):
+        source.repository(deployment)
+
+
+def test_a_repository_name_the_definition_lacks_is_named(deployment: Deployment) -> None:
+    with pytest.raises(CheckFailed, match="expected a repository 'web', found app"):
+        source.repository(deployment, "web")
