@@ -247,11 +247,13 @@ class SecurityGroupHandler(Ec2Handler[SecurityGroup]):
         item = next((i for i in _GROUPS.items(ec2) if i["GroupId"] == physical_id), None)
         if item is None:
             return
-        # Rules naming other groups keep those groups from being deleted; they go first.
-        if item.get("IpPermissions"):
-            ec2.revoke_security_group_ingress(GroupId=physical_id, IpPermissions=item["IpPermissions"])
-        if item.get("IpPermissionsEgress"):
-            ec2.revoke_security_group_egress(GroupId=physical_id, IpPermissions=item["IpPermissionsEgress"])
+        # Rules naming other groups keep those groups from being deleted; they go first. A rule naming a group
+        # that is already gone (moto lets a referenced group be deleted first) is moot: revoking it fails NotFound.
+        ingress, egress = item.get("IpPermissions"), item.get("IpPermissionsEgress")
+        if ingress:
+            ignore_missing(lambda: ec2.revoke_security_group_ingress(GroupId=physical_id, IpPermissions=ingress))
+        if egress:
+            ignore_missing(lambda: ec2.revoke_security_group_egress(GroupId=physical_id, IpPermissions=egress))
         ignore_missing(lambda: ec2.delete_security_group(GroupId=physical_id))
 
 
