@@ -53,7 +53,7 @@ _PROTECTION_FIX = (
 
 @dataclass(frozen=True, slots=True)
 class TriggerEvent:
-    """A branch of a watched repository moved: which pipelines it started (or would have)."""
+    """A branch of a watched repository moved: the pipelines watching it, the executions started, what failed."""
 
     repository: str
     branch: str
@@ -61,6 +61,7 @@ class TriggerEvent:
     caller: str
     pipelines: tuple[str, ...]
     executions: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +171,12 @@ def triggers(deployment: Deployment) -> list[TriggerEvent]:
 
 
 def trigger(deployment: Deployment, repo: str, branch: str, commit_id: str, caller: str) -> TriggerEvent | None:
-    """Start the pipelines whose CodeCommit source action watches ``repo``/``branch`` (the change detection
-    CodePipeline sets up with an EventBridge rule), and record the trigger event.
+    """Start the pipelines whose CodeCommit source action watches ``repo``/``branch`` through the runtime, as
+    CodePipeline's change detection does (an EventBridge rule, or polling when PollForSourceChanges is true: both
+    start an execution on the new commit), and record the trigger event.
+
+    A pipeline that cannot start or fails does not undo the change that triggered it: its error is kept in the
+    event and the evidence.
 
     Returns:
         The event, or None when no pipeline watches the branch.
@@ -180,7 +185,7 @@ def trigger(deployment: Deployment, repo: str, branch: str, commit_id: str, call
     if definition is None:
         return None
     ctx = deployment.provider.ctx
-    watching: list[str] = []
+    watching: dict[str, None] = {}
     for pipeline in definition.of_type(Pipeline):
         assert isinstance(pipeline, Pipeline)
         for action in (a for s in pipeline.stages for a in s.actions):
@@ -190,17 +195,23 @@ def trigger(deployment: Deployment, repo: str, branch: str, commit_id: str, call
                 and action.provider == "CodeCommit"
                 and config.get("RepositoryName") == repo
                 and branch_name(config.get("BranchName", "")) == branch
-                and config.get("PollForSourceChanges", "false").lower() != "true"
             ):
-                watching.append(pipeline.name)
+                watching[pipeline.name] = None
     if not watching:
         return None
-    executions = tuple(start_pipeline_execution(deployment, name).id for name in dict.fromkeys(watching))
-    event = TriggerEvent(repo, branch, commit_id, caller, tuple(dict.fromkeys(watching)), executions)
+    executions: list[str] = []
+    errors: list[str] = []
+    for name in watching:
+        try:
+            executions.append(start_pipeline_execution(deployment, name).id)
+        except Exception as exc:  # the change stands whatever happens to the pipeline
+            errors.append(f"{name}: {exc}")
+    event = TriggerEvent(repo, branch, commit_id, caller, tuple(watching), tuple(executions), tuple(errors))
     triggers(deployment).append(event)
     deployment.evidence.note(
-        f"{full_reference(branch)} of {repo} moved to {commit_id[:12]} ({caller}): started "
-        + ", ".join(f"{p} ({e})" for p, e in zip(event.pipelines, executions, strict=True))
+        f"{full_reference(branch)} of {repo} moved to {commit_id[:12]} by {caller}: started "
+        + (", ".join(executions) or "no execution")
+        + (f"; could not start {'; '.join(errors)}" if errors else "")
     )
     return event
 
@@ -209,16 +220,12 @@ def fetch_source(deployment: Deployment, identity: Identity, configuration: dict
     """The runtime's CodeCommit source action: the branch tip as a zip, read as the pipeline role.
 
     Raises:
-        CodeCommitError: the service's refusal (AccessDeniedException when the role may not read the branch).
+        ClientError: CodeCommit's refusal (AccessDeniedException when the role may not read the branch).
     """
     client = deployment.backend.client("codecommit", identity)
     repo = configuration["RepositoryName"]
-    try:
-        tip = client.get_branch(repositoryName=repo, branchName=configuration["BranchName"])["branch"]["commitId"]
-        client.get_commit(repositoryName=repo, commitId=tip)
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise CodeCommitError(str(error.get("Code", "")), str(error.get("Message", ""))) from None
+    tip = client.get_branch(repositoryName=repo, branchName=configuration["BranchName"])["branch"]["commitId"]
+    client.get_commit(repositoryName=repo, commitId=tip)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for path, content in sorted(source(deployment).model.repository(repo).tree(tip).items()):

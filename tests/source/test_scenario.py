@@ -167,3 +167,20 @@ def test_a_definition_without_a_repository_leaves_source_claims_unverified(backe
 def test_a_repository_name_the_definition_lacks_is_named(deployment: Deployment) -> None:
     with pytest.raises(CheckFailed, match="expected a repository 'web', found app"):
         source.repository(deployment, "web")
+
+
+def test_a_pipeline_that_cannot_read_its_source_does_not_undo_the_merge(backend: Backend) -> None:
+    deployment = Deployment(backend)
+    with deployment.observed():
+        deployment.definition = definition(PROTECTED.replace('"codecommit:GetBranch", ', ""))
+        deployment.apply()
+        try:
+            change = source.propose_change(deployment, source.act_as(deployment, "developer"), "feature/a", "main")
+            approver = source.act_as(deployment, "approver")
+            source.expect_allowed(source.override(deployment, approver, change))
+            source.expect_allowed(source.merge(deployment, approver, change))
+            [event] = source.triggers(deployment)
+            assert event.executions == () and len(event.errors) == 1
+            assert "AccessDeniedException" in event.errors[0] and "codecommit:GetBranch" in event.errors[0]
+        finally:
+            deployment.teardown()
