@@ -327,16 +327,18 @@ def test_sweep_deletes_the_run_prefix_dependents_first_and_spares_other_prefixes
     assert other.plan(other_definition).empty
 
 
-def test_leftovers_lists_without_deleting(reference: Definition, provider: Provider) -> None:
-    provider.apply(reference)
+def test_leftovers_lists_without_deleting(provider: Provider) -> None:
+    d = definition(LOG_GROUP + "keys:\n  artifacts: {}\nroles:\n  build: {assumed_by: codebuild.amazonaws.com}\n")
+    provider.apply(d)
 
     first = provider.leftovers()
     second = provider.leftovers()
 
     assert first == second
-    assert f"roles:{provider.prefix}build" in first
-    assert f"keys:alias/{provider.prefix}artifacts" in first
-    assert provider.plan(reference).empty
+    assert sorted(first) == sorted(
+        [f"log_groups:{provider.prefix}g", f"roles:{provider.prefix}build", f"keys:alias/{provider.prefix}artifacts"]
+    )
+    assert provider.plan(d).empty
 
 
 def test_sweep_detaches_managed_policies_before_deleting(provider: Provider) -> None:
