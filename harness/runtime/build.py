@@ -637,10 +637,12 @@ class _BuildRun:
                 )
                 self.sink.flush()
 
-        timeout = self.project.timeout_minutes * self.spm - (time.time() - self.record.start)
+        # The build clock runs while the buildspec's commands run: the harness's own provisioning (role session,
+        # log stream, secrets) takes seconds here and must not eat into a timeout scaled down to seconds.
         stop = self.request.stop_after_minutes
         stopping = stop is not None and stop < self.project.timeout_minutes
-        deadline = (stop * self.spm - (time.time() - self.record.start)) if stopping and stop is not None else timeout
+        minutes = stop if stopping and stop is not None else self.project.timeout_minutes
+        deadline = minutes * self.spm
         outcome = self.state.sandbox.run(plan, deadline, self.sink.line, on_event)
         if outcome.timed_out and stopping:
             phase = current.pop("phase", None) or self.begin(self.record.current_phase)

@@ -28,8 +28,10 @@ from harness.runtime.pipeline import ApprovalOutcome, Execution, put_approval_re
 from harness.runtime.secrets import PlaintextSecret, plaintext_secret
 from harness.runtime.state import runtime, set_build_clock
 
-# Scenarios run builds on a fast clock: a build minute lasts a tenth of a second.
-SCENARIO_SECONDS_PER_MINUTE = 0.1
+# Builds run on the real clock, except the hanging build, whose minutes last a tenth of a second so a 60-minute
+# limit is reached in six seconds.
+HANGING_SECONDS_PER_MINUTE = 0.1
+REAL_SECONDS_PER_MINUTE = 60.0
 
 
 # -- what the definition says --------------------------------------------------------------------------------
@@ -146,7 +148,6 @@ def run_pipeline_build(
     Returns:
         The completed build.
     """
-    set_build_clock(deployment, SCENARIO_SECONDS_PER_MINUTE)
     project = pipeline_build_project(deployment)
     override: dict[str, Any] | None = None
     if extra_commands:
@@ -208,7 +209,11 @@ def run_build_printing_secrets(deployment: Deployment) -> tuple[BuildRecord, dic
 def run_hanging_build(deployment: Deployment, limit_minutes: int) -> BuildRecord:
     """Run the pipeline's build with a command that never ends; stop it after ``limit_minutes`` if the project's
     own timeout has not ended it first."""
-    return run_pipeline_build(deployment, ("sleep 100000",), stop_after_minutes=float(limit_minutes) + 1)
+    set_build_clock(deployment, HANGING_SECONDS_PER_MINUTE)
+    try:
+        return run_pipeline_build(deployment, ("sleep 100000",), stop_after_minutes=float(limit_minutes) + 1)
+    finally:
+        set_build_clock(deployment, REAL_SECONDS_PER_MINUTE)
 
 
 # -- checks on builds ----------------------------------------------------------------------------------------
@@ -335,9 +340,7 @@ def expect_secrets_masked(deployment: Deployment, build: BuildRecord, secrets: d
             )
         if f"{name}={MASK}" not in build.lines:
             printed = next((line for line in build.lines if line.startswith(f"{name}=")), "nothing")
-            raise CheckFailed(
-                f"build project '{project}': expected '{name}={MASK}' in the log, found {printed!r}"
-            )
+            raise CheckFailed(f"build project '{project}': expected '{name}={MASK}' in the log, found {printed!r}")
 
 
 def plaintext_secrets(deployment: Deployment) -> list[PlaintextSecret]:
@@ -415,7 +418,6 @@ def start_release(deployment: Deployment, starter: Identity) -> Execution:
         CheckFailed: when the execution does not stop at a manual approval (none declared, or it failed first).
         ActionDenied: when ``starter`` may not start the pipeline.
     """
-    set_build_clock(deployment, SCENARIO_SECONDS_PER_MINUTE)
     pipeline = main_pipeline(deployment)
     _seed_sources(deployment, pipeline)
     execution = start_pipeline_execution(deployment, pipeline.name, starter)
