@@ -119,16 +119,25 @@ def test_reference_pipeline_deploys_replans_empty_and_destroys(reference: Defini
     assert provider.leftovers() == []
 
 
-def test_a_second_provider_adopts_what_the_first_deployed(
-    reference: Definition, backend: Backend, provider: Provider
-) -> None:
-    provider.apply(reference)
+def test_a_second_provider_adopts_what_the_first_deployed(backend: Backend, provider: Provider) -> None:
+    d = definition(
+        """
+        keys:
+          k: {}
+        log_groups:
+          g: {kms_key: k}
+        roles:
+          build: {assumed_by: codebuild.amazonaws.com}
+        """
+    )
+    provider.apply(d)
     again = Provider(backend, provider.prefix)
 
-    plan = again.apply(reference)
+    plan = again.apply(d)
 
     assert plan.empty
     assert again.state["roles.build"].arn == provider.state["roles.build"].arn
+    assert again.state["keys.k"].arn == provider.state["keys.k"].arn
 
 
 def test_a_failure_half_way_rolls_back_and_names_the_resource(
