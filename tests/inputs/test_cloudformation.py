@@ -258,6 +258,17 @@ def test_every_supported_type_is_listed() -> None:
         "AWS::Logs::MetricFilter",
         "AWS::CloudWatch::Alarm",
         "AWS::CodeCommit::Repository",
+        "AWS::EC2::VPC",
+        "AWS::EC2::Subnet",
+        "AWS::EC2::RouteTable",
+        "AWS::EC2::InternetGateway",
+        "AWS::EC2::NatGateway",
+        "AWS::EC2::VPCPeeringConnection",
+        "AWS::EC2::VPCEndpoint",
+        "AWS::EC2::SecurityGroup",
+        "AWS::EC2::NetworkAcl",
+        "AWS::SecretsManager::Secret",
+        "AWS::SSM::Parameter",
     }
 
 
