@@ -127,3 +127,63 @@ def test_someone_without_permission_cannot_start_a_release(deploy: Deploy) -> No
     pw = deploy(pipeline_definition(approval=True))
     with pw.observed(), pytest.raises(ActionDenied, match="could not start an execution: AccessDenied"):
         start_pipeline_execution(pw, "release", person(pw, "release-manager", "rita"))
+
+
+def test_actions_with_the_same_run_order_all_run_and_one_failure_fails_the_stage(deploy: Deploy) -> None:
+    import yaml
+
+    body = yaml.safe_load(pipeline_definition())
+    stages = body["pipelines"]["release"]["stages"]
+    deploy_stage = stages[-1]
+    good = deploy_stage["actions"][0]
+    bad = dict(good, name="DeployElsewhere", configuration={"BucketName": "no-such-bucket-anywhere", "Extract": "true"})
+    later = dict(good, name="AfterBoth", run_order=2)
+    deploy_stage["actions"] = [good, bad, later]
+    pw = deploy(yaml.safe_dump(body))
+    upload_source(pw, {"app.txt": "hello\n"})
+    with pw.observed():
+        execution = start_pipeline_execution(pw, "release")
+    assert execution.status == "Failed"
+    assert execution.action("Deploy", "Deploy").status == "Succeeded"
+    assert execution.action("Deploy", "DeployElsewhere").status == "Failed"
+    assert execution.action("Deploy", "AfterBoth").status == ""  # the next runOrder never starts
+    assert execution.stage("Deploy").status == "Failed"
+
+
+def test_a_source_provider_without_a_registered_hook_is_unverified(deploy: Deploy) -> None:
+    import yaml
+
+    from harness.errors import Unverified
+
+    body = yaml.safe_load(pipeline_definition())
+    source = body["pipelines"]["release"]["stages"][0]["actions"][0]
+    source.update(provider="CodeCommit", configuration={"RepositoryName": "app", "BranchName": "main"})
+    pw = deploy(yaml.safe_dump(body))
+    with pw.observed(), pytest.raises(Unverified, match="no CodeCommit source is registered"):
+        start_pipeline_execution(pw, "release")
+
+
+def test_a_registered_source_hook_supplies_the_revision(deploy: Deploy) -> None:
+    import yaml
+
+    from harness.runtime.pipeline import register_source
+
+    body = yaml.safe_load(pipeline_definition())
+    source = body["pipelines"]["release"]["stages"][0]["actions"][0]
+    source.update(provider="CodeCommit", configuration={"RepositoryName": "app", "BranchName": "main"})
+    pw = deploy(yaml.safe_dump(body))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.txt", "from the repository\n")
+    calls: list[dict[str, str]] = []
+
+    def hook(deployment: Deployment, identity: object, config: dict[str, str]) -> tuple[bytes, str]:
+        calls.append(config)
+        return buffer.getvalue(), "abc123"
+
+    register_source(pw, "CodeCommit", hook)  # type: ignore[arg-type]
+    with pw.observed():
+        execution = start_pipeline_execution(pw, "release")
+    assert execution.status == "Succeeded", execution.failure()
+    assert calls == [{"RepositoryName": "app", "BranchName": "main"}]
+    assert execution.revisions == [{"name": "src", "revisionId": "abc123"}]
