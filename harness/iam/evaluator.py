@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -312,6 +313,7 @@ def _summary(allows: Sequence[CompiledStatement], denies: Sequence[CompiledState
     return "Deny" if denies else ("Allow" if allows else "NoMatch")
 
 
+_KMS_KEY = re.compile(r"arn:[^:]+:kms:[^:]*:[^:]*:key/")
 _ASSUME_ACTIONS = frozenset(
     {
         "sts:assumerole",
@@ -333,7 +335,7 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
     the resource-based policy suffices, where a resource-policy grant naming the role (not the session) is
     still limited by boundary and session policy, and a grant naming only the account delegates to the
     identity-based policies. Across accounts both the principal's side and the resource policy must allow.
-    KMS key policies and role trust policies must themselves allow.
+    KMS key policies (for requests on a key) and role trust policies (when given) must themselves allow.
 
     Args:
         request: the request (see :meth:`AuthorizationRequest.create`).
@@ -468,10 +470,14 @@ def evaluate(request: AuthorizationRequest, policies: PolicySet) -> Decision:
     by_role = resource_allows.get(PrincipalMatch.ROLE, [])
     by_account = resource_allows.get(PrincipalMatch.ACCOUNT, [])
     same_account = principal.account is not None and principal.account == request.resource_account
-    # Role trust policies and KMS key policies must themselves allow the principal (or its account): "unless the
-    # key policy explicitly allows it, you cannot use IAM policies to allow access to a KMS key". Without a
-    # key policy or trust policy in the request, nothing grants access.
-    resource_required = service == "kms" or action in _ASSUME_ACTIONS
+    # KMS key policies must themselves allow the principal (or its account): "unless the key policy explicitly
+    # allows it, you cannot use IAM policies to allow access to a KMS key", so a request on a key without a key
+    # policy is not granted. KMS actions on no key (CreateKey, ListKeys, alias actions) are identity-only. A
+    # role's trust policy likewise must allow AssumeRole when the request carries it; a request without one
+    # is decided on the identity side alone.
+    resource_required = (service == "kms" and _KMS_KEY.match(resource) is not None) or (
+        action in _ASSUME_ACTIONS and policies.resource is not None
+    )
 
     granted: list[CompiledStatement] | None = None
     layers: tuple[str, ...] = ()

@@ -382,6 +382,24 @@ def test_role_trust_policy_must_allow_assume_role() -> None:
     )
 
 
+
+def test_kms_actions_on_no_key_are_decided_by_identity_policies_alone() -> None:
+    # CreateKey, ListKeys and alias actions act on no key, so no key policy takes part.
+    for action in ("kms:CreateKey", "kms:ListKeys", "kms:ListAliases"):
+        assert decide(action=action, resource="*", identity_policies=[allow()]) == ALLOWED
+        assert decide(action=action, resource="*") == IMPLICIT
+
+
+def test_a_request_on_a_key_without_its_key_policy_is_not_granted() -> None:
+    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert decide(action="kms:Decrypt", resource=key, identity_policies=[allow()]) == IMPLICIT
+
+
+def test_assume_role_without_a_trust_policy_in_the_request_is_decided_by_the_identity_side() -> None:
+    target = f"arn:aws:iam::{ACCOUNT}:role/Deploy"
+    assert decide(action="sts:AssumeRole", resource=target, identity_policies=[allow()]) == ALLOWED
+    assert decide(action="sts:AssumeRole", resource=target) == IMPLICIT
+
 # --- NotAction, NotResource, NotPrincipal ---------------------------------------------------------------
 
 

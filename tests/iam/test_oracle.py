@@ -166,15 +166,9 @@ def organization_policy_exemptions(case: dict[str, Any], mine: Decision, oracle:
     return evaluate(again, policies).decision == mine.decision
 
 
-def trust_policy_required(case: dict[str, Any], mine: Decision, oracle: str) -> bool:
-    """KD7: a role trust policy must allow sts:AssumeRole; without one nothing grants it."""
-    return case["action"].startswith("sts:AssumeRole") and case["resource_policy"] is None and oracle == "Allowed"
-
-
 KNOWN: dict[str, Callable[[dict[str, Any], Decision, str], bool]] = {
     "KD5 root user has full access in its account": root_user_full_access,
     "KD6 SCP/RCP exemptions for service-linked roles and service principals": organization_policy_exemptions,
-    "KD7 role trust policy required for sts:AssumeRole": trust_policy_required,
     "KD1 NotPrincipal checks account, role and session": not_principal_account_check,
     "KD2 session-ARN grant not limited by session policy": session_grant_beyond_session_policy,
     "KD3 unresolvable variable in NotResource": unresolved_variable_in_not_resource,
