@@ -33,20 +33,37 @@ from harness.provider.resources.codebuild_project import (
     CloudWatchLogs,
     EnvironmentVariable,
     S3Logs,
+    VpcConfig,
+    VpcPlacement,
 )
 from harness.provider.resources.codecommit import Repository
 from harness.provider.resources.codepipeline import Action, ArtifactStore, Pipeline, Stage
+from harness.provider.resources.ec2_internet_gateway import InternetGateway
+from harness.provider.resources.ec2_nat_gateway import NatGateway
+from harness.provider.resources.ec2_network_acl import NaclRule, NetworkAcl
+from harness.provider.resources.ec2_route_table import RouteSpec, RouteTable
+from harness.provider.resources.ec2_security_group import SecurityGroup, SecurityGroupRule
+from harness.provider.resources.ec2_subnet import Subnet
+from harness.provider.resources.ec2_vpc import Vpc
+from harness.provider.resources.ec2_vpc_endpoint import VpcEndpoint
+from harness.provider.resources.ec2_vpc_peering import VpcPeering
 from harness.provider.resources.iam_policy import ManagedPolicy
 from harness.provider.resources.iam_role import Role
 from harness.provider.resources.kms_key import KmsKey
 from harness.provider.resources.log_group import LogGroup
 from harness.provider.resources.metric_filter import MetricFilter
 from harness.provider.resources.s3_bucket import Bucket, BucketEncryption, PublicAccessBlock
+from harness.provider.resources.secrets import Secret
 from harness.provider.resources.sns_topic import Topic
 
 __all__ = ["load_plan", "parse_plan_text"]
 
 SUPPORTED_MAJOR = "1"
+
+# Attributes holding lists of references, which one configuration expression fills as a whole.
+_LIST_ATTRIBUTES = frozenset(
+    {"subnets", "subnet_ids", "security_group_ids", "security_groups", "route_table_ids", "prefix_list_ids"}
+)
 
 # Attributes Terraform computes or fills with defaults; never reported as unmapped.
 _COMPUTED = frozenset({"id", "arn", "tags_all", "unique_id", "create_date", "name_prefix", "owner_id", "key_id"})
@@ -92,6 +109,8 @@ class _Plan:
         self.drafts: dict[str, Draft] = {}
         self.globals: list[tuple[str, str]] = []
         self.by_name: dict[str, dict[str, str]] = {}
+        # (origin, subnet, field, target): route table and network ACL associations, applied once all are mapped.
+        self.associations: list[tuple[str, str, str, str]] = []
 
     # -- errors ---------------------------------------------------------------------------------------------
     def fail(self, path: str, expected: str, found: str, fix: str) -> NoReturn:
@@ -279,6 +298,11 @@ class _Plan:
                 if expr:  # a configured block as a whole known only after apply
                     self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
                 return values  # otherwise computed by the provider (arn, id...), not configured
+            if path.rsplit(".", 1)[-1] in _LIST_ATTRIBUTES:
+                many = self.list_from_expression(instance, expr)
+                if many:
+                    self.note(f"{path}: known only after apply; taken as {many} from the configuration's references")
+                    return many
             resolved = self.from_expression(instance, expr, path)
             if resolved is None:
                 self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
@@ -297,6 +321,12 @@ class _Plan:
             items = list(values) if isinstance(values, list) else []
             while len(items) < len(unknown):
                 items.append(None)
+            many = self.list_from_expression(instance, expr) if isinstance(expr, dict) else []
+            if many and len(many) == len(items):
+                # One expression for the whole list ([aws_subnet.a.id, aws_subnet.b.id]): its references in order.
+                items = [many[i] if sub is not False else items[i] for i, sub in enumerate(unknown)]
+                self.note(f"{path}: known only after apply; taken as {many} from the configuration's references")
+                return items
             for index, sub in enumerate(unknown):
                 if sub is False:
                     continue
@@ -306,6 +336,28 @@ class _Plan:
                 items[index] = self.resolve_unknown(instance, items[index], sub, sub_expr, f"{path}[{index}]")
             return items
         return values
+
+    def list_from_expression(self, instance: _Instance, expr: Any) -> list[str]:
+        """The resources a list expression refers to, in order, as interpolations; [] when one cannot be followed.
+
+        Terraform lists each reference followed by its prefixes (``aws_subnet.a.id``, ``aws_subnet.a``).
+        """
+        if not isinstance(expr, dict) or "constant_value" in expr:
+            return []
+        order: list[str] = []
+        best: dict[str, str | None] = {}
+        for ref in _list(expr.get("references")):
+            found = self.follow(instance.module, ref, instance)
+            if found is None:
+                return []
+            address, attribute = found
+            if address not in best:
+                order.append(address)
+                best[address] = attribute
+            elif len(attribute or "") > len(best[address] or ""):
+                best[address] = attribute
+        out = [self.interpolation(address, best[address]) for address in order]
+        return [o for o in out if o is not None] if all(out) else []
 
     def from_expression(self, instance: _Instance, expr: Any, path: str) -> str | None:
         if not isinstance(expr, dict):
@@ -486,6 +538,7 @@ class _Plan:
                 self.note(f"{address} ({instance.type}): resource type {UNVERIFIED}")
             else:
                 self.note(f"{address} ({instance.type}): not an AWS resource; ignored")
+        _finish_network(self)
 
     def report_unmapped(self, props: Props, defaults: Mapping[str, Any]) -> None:
         for path in props.unmapped():
@@ -726,9 +779,7 @@ def _build_project(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None
         kw["logs"] = BuildLogs(cloudwatch=cloudwatch, s3=s3)
     vpc = _block(p, "vpc_config")
     if vpc is not None:
-        kw["vpc"] = vpc_config(
-            plan.assembly, vpc.path, vpc.raw("vpc_id"), vpc.strings("subnets"), vpc.strings("security_group_ids")
-        )
+        kw["vpc"] = _placement(plan, vpc)
     kw["timeout_minutes"] = p.integer("build_timeout", 60)
     if p.has("encryption_key"):
         kw["encryption_key"] = plan.reference(p.raw("encryption_key"), "keys", p.at("encryption_key"))
@@ -927,6 +978,507 @@ def _repository(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
     p.ignore("clone_url_http", "clone_url_ssh", "repository_id")
 
 
+# -- the network and secrets --------------------------------------------------------------------------------
+
+
+def _ec2_tags(plan: _Plan, p: Props) -> dict[str, str]:
+    """Tags of an EC2 network resource; its Name tag is the harness's own (run prefix plus logical name)."""
+    tags = _tags(p)
+    if "Name" in tags:
+        plan.note(
+            f"{p.at('tags')}: Name {tags.pop('Name')!r} is not kept; the harness names EC2 resources after the "
+            "run prefix and the logical name"
+        )
+    return tags
+
+
+def _named_here(plan: _Plan, value: Any, path: str, section: str, what: str) -> str:
+    """The model name a value refers to (``aws_vpc.prod.id`` as ``${vpcs.prod.id}``), which must be in the plan.
+
+    The network is analysed as planned: a rule, route or placement naming something outside the plan would be a
+    hole in that analysis, so it is refused rather than dropped.
+    """
+    parts = ref_parts(plan.named(value, section))
+    if parts is not None and parts[0] == section:
+        return parts[1]
+    plan.fail(
+        path,
+        f"{what} of this plan (a reference such as {_EXAMPLES[section]})",
+        describe(value),
+        f"declare the {what.removeprefix('a ').removeprefix('an ')} in the configuration; the harness deploys and "
+        "analyses only what the plan holds",
+    )
+
+
+_EXAMPLES = {
+    "vpcs": "aws_vpc.main.id",
+    "subnets": "aws_subnet.build.id",
+    "route_tables": "aws_route_table.private.id",
+    "internet_gateways": "aws_internet_gateway.main.id",
+    "nat_gateways": "aws_nat_gateway.main.id",
+    "vpc_peerings": "aws_vpc_peering_connection.peer.id",
+    "vpc_endpoints": "aws_vpc_endpoint.s3.id",
+    "security_groups": "aws_security_group.build.id",
+    "network_acls": "aws_network_acl.data.id",
+    "secrets": "aws_secretsmanager_secret.token.id",
+}
+
+
+def _here(plan: _Plan, p: Props, key: str, section: str, what: str, *, required: bool = True) -> str | None:
+    value = p.require(key) if required else p.raw(key)
+    if value is None or value == "":
+        return None
+    return _named_here(plan, value, p.at(key), section, what)
+
+
+def _refs_here(plan: _Plan, p: Props, key: str, section: str, what: str) -> tuple[str, ...]:
+    return tuple(_named_here(plan, v, f"{p.at(key)}[{i}]", section, what) for i, v in enumerate(p.seq(key)))
+
+
+def _parent(plan: _Plan, p: Props, key: str, section: str, what: str) -> Draft:
+    """The draft a split resource (a rule, a route, an association, a version) belongs to."""
+    name = _here(plan, p, key, section, what)
+    draft = next((d for d in plan.drafts.values() if section == d.cls.SECTION and d.name == name), None)
+    if draft is None:
+        plan.fail(p.at(key), f"{what} of this plan", describe(p.raw(key)), "declare it in the configuration")
+    return draft
+
+
+def _vpc(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    d.kwargs["cidr"] = p.text("cidr_block", required=True)
+    tags = _ec2_tags(plan, p)
+    # The isolation scenarios read the environment from a lower-case 'environment' tag; 'Environment' is common.
+    spelled = next((k for k in tags if k.lower() == "environment" and k != "environment"), None)
+    if spelled is not None and "environment" not in tags:
+        d.kwargs["environment"] = tags[spelled]
+    d.kwargs["tags"] = tags
+    p.ignore(
+        "default_network_acl_id",
+        "default_route_table_id",
+        "default_security_group_id",
+        "main_route_table_id",
+        "dhcp_options_id",
+        "ipv6_association_id",
+        "ipv6_cidr_block_network_border_group",
+    )
+
+
+def _subnet(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    d.kwargs["vpc"] = _here(plan, p, "vpc_id", "vpcs", "a VPC")
+    d.kwargs["cidr"] = p.text("cidr_block", required=True)
+    d.kwargs["availability_zone"] = p.text("availability_zone", "")
+    d.kwargs["map_public_ip"] = bool(p.flag("map_public_ip_on_launch", False))
+    d.kwargs["tags"] = _ec2_tags(plan, p)
+    p.ignore("availability_zone_id", "ipv6_cidr_block_association_id")
+
+
+def _route(plan: _Plan, p: Props, origin: str, line: int | None, destination_key: str) -> RouteSpec | None:
+    """One route, inline (``route`` block) or an ``aws_route``; None (noted) for targets the model has no type for."""
+    ipv6_key = "ipv6_cidr_block" if destination_key == "cidr_block" else "destination_ipv6_cidr_block"
+    if p.text(ipv6_key):
+        plan.note(f"{origin}: IPv6 routes are {UNVERIFIED.split(';')[0]}; the route is left out")
+        p.ignore(*p.values)
+        return None
+    kw: dict[str, Any] = {
+        "destination": p.text(destination_key) or None,
+        "prefix_list": p.text("destination_prefix_list_id") or None,
+    }
+    gateway = p.text("gateway_id")
+    parts = ref_parts(gateway)
+    if parts is not None and parts[0] == "internet_gateways":
+        kw["internet_gateway"] = parts[1]
+    elif p.text("nat_gateway_id"):
+        kw["nat_gateway"] = _here(plan, p, "nat_gateway_id", "nat_gateways", "a NAT gateway")
+    elif p.text("vpc_peering_connection_id"):
+        kw["peering"] = _here(plan, p, "vpc_peering_connection_id", "vpc_peerings", "a VPC peering connection")
+    else:
+        target = next((k for k, v in p.values.items() if k.endswith("_id") and v and "destination" not in k
+                       and k != "route_table_id"), "no target")  # fmt: skip
+        plan.note(
+            f"{origin}: a route to {target} {describe(p.values.get(target))} is {UNVERIFIED.split(';')[0]}; the "
+            "route is left out and paths through it are unverified"
+        )
+        p.ignore(*p.values)
+        return None
+    p.ignore(*p.values)  # the other targets are empty strings in a route block
+    return plan.assembly.make(RouteSpec, origin, line, **kw)
+
+
+def _route_table(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    d.kwargs["vpc"] = _here(plan, p, "vpc_id", "vpcs", "a VPC")
+    routes = [_route(plan, block, block.path, d.line, "cidr_block") for block in p.items("route")]
+    d.kwargs["routes"] = tuple(r for r in routes if r is not None)
+    d.kwargs["tags"] = _ec2_tags(plan, p)
+
+
+def _internet_gateway(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    vpc = _here(plan, p, "vpc_id", "vpcs", "a VPC", required=False)
+    if vpc:
+        d.kwargs["vpc"] = vpc
+    d.kwargs["tags"] = _ec2_tags(plan, p)
+
+
+def _nat_gateway(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    d.kwargs["subnet"] = _here(plan, p, "subnet_id", "subnets", "a subnet")
+    connectivity = p.text("connectivity_type", "public")
+    if connectivity not in ("public", "private"):
+        plan.fail(p.at("connectivity_type"), "public or private", repr(connectivity), "use one")
+    d.kwargs["connectivity"] = connectivity
+    # A public NAT gateway gets an Elastic IP the harness allocates with it, whichever the configuration names.
+    p.ignore("allocation_id", "association_id", "network_interface_id", "private_ip", "public_ip")
+    d.kwargs["tags"] = _ec2_tags(plan, p)
+
+
+def _peering(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    d.kwargs["requester"] = _here(plan, p, "vpc_id", "vpcs", "a VPC")
+    d.kwargs["accepter"] = _here(plan, p, "peer_vpc_id", "vpcs", "a VPC")
+    for key, own in (("peer_owner_id", "${account_id}"), ("peer_region", "${region}")):
+        value = p.raw(key)
+        if value not in (None, "", own):
+            plan.note(f"{p.at(key)}: peering with another account or region is {UNVERIFIED}")
+    # Without auto_accept (or an accepter resource) the connection stays pending and carries no traffic.
+    d.kwargs["accepted"] = bool(p.flag("auto_accept", False))
+    d.kwargs["tags"] = _ec2_tags(plan, p)
+    p.ignore("accept_status")
+
+
+def _service(value: str) -> str:
+    """``com.amazonaws.${region}.s3`` is the model's ``s3`` (the deploy region's service)."""
+    match = re.fullmatch(r"com\.amazonaws\.\$\{region\}\.([a-z0-9.-]+)", value)
+    return match.group(1) if match else value
+
+
+def _vpc_endpoint(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    kw = d.kwargs
+    kw["vpc"] = _here(plan, p, "vpc_id", "vpcs", "a VPC")
+    kw["service"] = _service(p.text("service_name", required=True))
+    kind = p.text("vpc_endpoint_type", "Gateway")
+    if kind not in ("Gateway", "Interface"):
+        plan.fail(p.at("vpc_endpoint_type"), "Gateway or Interface", repr(kind), f"{kind} endpoints are not modelled")
+    kw["type"] = kind
+    kw["route_tables"] = _refs_here(plan, p, "route_table_ids", "route_tables", "a route table")
+    kw["subnets"] = _refs_here(plan, p, "subnet_ids", "subnets", "a subnet")
+    kw["security_groups"] = _refs_here(plan, p, "security_group_ids", "security_groups", "a security group")
+    kw["private_dns"] = bool(p.flag("private_dns_enabled", False)) if kind == "Interface" else False
+    if kind == "Gateway":
+        p.ignore("private_dns_enabled")
+    kw["policy"] = _policy(plan, p, "policy")
+    kw["tags"] = _ec2_tags(plan, p)
+    p.ignore(
+        "cidr_blocks",
+        "dns_entry",
+        "network_interface_ids",
+        "prefix_list_id",
+        "requester_managed",
+        "state",
+        "ip_address_type",
+        "dns_options",
+        "auto_accept",
+    )
+
+
+def _prefix_list(plan: _Plan, value: str) -> str:
+    """A prefix list id, or the service of a gateway endpoint of the plan whose ``prefix_list_id`` is named."""
+    parts = ref_parts(value)
+    if parts is None or parts[:1] != ("vpc_endpoints",):
+        return value
+    for address, (section, name) in plan.logical.items():
+        if (section, name) == ("vpc_endpoints", parts[1]):
+            service = plan.instances[address].values.get("service_name")
+            if isinstance(service, str):
+                return _service(plan.generalize(service))
+    return value
+
+
+_ALL = ("-1", "all")
+
+
+def _ports(p: Props, protocol: str, kw: dict[str, Any], low: str = "from_port", high: str = "to_port") -> None:
+    if protocol.lower() in _ALL:
+        p.ignore(low, high)  # every port of every protocol: EC2 ignores the range
+    else:
+        kw["from_port"] = p.integer(low)
+        kw["to_port"] = p.integer(high)
+
+
+def _block_rules(plan: _Plan, p: Props, own: str, line: int | None) -> list[SecurityGroupRule]:
+    """The rules of one inline ``ingress``/``egress`` block or ``aws_security_group_rule``: one per peer."""
+    protocol = str(p.text("protocol", required=True))
+    base: dict[str, Any] = {"protocol": protocol, "description": p.text("description", "")}
+    _ports(p, protocol, base)
+    peers: list[dict[str, Any]] = []
+    peers += [{"cidr": c} for c in (*p.strings("cidr_blocks"), *p.strings("ipv6_cidr_blocks"))]
+    peers += [{"prefix_list": _prefix_list(plan, v)} for v in p.strings("prefix_list_ids")]
+    peers += [{"group": g} for g in _refs_here(plan, p, "security_groups", "security_groups", "a security group")]
+    if p.has("source_security_group_id"):
+        peers.append({"group": _here(plan, p, "source_security_group_id", "security_groups", "a security group")})
+    if p.flag("self", False):
+        peers.append({"group": own})
+    if not peers:
+        plan.fail(p.path, "a peer (cidr_blocks, prefix_list_ids, security_groups or self)", "none", "name one")
+    return [plan.assembly.make(SecurityGroupRule, p.path, line, **base, **peer) for peer in peers]
+
+
+def _security_group(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    kw = d.kwargs
+    if not p.has("vpc_id"):
+        plan.fail(
+            p.at("vpc_id"),
+            "a vpc_id naming a VPC of this plan",
+            "none (a group of the default VPC)",
+            "declare the VPC and set vpc_id = aws_vpc.main.id",
+        )
+    kw["vpc"] = _here(plan, p, "vpc_id", "vpcs", "a VPC")
+    kw["description"] = p.text("description", "Managed by Terraform")
+    kw["ingress"] = tuple(r for block in p.items("ingress") for r in _block_rules(plan, block, d.name, d.line))
+    # Terraform removes the allow-all egress rule EC2 gives a new group: egress is exactly what is declared.
+    kw["egress"] = tuple(r for block in p.items("egress") for r in _block_rules(plan, block, d.name, d.line))
+    kw["tags"] = _ec2_tags(plan, p)
+
+
+def _acl_entry(
+    plan: _Plan, p: Props, egress: bool, number_key: str, action_key: str, line: int | None
+) -> NaclRule | None:
+    if p.text("ipv6_cidr_block"):
+        plan.note(f"{p.path}: IPv6 entries are {UNVERIFIED.split(';')[0]}; the entry is left out")
+        p.ignore(*p.values)
+        return None
+    protocol = str(p.text("protocol", required=True))
+    action = p.text(action_key, required=True)
+    if action not in ("allow", "deny"):
+        plan.fail(p.at(action_key), "allow or deny", repr(action), "use allow or deny")
+    kw: dict[str, Any] = {
+        "rule": p.integer(number_key, required=True),
+        "action": action,
+        "cidr": p.text("cidr_block", required=True),
+        "egress": egress,
+        "protocol": protocol,
+    }
+    if protocol.lower() in ("6", "17", "tcp", "udp"):
+        kw["from_port"] = p.integer("from_port", required=True)
+        kw["to_port"] = p.integer("to_port", required=True)
+    else:
+        p.ignore("from_port", "to_port")  # EC2 ignores a port range for other protocols
+    if protocol.lower() in ("1", "icmp"):
+        kw["icmp_type"] = p.integer("icmp_type", -1)
+        kw["icmp_code"] = p.integer("icmp_code", -1)
+    else:
+        p.ignore("icmp_type", "icmp_code")
+    return plan.assembly.make(NaclRule, p.path, line, **kw)
+
+
+def _network_acl(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    d.kwargs["vpc"] = _here(plan, p, "vpc_id", "vpcs", "a VPC")
+    entries = [_acl_entry(plan, b, False, "rule_no", "action", d.line) for b in p.items("ingress")]
+    entries += [_acl_entry(plan, b, True, "rule_no", "action", d.line) for b in p.items("egress")]
+    d.kwargs["entries"] = tuple(e for e in entries if e is not None)
+    for index, value in enumerate(p.seq("subnet_ids")):
+        subnet = _named_here(plan, value, f"{p.at('subnet_ids')}[{index}]", "subnets", "a subnet")
+        plan.associations.append((f"{p.at('subnet_ids')}[{index}]", subnet, "network_acl", d.name))
+    d.kwargs["tags"] = _ec2_tags(plan, p)
+
+
+def _secret(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    kw = d.kwargs
+    kw["store"] = "secrets-manager"
+    if p.has("kms_key_id"):
+        kw["kms_key"] = plan.reference(p.raw("kms_key_id"), "keys", p.at("kms_key_id"))
+    kw["description"] = p.text("description", "")
+    kw["tags"] = _tags(p)
+    p.ignore("name_prefix")
+
+
+def _parameter(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
+    kw = d.kwargs
+    kind = p.text("type", required=True)
+    if kind in ("String", "StringList"):
+        plan.note(
+            f"{p.at('type')}: {kind} is stored unencrypted in AWS; the harness holds it as a SecureString, so "
+            "scenarios about how it is stored are unverified"
+        )
+    kw["store"] = "parameter-store"
+    value = p.text("value") or p.text("insecure_value")
+    if value:
+        kw["value"] = value
+    key = p.text("key_id")
+    if key and key != "alias/aws/ssm":  # SSM's own key is what no key means
+        kw["kms_key"] = plan.reference(key, "keys", p.at("key_id"))
+    kw["description"] = p.text("description", "")
+    kw["tags"] = _tags(p)
+    p.ignore("version", "overwrite")
+
+
+# -- folded network and secret types ------------------------------------------------------------------------
+
+
+def _add_rule(plan: _Plan, group: Draft, direction: str, rules: list[SecurityGroupRule]) -> None:
+    field_name = "egress" if direction == "egress" else "ingress"
+    group.kwargs[field_name] = (*(group.kwargs.get(field_name) or ()), *rules)
+
+
+def _fold_sg_rule(plan: _Plan, p: Props, instance: _Instance) -> None:
+    direction = p.text("type", required=True)
+    if direction not in ("ingress", "egress"):
+        plan.fail(p.at("type"), "ingress or egress", repr(direction), "use one")
+    group = _parent(plan, p, "security_group_id", "security_groups", "a security group")
+    _add_rule(plan, group, direction, _block_rules(plan, p, group.name, instance.line))
+    p.ignore("security_group_rule_id")
+
+
+def _fold_vpc_sg_rule(direction: str) -> Callable[[_Plan, Props, _Instance], None]:
+    """``aws_vpc_security_group_ingress_rule`` / ``_egress_rule``: one rule with one peer each."""
+
+    def fold(plan: _Plan, p: Props, instance: _Instance) -> None:
+        group = _parent(plan, p, "security_group_id", "security_groups", "a security group")
+        protocol = str(p.text("ip_protocol", required=True))
+        kw: dict[str, Any] = {"protocol": protocol, "description": p.text("description", "")}
+        _ports(p, protocol, kw)
+        peers = [k for k in ("cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id") if p.has(k)]
+        if len(peers) != 1:
+            plan.fail(
+                p.path,
+                "one of cidr_ipv4, cidr_ipv6, prefix_list_id or referenced_security_group_id",
+                f"{len(peers)} of them",
+                "give exactly one peer per rule",
+            )
+        if peers[0] == "referenced_security_group_id":
+            kw["group"] = _here(plan, p, peers[0], "security_groups", "a security group")
+        elif peers[0] == "prefix_list_id":
+            kw["prefix_list"] = _prefix_list(plan, p.text(peers[0]))
+        else:
+            kw["cidr"] = p.text(peers[0])
+        rule = plan.assembly.make(SecurityGroupRule, p.path, instance.line, **kw)
+        _add_rule(plan, group, direction, [rule])
+        p.ignore("security_group_rule_id", "tags")
+
+    return fold
+
+
+def _fold_route(plan: _Plan, p: Props, instance: _Instance) -> None:
+    table = _parent(plan, p, "route_table_id", "route_tables", "a route table")
+    route = _route(plan, p, instance.address, instance.line, "destination_cidr_block")
+    if route is not None:
+        table.kwargs["routes"] = (*table.kwargs.get("routes", ()), route)
+
+
+def _fold_route_association(plan: _Plan, p: Props, instance: _Instance) -> None:
+    if p.has("gateway_id") and not p.has("subnet_id"):
+        p.ignore(*p.values)
+        plan.note(f"{instance.address}: an edge association with a gateway is {UNVERIFIED}")
+        return
+    subnet = _here(plan, p, "subnet_id", "subnets", "a subnet")
+    table = _here(plan, p, "route_table_id", "route_tables", "a route table")
+    plan.associations.append((instance.address, str(subnet), "route_table", str(table)))
+
+
+def _fold_acl_association(plan: _Plan, p: Props, instance: _Instance) -> None:
+    subnet = _here(plan, p, "subnet_id", "subnets", "a subnet")
+    acl = _here(plan, p, "network_acl_id", "network_acls", "a network ACL")
+    plan.associations.append((instance.address, str(subnet), "network_acl", str(acl)))
+
+
+def _fold_acl_rule(plan: _Plan, p: Props, instance: _Instance) -> None:
+    acl = _parent(plan, p, "network_acl_id", "network_acls", "a network ACL")
+    entry = _acl_entry(plan, p, bool(p.flag("egress", False)), "rule_number", "rule_action", instance.line)
+    if entry is not None:
+        acl.kwargs["entries"] = (*acl.kwargs.get("entries", ()), entry)
+
+
+def _fold_gateway_attachment(plan: _Plan, p: Props, instance: _Instance) -> None:
+    gateway = _parent(plan, p, "internet_gateway_id", "internet_gateways", "an internet gateway")
+    gateway.kwargs["vpc"] = _here(plan, p, "vpc_id", "vpcs", "a VPC")
+
+
+def _fold_peering_accepter(plan: _Plan, p: Props, instance: _Instance) -> None:
+    peering = _parent(plan, p, "vpc_peering_connection_id", "vpc_peerings", "a VPC peering connection")
+    if p.flag("auto_accept", False):
+        peering.kwargs["accepted"] = True
+    p.ignore("accept_status", "peer_vpc_id", "vpc_id", "peer_owner_id", "peer_region", "tags")
+
+
+def _fold_endpoint_route_table(plan: _Plan, p: Props, instance: _Instance) -> None:
+    endpoint = _parent(plan, p, "vpc_endpoint_id", "vpc_endpoints", "a VPC endpoint")
+    table = _here(plan, p, "route_table_id", "route_tables", "a route table")
+    endpoint.kwargs["route_tables"] = (*endpoint.kwargs.get("route_tables", ()), table)
+
+
+def _fold_endpoint_policy(plan: _Plan, p: Props, instance: _Instance) -> None:
+    endpoint = _parent(plan, p, "vpc_endpoint_id", "vpc_endpoints", "a VPC endpoint")
+    endpoint.kwargs["policy"] = _policy(plan, p, "policy", required=True)
+
+
+def _fold_eip(plan: _Plan, p: Props, instance: _Instance) -> None:
+    p.ignore(*p.values)
+    plan.note(
+        f"{instance.address} (aws_eip): the harness allocates one Elastic IP with each public NAT gateway; this "
+        "address is not created"
+    )
+
+
+def _fold_secret_version(plan: _Plan, p: Props, instance: _Instance) -> None:
+    secret = _parent(plan, p, "secret_id", "secrets", "a secret")
+    value = p.text("secret_string")
+    if p.has("secret_binary"):
+        p.raw("secret_binary")
+        plan.note(f"{p.at('secret_binary')}: binary secrets are held as a fixed stand-in text")
+    if value:
+        secret.kwargs["value"] = value
+    p.ignore("version_id", "version_stages", "arn")
+
+
+_STAND_IN = "pipewarden-stand-in-secret"
+
+
+def _finish_network(plan: _Plan) -> None:
+    """What folding must have supplied: associations on their subnets, gateways attached, secrets' values."""
+    drafts = {(d.cls.SECTION, d.name): d for d in plan.drafts.values()}
+    for origin, subnet, field_name, target in plan.associations:
+        draft = drafts[("subnets", subnet)]
+        if draft.kwargs.get(field_name) not in (None, target):
+            plan.fail(
+                origin,
+                f"one {field_name.replace('_', ' ')} per subnet",
+                f"subnet '{subnet}' associated with '{draft.kwargs[field_name]}' and '{target}'",
+                "keep one association per subnet",
+            )
+        draft.kwargs[field_name] = target
+    for address, draft in plan.drafts.items():
+        if draft.cls is InternetGateway and not draft.kwargs.get("vpc"):
+            plan.fail(
+                address,
+                "vpc_id or an aws_internet_gateway_attachment attaching it to a VPC of this plan",
+                "none",
+                "set vpc_id = aws_vpc.main.id or remove the gateway",
+            )
+        if draft.cls is Secret and not draft.kwargs.get("value"):
+            plan.note(f"{address}: no secret value in the plan; a fixed stand-in value is stored")
+            draft.kwargs["value"] = _STAND_IN
+
+
+def _placement(plan: _Plan, vpc: Props) -> VpcPlacement | VpcConfig | None:
+    """A build's VPC by the plan's VPC, subnets and groups when all of them are in the plan.
+
+    Otherwise the literal ids are kept (a VPC outside the plan), or, when only part of the network is in the plan,
+    the build runs outside a VPC with a note (see ``vpc_config``).
+    """
+    vpc_id = vpc.raw("vpc_id")
+    subnets = vpc.strings("subnets")
+    groups = vpc.strings("security_group_ids")
+    wanted = [(vpc_id, "vpcs"), *((s, "subnets") for s in subnets), *((g, "security_groups") for g in groups)]
+    named = [ref_parts(plan.named(value, section)) for value, section in wanted]
+    if subnets and groups and all(n is not None and n[0] == s for n, (_v, s) in zip(named, wanted, strict=True)):
+        names = [n[1] for n in named if n is not None]
+        return plan.assembly.make(
+            VpcPlacement,
+            vpc.path,
+            None,
+            vpc=names[0],
+            subnets=tuple(names[1 : 1 + len(subnets)]),
+            security_groups=tuple(names[1 + len(subnets) :]),
+        )
+    return vpc_config(plan.assembly, vpc.path, vpc_id, subnets, groups)
+
+
 # -- folded types -------------------------------------------------------------------------------------------
 
 
@@ -1084,6 +1636,51 @@ KINDS: dict[str, _Kind] = {
         Repository, "repository_name", {"arn": "arn", "id": "name", "repository_name": "name"}, _repository
     ),
     "aws_sns_topic": _Kind(Topic, "name", _ARN_ID, _topic, {"fifo_topic": False, "content_based_deduplication": False}),
+    "aws_vpc": _Kind(
+        Vpc,
+        None,
+        {"id": "id", "arn": "arn", "cidr_block": "cidr"},
+        _vpc,
+        {"instance_tenancy": "default", "enable_dns_support": True},
+    ),
+    "aws_subnet": _Kind(
+        Subnet,
+        None,
+        {"id": "id", "arn": "arn", "cidr_block": "cidr"},
+        _subnet,
+        {"private_dns_hostname_type_on_launch": "ip-name", "enable_lni_at_device_index": 0},
+    ),
+    "aws_route_table": _Kind(RouteTable, None, {"id": "id", "arn": "arn"}, _route_table),
+    "aws_internet_gateway": _Kind(InternetGateway, None, {"id": "id", "arn": "arn"}, _internet_gateway),
+    "aws_nat_gateway": _Kind(NatGateway, None, {"id": "id"}, _nat_gateway),
+    "aws_vpc_peering_connection": _Kind(VpcPeering, None, {"id": "id"}, _peering),
+    # A gateway endpoint's prefix_list_id names its service in a rule (see _prefix_list).
+    "aws_vpc_endpoint": _Kind(
+        VpcEndpoint, None, {"id": "id", "arn": "arn", "prefix_list_id": "prefix_list"}, _vpc_endpoint
+    ),
+    "aws_security_group": _Kind(
+        SecurityGroup,
+        "name",
+        {"id": "id", "arn": "arn", "name": "name"},
+        _security_group,
+        {"revoke_rules_on_delete": False},
+    ),
+    "aws_network_acl": _Kind(NetworkAcl, None, {"id": "id", "arn": "arn"}, _network_acl),
+    # A Secrets Manager secret's id is its ARN; a parameter's id is its name.
+    "aws_secretsmanager_secret": _Kind(
+        Secret,
+        "name",
+        {"id": "arn", "arn": "arn", "name": "name"},
+        _secret,
+        {"recovery_window_in_days": 30, "force_overwrite_replica_secret": False},
+    ),
+    "aws_ssm_parameter": _Kind(
+        Secret,
+        "name",
+        {"id": "name", "arn": "arn", "name": "name"},
+        _parameter,
+        {"tier": "Standard", "data_type": "text"},
+    ),
 }
 """Supported aws_* types; adding one is one entry and one mapper. ``attributes`` maps Terraform attributes to
 the model attribute a reference to them becomes (e.g. ``aws_iam_role.x.id`` is the role's name)."""
@@ -1097,8 +1694,22 @@ FOLDED: dict[str, Callable[[_Plan, Props, _Instance], None]] = {
     "aws_s3_bucket_versioning": _fold_versioning,
     "aws_sns_topic_policy": _fold_topic_policy,
     "aws_kms_alias": _fold_alias,
+    "aws_route": _fold_route,
+    "aws_route_table_association": _fold_route_association,
+    "aws_network_acl_association": _fold_acl_association,
+    "aws_network_acl_rule": _fold_acl_rule,
+    "aws_internet_gateway_attachment": _fold_gateway_attachment,
+    "aws_vpc_peering_connection_accepter": _fold_peering_accepter,
+    "aws_vpc_endpoint_route_table_association": _fold_endpoint_route_table,
+    "aws_vpc_endpoint_policy": _fold_endpoint_policy,
+    "aws_security_group_rule": _fold_sg_rule,
+    "aws_vpc_security_group_ingress_rule": _fold_vpc_sg_rule("ingress"),
+    "aws_vpc_security_group_egress_rule": _fold_vpc_sg_rule("egress"),
+    "aws_eip": _fold_eip,
+    "aws_secretsmanager_secret_version": _fold_secret_version,
 }
-"""Types that configure another resource (Terraform's split S3 bucket resources, attachments, policies)."""
+"""Types that configure another resource (Terraform's split S3 bucket resources, attachments, policies; the
+network's standalone rules, routes and associations; secret versions)."""
 
 
 # -- entry points -------------------------------------------------------------------------------------------

@@ -31,6 +31,17 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_cloudwatch_log_metric_filter",
         "aws_cloudwatch_metric_alarm",
         "aws_codecommit_repository",
+        "aws_vpc",
+        "aws_subnet",
+        "aws_route_table",
+        "aws_internet_gateway",
+        "aws_nat_gateway",
+        "aws_vpc_peering_connection",
+        "aws_vpc_endpoint",
+        "aws_security_group",
+        "aws_network_acl",
+        "aws_secretsmanager_secret",
+        "aws_ssm_parameter",
     }
     assert set(FOLDED) == {
         "aws_iam_role_policy",
@@ -41,6 +52,19 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_s3_bucket_versioning",
         "aws_sns_topic_policy",
         "aws_kms_alias",
+        "aws_route",
+        "aws_route_table_association",
+        "aws_network_acl_association",
+        "aws_network_acl_rule",
+        "aws_internet_gateway_attachment",
+        "aws_vpc_peering_connection_accepter",
+        "aws_vpc_endpoint_route_table_association",
+        "aws_vpc_endpoint_policy",
+        "aws_security_group_rule",
+        "aws_vpc_security_group_ingress_rule",
+        "aws_vpc_security_group_egress_rule",
+        "aws_eip",
+        "aws_secretsmanager_secret_version",
     }
 
 
@@ -414,13 +438,13 @@ def test_value_unknown_until_apply_that_cannot_be_rebuilt_is_noted() -> None:
 
 def test_unsupported_types_are_reported_by_address() -> None:
     others = [
-        R("aws_vpc", "main", {"cidr_block": "10.0.0.0/16"}),
-        R("aws_security_group", "build", {"name": "sg"}, module="module.net"),
+        R("aws_ecr_repository", "main", {"name": "images"}),
+        R("aws_lambda_function", "build", {"function_name": "fn"}, module="module.net"),
         R("random_id", "suffix", {"byte_length": 4}),
     ]
     notes = load(plan(role(), *others)).notes
-    assert f"aws_vpc.main (aws_vpc): resource type {UNVERIFIED}" in notes
-    assert f"module.net.aws_security_group.build (aws_security_group): resource type {UNVERIFIED}" in notes
+    assert f"aws_ecr_repository.main (aws_ecr_repository): resource type {UNVERIFIED}" in notes
+    assert f"module.net.aws_lambda_function.build (aws_lambda_function): resource type {UNVERIFIED}" in notes
     assert "random_id.suffix (random_id): not an AWS resource; ignored" in notes
 
 
