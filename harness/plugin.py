@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import warnings
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -13,11 +15,12 @@ import pytest
 from harness.acceptance import Deployment
 from harness.backends import BACKEND_NAMES, Backend, egress_guard, make_backend
 from harness.errors import Unverified
-from harness.evidence.record import Evidence
+from harness.evidence.record import Evidence, Outcome
 from harness.inputs.formats import FORMATS, load_any
 from harness.model.definition import Definition
 
 EVIDENCE_KEY = pytest.StashKey[Evidence]()
+OUTCOME_KEY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,6 +44,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         metavar="SCENARIO_ROLE=ROLE",
         help="bind a scenario role (pipeline, build, developer, approver...) to a role of the definition; repeatable",
+    )
+    group.addoption(
+        "--pw-evidence",
+        metavar="DIR",
+        default=None,
+        help="write each scenario's evidence (calls, decisions, plans, notes) as JSON files into DIR",
     )
     group.addoption("--pw-region", default="us-east-1", help="region of the emulated account")
 
@@ -122,13 +131,66 @@ def pw_role_map(request: pytest.FixtureRequest) -> dict[str, str]:
 def pw(request: pytest.FixtureRequest, pw_backend: Backend, pw_role_map: dict[str, str]) -> Iterator[Deployment]:
     """A fresh deployment in a reset backend; destroyed, checked and swept at the end of the test."""
     pw_backend.reset()
-    evidence = Evidence(request.node.nodeid)
-    request.node.stash[EVIDENCE_KEY] = evidence
+    evidence = evidence_of(request.node)
     deployment = Deployment(pw_backend, evidence, role_map=pw_role_map)
-    with deployment.observed():
-        yield deployment
-        with evidence.step("destroy"):
-            deployment.teardown()
+    try:
+        with deployment.observed():
+            yield deployment
+            with evidence.step("destroy"):
+                deployment.teardown()
+    finally:
+        folder = request.config.getoption("--pw-evidence")
+        if folder:
+            write_evidence(Path(folder), request.node, evidence)
+
+
+def evidence_of(item: pytest.Item) -> Evidence:
+    """The evidence of a test item, created on first use (steps open records in it before fixtures run)."""
+    found = item.stash.get(EVIDENCE_KEY, None)
+    if found is None:
+        found = item.stash[EVIDENCE_KEY] = Evidence(item.nodeid)
+    return found
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_bdd_before_step(
+    request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any
+) -> None:
+    evidence_of(request.node).begin(f"{step.keyword} {step.name}")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_bdd_after_step(
+    request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any, step_func_args: Any
+) -> None:
+    evidence_of(request.node).end(Outcome.PASSED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest,
+    feature: Any,
+    scenario: Any,
+    step: Any,
+    step_func: Any,
+    step_func_args: Any,
+    exception: BaseException,
+) -> None:
+    record = evidence_of(request.node).end(Outcome.UNVERIFIED if isinstance(exception, Unverified) else Outcome.FAILED)
+    if record is not None:
+        record.notes.append(str(exception))
+
+
+def write_evidence(folder: Path, item: pytest.Item, evidence: Evidence) -> Path:
+    """Write one scenario's evidence as JSON (named after the test) and return the file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("::")[-1])[:150] or "scenario"
+    data = evidence.to_dict()
+    data["outcome"] = item.stash.get(OUTCOME_KEY, "unknown")
+    data["tags"] = sorted(m.name for m in item.iter_markers())
+    target = folder / f"{name}.json"
+    target.write_text(json.dumps(data, indent=2, default=str, sort_keys=True) + "\n", encoding="utf-8")
+    return target
 
 
 @pytest.hookimpl(wrapper=True)
@@ -143,6 +205,9 @@ def pytest_runtest_makereport(
         path, line, _ = item.reportinfo()
         report.longrepr = (str(path), (line or 0) + 1, str(excinfo.value))
         report.user_properties.append(("pipewarden", "unverified"))
+    if report.when == "call" or not report.passed:
+        unverified = ("pipewarden", "unverified") in report.user_properties
+        item.stash[OUTCOME_KEY] = "unverified" if unverified else report.outcome
     return report
 
 

@@ -35,7 +35,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--format", choices=FORMATS, default="auto", help="input format (default: detect)")
     parser.add_argument("--features", metavar="DIR", help="run these feature files instead of the packaged suite")
     parser.add_argument("--backend", choices=BACKEND_NAMES, default="moto", help="where calls go (default: moto)")
-    parser.add_argument("--report", metavar="DIR", help="write cucumber.json and junit.xml here")
+    parser.add_argument(
+        "--report", metavar="DIR", help="write cucumber.json, junit.xml and each scenario's evidence (JSON) here"
+    )
     parser.add_argument(
         "--map",
         action="append",
@@ -165,13 +167,18 @@ def run(args: argparse.Namespace) -> int:
             pytest_args += [
                 f"--cucumberjson={(report / 'cucumber.json').resolve()}",
                 f"--junitxml={(report / 'junit.xml').resolve()}",
+                f"--pw-evidence={(report / 'evidence').resolve()}",
             ]
         pytest_args += ["-q", "-rN"] if args.verbose else ["-p", "no:terminal"]
         progress = _Progress(sys.stdout)
         code = int(pytest.main(pytest_args, plugins=[progress]))
         print(progress.summary(), flush=True)
     if args.report:
-        print(f"reports: {Path(args.report) / 'cucumber.json'}, {Path(args.report) / 'junit.xml'}", flush=True)
+        report = Path(args.report)
+        print(
+            f"reports: {report / 'cucumber.json'}, {report / 'junit.xml'}, evidence in {report / 'evidence'}",
+            flush=True,
+        )
     if code == 0:
         return EXIT_PASSED
     if code == 1:

@@ -86,19 +86,35 @@ class Evidence:
         self.scenario = scenario
         self.steps: list[StepRecord] = []
         self._current: StepRecord | None = None
+        self._open: list[tuple[StepRecord | None, StepRecord, float]] = []
 
     @contextmanager
     def step(self, name: str) -> Iterator[StepRecord]:
         """Record everything that happens inside the block under a new step."""
-        record = StepRecord(name)
-        self.steps.append(record)
-        previous, self._current = self._current, record
-        start = time.perf_counter()
+        record = self.begin(name)
         try:
             yield record
         finally:
-            record.duration = time.perf_counter() - start
-            self._current = previous
+            self.end()
+
+    def begin(self, name: str) -> StepRecord:
+        """Open a step (for callers that cannot use ``step`` as a block, such as test-framework hooks)."""
+        record = StepRecord(name)
+        self.steps.append(record)
+        self._open.append((self._current, record, time.perf_counter()))
+        self._current = record
+        return record
+
+    def end(self, outcome: Outcome | None = None) -> StepRecord | None:
+        """Close the innermost open step, optionally setting its outcome; returns it (None if none is open)."""
+        if not self._open:
+            return None
+        previous, record, start = self._open.pop()
+        record.duration = time.perf_counter() - start
+        if outcome is not None:
+            record.outcome = outcome
+        self._current = previous
+        return record
 
     def current(self) -> StepRecord:
         """The step being recorded (a catch-all step when none is open)."""
