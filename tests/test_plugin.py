@@ -172,3 +172,32 @@ def test_a_fixture_that_cannot_be_verified_makes_the_test_unverified(pytester: p
             "*::test_digests_validate: UNVERIFIED: digest files are not produced by this backend",
         ]
     )
+
+
+def test_evidence_is_written_per_scenario_with_one_record_per_gherkin_step(project: pytest.Pytester) -> None:
+    result = project.runpytest_subprocess("--pw-evidence", "evidence")
+    assert result.ret == 0, result.stdout.str()
+    folder = project.path / "evidence"
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == [
+        "test_a_claim_the_backend_cannot_verify.json",
+        "test_the_reference_pipeline_deploys_and_replans_empty.json",
+    ]
+    import json
+
+    passed = json.loads((folder / files[1]).read_text())
+    assert passed["outcome"] == "passed"
+    assert "lifecycle" in passed["tags"] and "nist-800-53:CM-2" in passed["tags"]
+    names = [s["name"] for s in passed["steps"]]
+    assert names == [
+        "When the pipeline under test is deployed",
+        "Then a second plan shows no changes",
+        "destroy",
+    ]
+    deploy = passed["steps"][0]
+    assert any(c["call"] == "iam:CreateRole" and c["outcome"] == "ok" for c in deploy["calls"])
+    unverified = json.loads((folder / files[0]).read_text())
+    assert unverified["outcome"] == "unverified"
+    then = unverified["steps"][1]
+    assert then["outcome"] == "unverified"
+    assert then["notes"] == ["UNVERIFIED: moto does not evaluate KMS key policies"]
