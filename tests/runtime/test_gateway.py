@@ -134,3 +134,23 @@ def test_a_call_the_build_role_may_not_make_is_denied_by_enforcement(deploy: Dep
     assert "DENIED AccessDenied" in build.lines, build.lines
     users = pw.backend.client("iam").list_users()["Users"]
     assert "intruder" not in [u["UserName"] for u in users]
+
+
+def test_a_refused_call_from_inside_the_build_reaches_the_trail_under_the_build_session(deploy: Deploy) -> None:
+    import json
+
+    script = (
+        'python3 -c "import boto3\n'
+        "try:\n boto3.client('iam').create_user(UserName='intruder')\n"
+        "except Exception as e: print('DENIED', e.response['Error']['Code'])\""
+    )
+    pw = deploy(project_definition({"version": 0.2, "phases": {"build": {"commands": [script]}}}))
+    set_build_clock(pw, 12)
+    with pw.observed():
+        build = start_build(pw, "app")
+    assert "DENIED AccessDenied" in build.lines
+    found = pw.trail.lookup_events([{"AttributeKey": "EventName", "AttributeValue": "CreateUser"}])["Events"]
+    assert found, "the refused CreateUser is not in the trail"
+    record = json.loads(found[0]["CloudTrailEvent"])
+    assert record["userIdentity"]["arn"] == build.identity.arn  # type: ignore[union-attr]
+    assert record["errorCode"] == "AccessDenied"
