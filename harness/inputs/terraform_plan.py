@@ -38,6 +38,7 @@ from harness.provider.resources.codebuild_project import (
 )
 from harness.provider.resources.codecommit import Repository
 from harness.provider.resources.codepipeline import Action, ArtifactStore, Pipeline, Stage
+from harness.provider.resources.ec2_common import is_raw_id
 from harness.provider.resources.ec2_internet_gateway import InternetGateway
 from harness.provider.resources.ec2_nat_gateway import NatGateway
 from harness.provider.resources.ec2_network_acl import NaclRule, NetworkAcl
@@ -59,6 +60,20 @@ from harness.provider.resources.sns_topic import Topic
 __all__ = ["load_plan", "parse_plan_text"]
 
 SUPPORTED_MAJOR = "1"
+
+_EC2_SECTIONS = frozenset(
+    {
+        "vpcs",
+        "subnets",
+        "route_tables",
+        "internet_gateways",
+        "nat_gateways",
+        "vpc_peerings",
+        "vpc_endpoints",
+        "security_groups",
+        "network_acls",
+    }
+)
 
 # Attributes holding lists of references, which one configuration expression fills as a whole.
 _LIST_ATTRIBUTES = frozenset(
@@ -465,6 +480,12 @@ class _Plan:
                 pairs.append((self.generalize(values["arn"]), f"${{{section}.{name}.arn}}"))
             if section == "keys" and isinstance(values.get("key_id"), str) and values["key_id"]:
                 self.by_name.setdefault("keys", {})[values["key_id"]] = f"${{keys.{name}.id}}"
+            # EC2 ids (vpc-..., sg-..., vpce-...) of existing network resources, and a gateway endpoint's prefix
+            # list, stand for the resource wherever the plan spells them (a subnet's vpc_id, a bucket policy).
+            for attribute, model_attribute in (("id", "id"), ("prefix_list_id", "prefix_list")):
+                ec2_id = values.get(attribute)
+                if section in _EC2_SECTIONS and isinstance(ec2_id, str) and is_raw_id(ec2_id):
+                    pairs.append((ec2_id, f"${{{section}.{name}.{model_attribute}}}"))
         for instance in self.instances.values():
             if instance.type == "aws_kms_alias" and isinstance(instance.values.get("name"), str):
                 target = self.follow(instance.module, _first_ref(instance.config, "target_key_id"), instance)
@@ -503,7 +524,7 @@ class _Plan:
     # -- mapping --------------------------------------------------------------------------------------------
     def map_resources(self) -> None:
         pairs = self.physical_names()
-        arns = [p for p, _i in pairs if p.startswith("arn:")]
+        arns = [p for p, _i in pairs if p.startswith("arn:") or is_raw_id(p)]
         arn_pattern = re.compile("(" + "|".join(re.escape(a) for a in arns) + r")(?=$|[/:\"*,\s])") if arns else None
         prepared: dict[str, Props] = {}
         for address, instance in self.instances.items():
@@ -1313,7 +1334,9 @@ def _parameter(plan: _Plan, d: Draft, p: Props, instance: _Instance) -> None:
 
 def _add_rule(plan: _Plan, group: Draft, direction: str, rules: list[SecurityGroupRule]) -> None:
     field_name = "egress" if direction == "egress" else "ingress"
-    group.kwargs[field_name] = (*(group.kwargs.get(field_name) or ()), *rules)
+    current = tuple(group.kwargs.get(field_name) or ())
+    # An existing group shows the rules its separate rule resources manage in its own ingress/egress too.
+    group.kwargs[field_name] = (*current, *(r for r in rules if r not in current))
 
 
 def _fold_sg_rule(plan: _Plan, p: Props, instance: _Instance) -> None:
@@ -1641,7 +1664,7 @@ KINDS: dict[str, _Kind] = {
         None,
         {"id": "id", "arn": "arn", "cidr_block": "cidr"},
         _vpc,
-        {"instance_tenancy": "default", "enable_dns_support": True},
+        {"instance_tenancy": "default", "enable_dns_support": True, "ipv6_netmask_length": 0},
     ),
     "aws_subnet": _Kind(
         Subnet,
