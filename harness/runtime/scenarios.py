@@ -57,7 +57,8 @@ def pipeline_build_project(deployment: Deployment) -> BuildProject:
     definition = deployment.require_definition()
     projects = {p.name: p for p in definition.of_type(BuildProject) if isinstance(p, BuildProject)}
     prefix = "${build_projects."
-    for stage in main_pipeline(deployment).stages if projects else ():
+    pipelines = [p for p in definition.of_type(Pipeline) if isinstance(p, Pipeline)]
+    for stage in pipelines[0].stages if projects and pipelines else ():
         for action in stage.actions:
             name = action.configuration.get("ProjectName", "")
             if action.provider == "CodeBuild" and name.startswith(prefix):
@@ -344,18 +345,21 @@ def expect_secrets_masked(deployment: Deployment, build: BuildRecord, secrets: d
 
 
 def plaintext_secrets(deployment: Deployment) -> list[PlaintextSecret]:
-    """PLAINTEXT environment variables of every deployed build project that look like secrets."""
+    """PLAINTEXT environment variables (project and buildspec ``env.variables``) of every deployed build project that
+    look like secrets, read back from the backend."""
     definition = deployment.require_definition()
     found: list[PlaintextSecret] = []
     for project in definition.of_type(BuildProject):
         if not isinstance(project, BuildProject):
             continue
         config = read_project(deployment, project.name)
-        for variable in config.variables:
-            if variable.get("type", "PLAINTEXT") == "PLAINTEXT":
-                finding = plaintext_secret(project.name, variable["name"], variable.get("value", ""))
-                if finding is not None:
-                    found.append(finding)
+        plain = [(v["name"], v.get("value", "")) for v in config.variables if v.get("type", "PLAINTEXT") == "PLAINTEXT"]
+        # The buildspec's env.variables are plain text as well, and travel with the source.
+        plain.extend(config.buildspec.env.variables)
+        for name, value in plain:
+            finding = plaintext_secret(project.name, name, value)
+            if finding is not None:
+                found.append(finding)
     return found
 
 
