@@ -6,6 +6,7 @@ reported hop by hop, with the rule that opened it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,7 @@ class Survey:
 
     question: str
     answers: tuple[Reachability, ...]
+    names: tuple[tuple[str, str], ...] = ()  # EC2 id -> the definition's address, for messages
 
     def paths(self) -> tuple[Reachability, ...]:
         """The answers that found a path."""
@@ -51,6 +53,7 @@ class EgressSurvey:
 
     services: tuple[Reachability, ...]
     internet: tuple[Reachability, ...]
+    names: tuple[tuple[str, str], ...] = ()  # EC2 id -> the definition's address, for messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,24 @@ def _state_id(deployment: Deployment, address: str) -> str:
     if state is None:
         raise CheckFailed(f"{address}: expected it to be deployed, found it missing; deploy the pipeline first")
     return state.physical_id
+
+
+_EC2_ID = re.compile(r"\b(?:vpc|subnet|sg|rtb|igw|nat|pcx|vpce|acl)-[0-9a-f]+\b")
+
+
+def names_of(deployment: Deployment) -> tuple[tuple[str, str], ...]:
+    """The EC2 ids of the deployment with the addresses that declare them (``sg-0ab...`` -> ``security_groups.db``)."""
+    return tuple(
+        (state.physical_id, address)
+        for address, state in deployment.provider.state.items()
+        if _EC2_ID.fullmatch(state.physical_id)
+    )
+
+
+def named(text: str, names: tuple[tuple[str, str], ...]) -> str:
+    """``text`` with each EC2 id of the deployment followed by its address: ``sg-0ab (security_groups.db)``."""
+    lookup = dict(names)
+    return _EC2_ID.sub(lambda m: f"{m.group(0)} ({lookup[m.group(0)]})" if m.group(0) in lookup else m.group(0), text)
 
 
 def network_model(deployment: Deployment) -> NetworkModel:
@@ -151,7 +172,22 @@ def survey_data_tier_from_non_production(deployment: Deployment) -> Survey:
             f"definition '{definition.name}' has no non-production build; tag a build project "
             "'environment: dev' (or place it in a VPC tagged so) to have its isolation checked"
         )
-    return Survey("non-production builds -> production data tier", _every_protocol(model, sources, targets))
+    return Survey(
+        "non-production builds -> production data tier",
+        _every_protocol(model, sources, targets),
+        names_of(deployment),
+    )
+
+
+def _ingress_rules(paths: Iterable[Reachability]) -> str:
+    """The security-group ingress rules the paths came in by (``sg-1: ingress tcp 5432 from 0.0.0.0/0``)."""
+    found: dict[str, None] = {}
+    for path in paths:
+        for hop in path.hops:
+            if hop.kind is Component.SECURITY_GROUP and hop.direction == "ingress":
+                for rule in hop.rules:
+                    found[f"{hop.component_id}: {rule}"] = None
+    return ", ".join(found)
 
 
 def expect_no_path(survey: Survey) -> Survey:
@@ -164,7 +200,9 @@ def expect_no_path(survey: Survey) -> Survey:
     try:
         expect_all_blocked(survey.answers)
     except CheckFailed as exc:
-        raise CheckFailed(f"{survey.question}: {exc}", **exc.fields) from None
+        opened_by = _ingress_rules(survey.paths())
+        why = f"; let in by {opened_by}" if opened_by else ""
+        raise CheckFailed(named(f"{survey.question}: {exc}{why}", survey.names), **exc.fields) from None
     return survey
 
 
@@ -197,7 +235,7 @@ def survey_production_egress(deployment: Deployment) -> EgressSurvey:
     if not sources:
         raise CheckFailed(f"definition '{definition.name}': expected a production build, found none")
     internet = _every_protocol(model, sources, [InternetTarget()])
-    return EgressSurvey(tuple(services), internet)
+    return EgressSurvey(tuple(services), internet, names_of(deployment))
 
 
 def _can_reach_service(
@@ -233,10 +271,13 @@ def expect_endpoints_only(survey: EgressSurvey) -> EgressSurvey:
             problems.append(f"expected the path to go through a VPC endpoint, found another: {answer.explanation}")
     paths = [a for a in survey.internet if a.verdict is Verdict.REACHABLE]
     if paths:
-        listed = "; ".join(a.explanation for a in paths)
-        problems.append(f"expected no path to the internet, found {len(paths)}: {listed}")
+        # One answer per range of ports that every rule treats alike: name them all, explain the first.
+        where = ", ".join(dict.fromkeys(f"{a.protocol}" + (f" {a.port}" if a.port is not None else "") for a in paths))
+        problems.append(
+            f"expected no path to the internet, found {len(paths)} (on {where}); first: {paths[0].explanation}"
+        )
     if problems:
-        raise CheckFailed("production builds: " + " | ".join(problems), paths=paths)
+        raise CheckFailed(named("production builds: " + " | ".join(problems), survey.names), paths=paths)
     expect_all_blocked(survey.internet)
     return survey
 
@@ -268,7 +309,9 @@ def survey_data_tier_exposure(deployment: Deployment) -> Survey:
     if not probes:
         raise Unverified("the production data tier's VPC has no other subnet to place a workload in")
     return Survey(
-        "other workloads of the production network -> production data tier", _every_protocol(model, probes, targets)
+        "other workloads of the production network -> production data tier",
+        _every_protocol(model, probes, targets),
+        names_of(deployment),
     )
 
 
@@ -321,4 +364,8 @@ def expect_reported_path(survey: Survey, opened: Sequence[OpenedRule]) -> Reacha
             return answer
     rules = ", ".join(f"{r.group_id} {r.cidr} tcp {r.port}" for r in opened)
     first = survey.answers[0].explanation if survey.answers else "no answer"
-    raise CheckFailed(f"{survey.question}: expected a path through the opened rule ({rules}), found none; {first}")
+    raise CheckFailed(
+        named(
+            f"{survey.question}: expected a path through the opened rule ({rules}), found none; {first}", survey.names
+        )
+    )

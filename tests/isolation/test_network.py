@@ -113,7 +113,8 @@ def test_a_peering_and_an_open_group_are_reported_as_the_path(pw: Deployment) ->
     message = str(failed.value)
     assert message.startswith("non-production builds -> production data tier: expected no path, found 1 of ")
     assert "dev build 'dev-build' reaches security group" in message and "on tcp 5432" in message
-    assert "vpc-peering-connection pcx-" in message
+    assert "vpc-peering-connection pcx-" in message and "(vpc_peerings.link)" in message
+    assert message.endswith("(security_groups.prod-data): ingress tcp 5432 from 0.0.0.0/0")
 
 
 def test_a_build_outside_any_vpc_is_unverified_not_passed(pw: Deployment) -> None:
