@@ -36,7 +36,7 @@ from harness.backends.base import Identity
 from harness.errors import CheckFailed, InputError
 from harness.provider.base import error_code
 from harness.runtime.buildspec import Buildspec, SecretRef, parse_buildspec
-from harness.runtime.gateway import Authorizer, Gateway
+from harness.runtime.gateway import CREDENTIALS_PATH, Authorizer, Gateway
 from harness.runtime.identity import service_session
 from harness.runtime.logs import LogEvent, LogWrite, Masker, write_log_events
 from harness.runtime.sandbox import SandboxPlan
@@ -383,6 +383,7 @@ class _BuildRun:
         self.spm = self.state.seconds_per_minute
         self.sink = _LogSink(deployment, record, None)
         self.failed = False
+        self.credentials_token = ""
 
     # -- phase bookkeeping ---------------------------------------------------------------------------------
     def begin(self, phase_type: str) -> PhaseRecord:
@@ -416,7 +417,7 @@ class _BuildRun:
             identity = self.provision()
             if identity is not None:
                 gateway = gateway_for(self.deployment)
-                gateway.register(identity)
+                self.credentials_token = gateway.register(identity)
                 env = self.download_source(identity, workspace)
                 if env is not None:
                     self.build_phases(workspace, env, gateway)
@@ -554,7 +555,6 @@ class _BuildRun:
 
     def _environment(self, workspace: Path, plain: Mapping[str, str], gateway: Gateway) -> dict[str, str]:
         assert self.record.identity is not None
-        creds = self.record.identity.credentials
         tools = workspace / "tools"
         tools.mkdir()
         # The build image provides python3 with the AWS SDK, as aws/codebuild/standard does.
@@ -583,15 +583,15 @@ class _BuildRun:
             "CODEBUILD_BUILD_SUCCEEDING": "1",
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
-            "AWS_ACCESS_KEY_ID": creds.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+            # The role session comes from the container credentials endpoint, as in CodeBuild, not from keys in
+            # the environment.
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": f"http://127.0.0.1:{RELAY_PORT}{CREDENTIALS_PATH}",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN": self.credentials_token,
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{RELAY_PORT}",
             "AWS_CONFIG_FILE": "/dev/null",
             "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
-        if creds.session_token:
-            env["AWS_SESSION_TOKEN"] = creds.session_token
         env.update(plain)
         return env
 

@@ -4,6 +4,9 @@ A build's SDK is pointed at ``AWS_ENDPOINT_URL=http://127.0.0.1:<port>``; inside
 a relay accepts on that port and forwards each connection to this gateway's Unix socket (a Unix socket is a
 file, so it is reachable from another network namespace while no IP route is). The gateway:
 
+0. serves each build its role session's credentials at ``CREDENTIALS_PATH``, the way CodeBuild's container
+   credentials endpoint does (the SDK finds it through ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` and presents the
+   build's ``AWS_CONTAINER_AUTHORIZATION_TOKEN``), so no key is in the build's environment;
 1. finds the caller from the access key in the SigV4 ``Authorization`` header (an unknown key is refused with
    AWS's invalid-token error);
 2. turns the wire request back into (service, operation, parameters) with the service's botocore model: JSON
@@ -23,6 +26,7 @@ import base64
 import datetime as dt
 import json
 import re
+import secrets
 import socketserver
 import tempfile
 import threading
@@ -50,6 +54,7 @@ SIGNING_TO_SERVICE = {
     "execute-api": "apigateway",
 }
 SUPPORTED = ("json", "query", "rest-xml")
+CREDENTIALS_PATH = "/pipewarden/credentials"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
 
 
@@ -133,6 +138,7 @@ class Gateway:
         directory = socket_dir or Path(self._tmp.name if self._tmp else ".")
         self.socket_path = directory / "aws.sock"
         self._identities: dict[str, Identity] = {}
+        self._tokens: dict[str, Identity] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
         self._instrumented: set[int] = set()
@@ -143,15 +149,47 @@ class Gateway:
         self._thread: threading.Thread | None = None
 
     # -- callers -------------------------------------------------------------------------------------------
-    def register(self, identity: Identity) -> None:
-        """Accept calls signed with ``identity``'s access key."""
+    def register(self, identity: Identity) -> str:
+        """Accept calls signed with ``identity``'s access key, and serve its credentials to whoever presents the
+        returned token at ``CREDENTIALS_PATH`` (the container credentials provider's protocol).
+
+        Returns:
+            The token a build passes as ``AWS_CONTAINER_AUTHORIZATION_TOKEN``.
+        """
+        token = secrets.token_urlsafe(24)
         with self._lock:
             self._identities[identity.credentials.access_key_id] = identity
+            self._tokens[token] = identity
+        return token
 
     def unregister(self, identity: Identity) -> None:
-        """Stop accepting ``identity``'s access key (its build has ended)."""
+        """Stop accepting ``identity``'s access key and credential tokens (its build has ended)."""
         with self._lock:
             self._identities.pop(identity.credentials.access_key_id, None)
+            for token in [t for t, i in self._tokens.items() if i == identity]:
+                del self._tokens[token]
+
+    def credentials(self, request: WireRequest) -> WireResponse:
+        """The container credentials endpoint: the session of the build whose token is presented.
+
+        The SDKs read ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` (a loopback URL is allowed) and send
+        ``AWS_CONTAINER_AUTHORIZATION_TOKEN`` as the Authorization header, as CodeBuild's credential endpoint expects.
+        """
+        with self._lock:
+            identity = self._tokens.get(request.header("Authorization"))
+        if identity is None:
+            body = json.dumps({"code": "AccessDenied", "message": "unknown credentials token"}).encode()
+            return WireResponse(403, {"Content-Type": "application/json"}, body)
+        creds = identity.credentials
+        expiration = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        doc = {
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "Token": creds.session_token or "",
+            "Expiration": expiration,
+            "RoleArn": identity.attribute("session_issuer_arn") or identity.attribute("session_issuer"),
+        }
+        return WireResponse(200, {"Content-Type": "application/json"}, json.dumps(doc).encode())
 
     # -- serving -------------------------------------------------------------------------------------------
     def start(self) -> Path:
@@ -212,6 +250,8 @@ class Gateway:
     # -- one request ---------------------------------------------------------------------------------------
     def handle(self, request: WireRequest) -> WireResponse:
         """Answer one request: identify, parse, authorize, forward (usable without sockets, for tests)."""
+        if request.method == "GET" and urlsplit(request.path).path == CREDENTIALS_PATH:
+            return self.credentials(request)
         access_key, signing_name = _credential_scope(request)
         service = SIGNING_TO_SERVICE.get(signing_name, signing_name)
         with self._lock:

@@ -59,7 +59,10 @@ def test_the_build_sees_what_codebuild_defines(deploy: Deploy) -> None:
     assert env["CODEBUILD_BUILD_ID"] == build.id
     assert env["CODEBUILD_BUILD_ARN"] == build.arn
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
-    assert env["AWS_ACCESS_KEY_ID"] == build.identity.credentials.access_key_id  # type: ignore[union-attr]
+    assert env["AWS_CONTAINER_CREDENTIALS_FULL_URI"].startswith("http://127.0.0.1:")
+    assert "AWS_ACCESS_KEY_ID" not in env and "AWS_SECRET_ACCESS_KEY" not in env
+    secret = build.identity.credentials.secret_access_key  # type: ignore[union-attr]
+    assert not any(secret in line for line in build.lines)
     assert env["CODEBUILD_SRC_DIR"].endswith("/src")
 
 

@@ -154,3 +154,23 @@ def test_a_refused_call_from_inside_the_build_reaches_the_trail_under_the_build_
     record = json.loads(found[0]["CloudTrailEvent"])
     assert record["userIdentity"]["arn"] == build.identity.arn  # type: ignore[union-attr]
     assert record["errorCode"] == "AccessDenied"
+
+
+def test_the_credentials_endpoint_serves_a_build_its_session_only_with_its_token(deploy: Deploy) -> None:
+    import json
+
+    pw = deploy(project_definition({"version": 0.2, "phases": {"build": {"commands": ["true"]}}}))
+    gateway = gateway_for(pw)
+    session = start_build(pw, "app").identity
+    assert session is not None
+    token = gateway.register(session)
+    answer = gateway.handle(WireRequest("GET", "/pipewarden/credentials", {"Authorization": token}))
+    assert answer.status == 200
+    doc = json.loads(answer.body)
+    assert doc["AccessKeyId"] == session.credentials.access_key_id
+    assert doc["Token"] == session.credentials.session_token
+    refused = gateway.handle(WireRequest("GET", "/pipewarden/credentials", {"Authorization": "guess"}))
+    assert refused.status == 403
+    gateway.unregister(session)
+    gone = gateway.handle(WireRequest("GET", "/pipewarden/credentials", {"Authorization": token}))
+    assert gone.status == 403
