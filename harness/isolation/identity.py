@@ -22,6 +22,7 @@ from harness.isolation.network import build_source, network_model
 from harness.network import ServiceTarget, Verdict, can_reach
 from harness.provider.base import error_code
 from harness.provider.resources.codebuild_project import BuildProject
+from harness.runtime.moto_compat import neutralize_bucket_policy_check
 
 PROBE_KEY = "pipewarden-probe/production-record.json"
 COPY_KEY = "pipewarden-probe/copied-from-production.json"
@@ -72,9 +73,14 @@ def production_data(deployment: Deployment) -> ProductionData:
 
 
 def _seed(deployment: Deployment, data: ProductionData) -> bool:
-    # moto applies a bucket policy's Deny statements to every object call whatever their conditions, so a bucket
-    # that denies access outside its endpoint refuses even the harness: the probes then ask for a missing key,
-    # which changes nothing for a denied call (AWS decides access before it looks for the object).
+    """Write the probe record as the harness, so a denial is a denial of data that exists.
+
+    moto checks bucket policies on object calls without their conditions, which would refuse the harness too; with
+    enforcement on, the enforcer has judged the call as AWS does before it reaches moto, so that check is switched off
+    for the deployment's life. A backend that still refuses leaves the bucket empty, which changes nothing for a
+    denied call (AWS decides access before it looks for the object).
+    """
+    neutralize_bucket_policy_check(deployment)
     try:
         deployment.backend.client("s3").put_object(Bucket=data.bucket, Key=PROBE_KEY, Body=PROBE_BODY)
     except Exception as exc:

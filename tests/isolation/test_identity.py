@@ -15,6 +15,7 @@ from harness.isolation import (
     expect_all_denied,
     expect_endpoint_reads_allowed,
     non_production_attempts,
+    production_data,
     production_reads_from_outside,
     production_reads_through_endpoint,
 )
@@ -52,6 +53,10 @@ def test_non_production_roles_are_denied_production_data_on_reference_only(deplo
     assert message.startswith("3 of 3 attempts on production data were not denied: pipeline 'insecure': dev role ")
     assert "statement 'AllData' in " in message and "(roles.dev-build) allows it" in message
     assert "kms:Decrypt" in message
+
+
+def test_the_probe_record_exists_so_a_denial_is_not_a_missing_key(deployed: Deployment) -> None:
+    assert production_data(deployed).seeded
 
 
 def test_the_copy_is_judged_on_reading_production(deployed: Deployment) -> None:
