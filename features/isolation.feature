@@ -26,6 +26,7 @@ Feature: Production data stays out of reach of every other environment
     Then no other workload of the production network reaches the production data tier
     When someone opens the production data tier to 0.0.0.0/0 on port 5432
     Then the opened rule is reported as a path to the production data tier
+    And the next plan reports drift in the production data tier's ingress rules
 
   @isolation @nist-800-53:AC-4 @nist-800-53:SC-7 @soc2:CC6.1 @soc2:CC6.6
   Scenario: The production data bucket refuses access from outside its endpoint

@@ -38,6 +38,11 @@ def opened_rule_reported(pw: Deployment, opened_rules: tuple[isolation.OpenedRul
     isolation.expect_reported_path(isolation.survey_data_tier_exposure(pw), opened_rules)
 
 
+@then("the next plan reports drift in the production data tier's ingress rules")
+def data_tier_drift(pw: Deployment) -> None:
+    isolation.expect_data_tier_drift(pw)
+
+
 @when(
     "each non-production role tries to read, copy and decrypt production data",
     target_fixture="data_attempts",

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from harness.acceptance import Deployment
+from harness.acceptance import Deployment, expect_drift
 from harness.errors import CheckFailed, Unverified
 from harness.isolation.environments import EnvironmentScope, non_production, production
 from harness.network import (
@@ -369,3 +369,15 @@ def expect_reported_path(survey: Survey, opened: Sequence[OpenedRule]) -> Reacha
             f"{survey.question}: expected a path through the opened rule ({rules}), found none; {first}", survey.names
         )
     )
+
+
+def expect_data_tier_drift(deployment: Deployment) -> None:
+    """The next plan shows the production data-tier groups' ingress rules changed outside the definition.
+
+    Raises:
+        CheckFailed: the plan does not report it (naming what it shows instead).
+    """
+    definition = deployment.require_definition()
+    for scope in production(definition):
+        for group in scope.data_groups:
+            expect_drift(f"security_groups.{group}", "ingress")(deployment)

@@ -12,6 +12,7 @@ from harness.backends import Backend
 from harness.errors import CheckFailed, Unverified
 from harness.isolation import (
     OpenedRule,
+    expect_data_tier_drift,
     expect_endpoints_only,
     expect_no_path,
     expect_reported_path,
@@ -156,8 +157,12 @@ def test_a_production_build_without_endpoints_is_told_to_add_one(pw: Deployment)
 def test_an_opened_data_tier_rule_is_reported_as_a_path(pw: Deployment) -> None:
     deploy(pw, estate())
     expect_no_path(survey_data_tier_exposure(pw))
+    with pytest.raises(CheckFailed, match=r"expected drift on 'ingress', found action 'no-op'"):
+        expect_data_tier_drift(pw)
 
     opened = open_data_tier(pw, "0.0.0.0/0", 5432)
+
+    expect_data_tier_drift(pw)
 
     path = expect_reported_path(survey_data_tier_exposure(pw), opened)
     assert path.verdict is Verdict.REACHABLE and path.port == 5432
