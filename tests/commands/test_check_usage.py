@@ -1,0 +1,73 @@
+"""``pipewarden check`` usage and input errors: each exits 2 with one message saying what was expected."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAN = ROOT / "fixtures" / "pipelines" / "tf-network-isolation" / "plan.json"
+TEMPLATE = ROOT / "fixtures" / "pipelines" / "cfn-network-isolation" / "template.yaml"
+
+
+def test_an_unknown_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["check", str(PLAN), "--format", "yaml"])
+    assert info.value.code == 2
+    assert (
+        "pipewarden check: error: argument --format: invalid choice: 'yaml' (choose from 'auto', 'harness', "
+        "'cloudformation', 'terraform-plan')" in capsys.readouterr().err
+    )
+
+
+def test_a_missing_definition_file_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.yaml"
+    assert main(["check", str(missing)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"pipewarden: error: {missing}: expected a readable definition file, found No such file or directory; "
+        "check the path\n"
+    )
+    assert captured.out == ""
+
+
+def test_a_definition_not_in_the_format_asked_for_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(TEMPLATE), "--format", "terraform-plan"]) == 2
+    assert capsys.readouterr().err == (
+        f"pipewarden: error: {TEMPLATE}:1: expected valid JSON, found a syntax error (Expecting value at column 1); "
+        "regenerate the plan with 'terraform show -json plan.out'\n"
+    )
+
+
+def test_a_features_folder_without_features_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("not a feature\n", encoding="utf-8")
+    assert main(["check", str(PLAN), "--features", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"pipewarden: error: --features {tmp_path}: expected a folder with .feature files, found none; point "
+        "--features at your feature folder, or omit it to run the packaged suite\n"
+    )
+
+
+def test_a_features_folder_that_does_not_exist_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(PLAN), "--features", str(tmp_path / "none")]) == 2
+    assert "expected a folder with .feature files, found no such folder" in capsys.readouterr().err
+
+
+def test_a_tag_expression_selecting_nothing_exits_2_with_the_message(tmp_path: Path) -> None:
+    # pytest runs inside check: a separate process keeps that run apart from this one.
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "check", str(PLAN), "-m", "no-such-area", "--report", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.endswith("pipewarden check: error: no scenario was selected; check -k/-m and --features\n")
+    assert "no scenarios ran" in done.stdout
