@@ -41,3 +41,17 @@ Feature: Unusual behaviour of the pipeline is detected and the security team is 
     And someone changes the pipeline definition through the API
     And the audit trail delivers its logs
     Then every metric filter on the audit log has matched at least one event
+
+  @detection @nist-800-53:SI-4 @nist-800-53:AU-6 @soc2:CC7.2
+  Scenario: An unusual number of builds in a short time raises an alarm
+    Given the pipeline under test is deployed
+    When the pipeline's build runs 12 times within 5 minutes
+    Then an alarm on build volume goes off
+    And the security team is notified of it
+
+  @detection @nist-800-53:SI-4 @nist-800-53:SA-11 @soc2:CC7.2
+  Scenario: Repeated build timeouts raise an alarm
+    Given the pipeline under test is deployed
+    When 3 builds of the pipeline hang until their timeout
+    Then an alarm on build timeouts goes off
+    And the security team is notified of it

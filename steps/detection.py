@@ -23,6 +23,16 @@ def pipeline_changed(pw: Deployment) -> None:
     detection.change_pipeline(pw)
 
 
+@when(parsers.parse("the pipeline's build runs {count:d} times within {minutes:d} minutes"))
+def many_builds(pw: Deployment, count: int, minutes: int) -> None:
+    detection.run_builds(pw, count)
+
+
+@when(parsers.parse("{count:d} builds of the pipeline hang until their timeout"))
+def hanging_builds(pw: Deployment, count: int) -> None:
+    detection.hang_builds(pw, count)
+
+
 @when("the audit trail delivers its logs")
 def trail_delivers(pw: Deployment) -> None:
     detection.deliver(pw)

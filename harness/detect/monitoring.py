@@ -30,6 +30,10 @@ from harness.model.policy_doc import load_policy
 from harness.provider.base import error_code
 
 CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com"
+EVENTS_SERVICE = "events.amazonaws.com"
+CODEBUILD_NAMESPACE = "AWS/CodeBuild"
+_BUILD_DONE = {"SUCCEEDED": "SucceededBuilds", "FAILED": "FailedBuilds", "FAULT": "FailedBuilds",
+               "TIMED_OUT": "FailedBuilds", "STOPPED": ""}  # fmt: skip
 
 
 class AdvancingClock(Protocol):
@@ -76,6 +80,7 @@ class DetectionRuntime:
     notifications: list[Notification] = field(default_factory=list)
     matches: list[FilterMatch] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
     _monitors: dict[str, AlarmMonitor] = field(default_factory=dict)
     _patterns: dict[str, FilterPattern] = field(default_factory=dict)
     _sequence: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -205,6 +210,75 @@ class DetectionRuntime:
                     ],
                 )
 
+    # -- events (EventBridge) and the metrics services publish ---------------------------------------------
+    def on_event(self, event: Mapping[str, Any]) -> None:
+        """Take one event a service emitted (a CodeBuild or CodePipeline state change): publish the metrics the
+        service publishes for it, route it through the deployed EventBridge rules, and evaluate the alarms."""
+        self.events.append(dict(event))
+        if event.get("source") == "aws.codebuild" and event.get("detail-type") == "CodeBuild Build State Change":
+            self._codebuild_metrics(event)
+        self.route_event(event)
+        self.evaluate_alarms()
+
+    def _codebuild_metrics(self, event: Mapping[str, Any]) -> None:
+        # CodeBuild publishes Builds when a build starts and Succeeded/FailedBuilds and Duration when it ends, per
+        # project (dimension ProjectName) and for the account (no dimension).
+        detail = event.get("detail") or {}
+        status = str(detail.get("build-status", ""))
+        project = str(detail.get("project-name", ""))
+        now = self.clock.now()
+        values: list[tuple[str, float, str | None]] = []
+        if status == "IN_PROGRESS":
+            values.append(("Builds", 1.0, "Count"))
+        elif _BUILD_DONE.get(status):
+            values.append((_BUILD_DONE[status], 1.0, "Count"))
+            phases = (detail.get("additional-information") or {}).get("phases") or []
+            duration = sum(float(p.get("duration-in-seconds") or 0) for p in phases)
+            values.append(("Duration", duration, "Seconds"))
+        points = [
+            MetricDatapoint(CODEBUILD_NAMESPACE, name, value, now, dims, unit)
+            for name, value, unit in values
+            for dims in ({"ProjectName": project}, {})
+        ]
+        self.publish(points)
+
+    def deployed_rules(self) -> list[tuple[str, str, list[str]]]:
+        """The enabled rules of the default event bus as ``(name, pattern JSON, target ARNs)``."""
+        events = self.backend.client("events")
+        found: list[tuple[str, str, list[str]]] = []
+        for rule in events.list_rules().get("Rules", []):
+            if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
+                continue
+            targets = [t["Arn"] for t in events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", [])]
+            found.append((rule["Name"], rule["EventPattern"], targets))
+        return found
+
+    def route_event(self, event: Mapping[str, Any]) -> list[str]:
+        """Deliver an event to the targets of every deployed rule whose pattern matches it.
+
+        Returns:
+            The target ARNs the event was delivered to.
+        """
+        from harness.detect.events import compile_event_pattern
+
+        delivered: list[str] = []
+        for name, pattern, targets in self.deployed_rules():
+            if not compile_event_pattern(pattern).matches(dict(event)):
+                continue
+            for arn in targets:
+                if ":sns:" in arn:
+                    allowed, reason = self.service_may_publish(arn, EVENTS_SERVICE)
+                    if allowed:
+                        self.backend.client("sns").publish(TopicArn=arn, Message=json.dumps(event, default=str))
+                        delivered.append(arn)
+                    subject = f"{event.get('detail-type', 'event')} ({name})"
+                    self.notifications.append(Notification(arn, subject, dict(event), allowed, reason))
+                elif ":log-group:" in arn:
+                    group = arn.split(":log-group:", 1)[1].removesuffix(":*")
+                    self.write_log_events(group, f"events/{name}", [json.dumps(event, default=str)])
+                    delivered.append(arn)
+        return delivered
+
     # -- alarms -----------------------------------------------------------------------------------------
     def deployed_alarms(self) -> list[AlarmDefinition]:
         """Every metric alarm in the backend, as definitions."""
@@ -295,10 +369,10 @@ class DetectionRuntime:
             self.backend.client("sns").publish(TopicArn=action, Subject=subject[:100], Message=json.dumps(message))
         self.notifications.append(Notification(action, subject, message, allowed, reason))
 
-    def service_may_publish(self, topic_arn: str) -> tuple[bool, str]:
-        """Whether CloudWatch may publish to the topic: its access policy, and for an encrypted topic, the key
-        policy (CloudWatch needs kms:GenerateDataKey* and kms:Decrypt on the topic's key, which the default key
-        policy does not grant a service, so alarms on such a topic notify no one).
+    def service_may_publish(self, topic_arn: str, service: str = CLOUDWATCH_SERVICE) -> tuple[bool, str]:
+        """Whether a service (CloudWatch alarms, EventBridge rules) may publish to the topic: its access policy, and
+        for an encrypted topic, the key policy (the service needs kms:GenerateDataKey* and kms:Decrypt on the
+        topic's key, which the default key policy does not grant a service, so such a topic notifies no one).
 
         Returns:
             (allowed, the reason when not).
@@ -316,10 +390,10 @@ class DetectionRuntime:
         context = {"aws:SourceAccount": account, "aws:SourceOwner": account}
         policy = attributes.get("Policy")
         if policy:
-            request = AuthorizationRequest.create(CLOUDWATCH_SERVICE, "sns:Publish", topic_arn, context, account)
+            request = AuthorizationRequest.create(service, "sns:Publish", topic_arn, context, account)
             decision = evaluate(request, PolicySet.compile(resource_policy=load_policy(policy)))
             if not decision.allowed:
-                return False, f"the topic policy of {topic_arn} does not let {CLOUDWATCH_SERVICE} publish"
+                return False, f"the topic policy of {topic_arn} does not let {service} publish"
         key = attributes.get("KmsMasterKeyId")
         if key:
             kms = self.backend.client("kms")
@@ -330,16 +404,16 @@ class DetectionRuntime:
                 return False, f"the topic's KMS key {key} cannot be read ({error_code(exc) or exc})"
             if meta.get("KeyManager") == "AWS":
                 return False, (
-                    f"topic {topic_arn} is encrypted with the AWS managed key {key}, whose policy CloudWatch "
-                    "cannot use; use a customer managed key that grants cloudwatch.amazonaws.com"
+                    f"topic {topic_arn} is encrypted with the AWS managed key {key}, whose policy the service "
+                    f"cannot use; use a customer managed key that grants {service}"
                 )
             compiled = PolicySet.compile(resource_policy=key_policy)
             for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-                request = AuthorizationRequest.create(CLOUDWATCH_SERVICE, action, meta["Arn"], context, account)
+                request = AuthorizationRequest.create(service, action, meta["Arn"], context, account)
                 if not evaluate(request, compiled).allowed:
                     return False, (
                         f"the key policy of {meta['Arn']} (the key of topic {topic_arn}) does not grant "
-                        f"{CLOUDWATCH_SERVICE} {action}, so CloudWatch cannot publish encrypted notifications"
+                        f"{service} {action}, so it cannot publish encrypted notifications"
                     )
         return True, ""
 

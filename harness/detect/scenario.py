@@ -55,11 +55,30 @@ def _pipeline_change(record: Mapping[str, Any]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Watch:
-    """A kind of behaviour detection must notice, with the filter that commonly catches it (for the fix)."""
+    """A kind of behaviour detection must notice, with the filter that commonly catches it (for the fix).
+
+    ``source`` says where its records come from: ``trail`` (CloudTrail records delivered to the audit log groups)
+    or ``events`` (EventBridge events the services emit). ``service_metrics`` are metrics AWS itself publishes for
+    that behaviour (``AWS/CodeBuild`` ``Builds``), which an alarm may watch directly.
+    """
 
     name: str
     matches: Callable[[Mapping[str, Any]], bool]
     example: str
+    source: str = "trail"
+    service_metrics: frozenset[tuple[str, str]] = frozenset()
+
+
+def _build_state(status: str) -> Callable[[Mapping[str, Any]], bool]:
+    def matches(event: Mapping[str, Any]) -> bool:
+        detail = event.get("detail") or {}
+        return (
+            event.get("detail-type") == "CodeBuild Build State Change"
+            and isinstance(detail, Mapping)
+            and detail.get("build-status") == status
+        )
+
+    return matches
 
 
 WATCHES: dict[str, Watch] = {
@@ -73,6 +92,21 @@ WATCHES: dict[str, Watch] = {
         _iam_policy_change,
         "{ ($.eventSource = iam.amazonaws.com) && (($.eventName = PutRolePolicy) || ($.eventName = AttachRolePolicy)"
         " || ...) }",
+    ),
+    "build volume": Watch(
+        "build volume",
+        _build_state("IN_PROGRESS"),
+        "an alarm on AWS/CodeBuild Builds (dimension ProjectName) with a threshold above the usual build rate",
+        source="events",
+        service_metrics=frozenset({("AWS/CodeBuild", "Builds")}),
+    ),
+    "build timeouts": Watch(
+        "build timeouts",
+        _build_state("TIMED_OUT"),
+        "an EventBridge rule on CodeBuild Build State Change with build-status TIMED_OUT sent to a log group, a "
+        'metric filter { $.detail.build-status = "TIMED_OUT" } and an alarm on it',
+        source="events",
+        service_metrics=frozenset({("AWS/CodeBuild", "FailedBuilds")}),
     ),
     "pipeline changes": Watch(
         "pipeline changes",
@@ -103,9 +137,13 @@ def detection_of(deployment: Deployment) -> DetectionRuntime:
     found = deployment.extras.get(_EXTRA)
     if isinstance(found, DetectionRuntime):
         return found
+    from harness.runtime.state import runtime as build_runtime
+
     runtime = DetectionRuntime(deployment.backend, clock=deployment.trail.clock)
     deployment.backend.add_observer(runtime)
     deployment.cleanups.append(lambda: deployment.backend.remove_observer(runtime))
+    # Events the services emit (build and pipeline state changes) go through the deployed EventBridge rules.
+    build_runtime(deployment).listeners.append(runtime.on_event)
     deployment.extras[_EXTRA] = runtime
     return runtime
 
@@ -142,6 +180,8 @@ class Detection:
 
 def _trace(deployment: Deployment, kind: str) -> Detection:
     wanted = watch(kind)
+    if wanted.source == "events":
+        return _trace_events(deployment, wanted)
     runtime = detection_of(deployment)
     groups = audit_log_groups(deployment)
     if not groups:
@@ -156,16 +196,7 @@ def _trace(deployment: Deployment, kind: str) -> Detection:
             f"{', '.join(groups.values())}, found none; check that the trail logs management events"
         )
     texts = {json.dumps(r, sort_keys=True) for r in records}
-    metrics: set[tuple[str, str]] = set()
-    for match in runtime.matches:
-        if match.log_group not in groups.values() or match.datapoint is None:
-            continue
-        try:
-            record = json.loads(match.message)
-        except ValueError:
-            continue
-        if json.dumps(record, sort_keys=True) in texts:
-            metrics.add((match.datapoint.namespace, match.datapoint.name))
+    metrics = _matched_metrics(runtime, lambda m: m.log_group in groups.values(), texts.__contains__)
     if not metrics:
         filters = [
             f"'{f.name}' {f.pattern.text!r}" for group in groups.values() for f in runtime.deployed_filters(group)
@@ -176,14 +207,57 @@ def _trace(deployment: Deployment, kind: str) -> Detection:
             + (f"none matching among: {'; '.join(filters)}" if filters else "no metric filter at all")
             + f"; add a filter such as {wanted.example}"
         )
+    return _with_alarms(deployment, wanted, tuple(groups.values()), len(records), metrics)
+
+
+def _matched_metrics(
+    runtime: DetectionRuntime, in_scope: Callable[[Any], bool], wanted_text: Callable[[str], bool]
+) -> set[tuple[str, str]]:
+    metrics: set[tuple[str, str]] = set()
+    for match in runtime.matches:
+        if not in_scope(match) or match.datapoint is None:
+            continue
+        try:
+            record = json.loads(match.message)
+        except ValueError:
+            continue
+        if wanted_text(json.dumps(record, sort_keys=True)):
+            metrics.add((match.datapoint.namespace, match.datapoint.name))
+    return metrics
+
+
+def _trace_events(deployment: Deployment, wanted: Watch) -> Detection:
+    runtime = detection_of(deployment)
+    events = [e for e in runtime.events if wanted.matches(e)]
+    if not events:
+        raise CheckFailed(
+            f"{_subject(deployment)}: expected the pipeline's services to emit events of {wanted.name}, found none; "
+            "the scenario's builds did not produce them"
+        )
+    texts = {json.dumps(e, sort_keys=True, default=str) for e in events}
+    metrics = _matched_metrics(runtime, lambda m: True, texts.__contains__)
+    # Metrics the service publishes itself (AWS/CodeBuild Builds, FailedBuilds) count as the behaviour's metric.
+    metrics |= set(wanted.service_metrics)
+    groups = tuple(sorted({m.log_group for m in runtime.matches}))
+    return _with_alarms(deployment, wanted, groups, len(events), metrics)
+
+
+def _with_alarms(
+    deployment: Deployment, wanted: Watch, groups: tuple[str, ...], records: int, metrics: set[tuple[str, str]]
+) -> Detection:
+    runtime = detection_of(deployment)
     alarms = tuple(a.name for a in runtime.deployed_alarms() if (a.namespace, a.metric_name) in metrics)
     if not alarms:
         names = ", ".join(f"{ns}/{name}" for ns, name in sorted(metrics))
         raise CheckFailed(
-            f"{_subject(deployment)}: expected an alarm on {names} (the metric of {kind}), found none; "
-            "create an alarm on it with an SNS action for the security team"
+            f"{_subject(deployment)}: expected an alarm on {names} (the metric of {wanted.name}), found none; "
+            + (
+                "create an alarm on it with an SNS action for the security team"
+                if wanted.source == "trail"
+                else f"add {wanted.example}"
+            )
         )
-    return Detection(wanted, tuple(groups.values()), len(records), frozenset(metrics), alarms)
+    return Detection(wanted, groups, records, frozenset(metrics), alarms)
 
 
 def _settle(deployment: Deployment, detection: Detection) -> None:
@@ -373,3 +447,41 @@ def change_pipeline(deployment: Deployment) -> None:
     codepipeline = deployment.backend.client("codepipeline")
     declaration = codepipeline.get_pipeline(name=deployment.provider.ctx.physical_name(pipelines[0]))["pipeline"]
     codepipeline.update_pipeline(pipeline=declaration)
+
+
+def run_builds(deployment: Deployment, count: int) -> None:
+    """Run the pipeline's build project ``count`` times in a row (each a real sandboxed build)."""
+    from harness.runtime.scenarios import run_pipeline_build
+
+    detection_of(deployment)
+    for _ in range(count):
+        run_pipeline_build(deployment)
+
+
+def hang_builds(deployment: Deployment, count: int) -> None:
+    """Run ``count`` builds of the pipeline's project that hang until the project's timeout ends them.
+
+    Build minutes are scaled down (a fiftieth of a second each) so an hour-long timeout takes about a second.
+
+    Raises:
+        CheckFailed: when a build was not ended by its timeout (then there is no timeout to detect).
+    """
+    from harness.runtime import set_build_clock
+    from harness.runtime.scenarios import REAL_SECONDS_PER_MINUTE, pipeline_build_project, run_pipeline_build
+
+    detection_of(deployment)
+    limit = pipeline_build_project(deployment).timeout_minutes
+    set_build_clock(deployment, _HANGING_SECONDS_PER_MINUTE)
+    try:
+        for _ in range(count):
+            record = run_pipeline_build(deployment, ("sleep 100000",), stop_after_minutes=float(limit) + 1)
+            if record.status != "TIMED_OUT":
+                raise CheckFailed(
+                    f"{_subject(deployment)}: expected a hanging build to end TIMED_OUT after {limit} minutes, "
+                    f"found {record.status}; set timeoutInMinutes on the build project"
+                )
+    finally:
+        set_build_clock(deployment, REAL_SECONDS_PER_MINUTE)
+
+
+_HANGING_SECONDS_PER_MINUTE = 0.02

@@ -820,7 +820,10 @@ def emit_event(
         "resources": resources,
         "detail": detail,
     }
-    runtime(deployment).events.append(event)
+    state = runtime(deployment)
+    state.events.append(event)
+    for listener in list(state.listeners):
+        listener(event)
     return event
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,8 @@ class Runtime:
     gateway: Gateway | None = None
     sandbox: Sandbox = field(default_factory=Sandbox)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Called with every event the runtime emits (detection routes them through the deployed EventBridge rules).
+    listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
 
     def close(self) -> None:
         """Stop the gateway, if one was started."""

@@ -141,6 +141,17 @@ alarms:
     tags: {{team: blue}}
 """
 
+EVENT_RULE = """
+log_groups:
+  events: {{}}
+topics:
+  alerts: {{}}
+event_rules:
+  e:
+    pattern: {{source: [aws.codebuild], detail: {{build-status: [{status}]}}}}
+    targets: [{{log_group: events}}, {{topic: alerts}}]
+"""
+
 METRIC_FILTER = """
 log_groups:
   app: {{}}
@@ -221,6 +232,11 @@ def _drift_trail(backend: Backend, p: Provider) -> None:
 def _drift_alarm(backend: Backend, p: Provider) -> None:
     arn = f"arn:aws:cloudwatch:{backend.region}:{backend.account_id}:alarm:{p.prefix}a"
     backend.client("cloudwatch").tag_resource(ResourceARN=arn, Tags=[{"Key": "owner", "Value": "mallory"}])
+
+
+def _drift_event_rule(backend: Backend, p: Provider) -> None:
+    # The SNS target is removed behind the harness's back: the rule no longer notifies anyone.
+    backend.client("events").remove_targets(Rule=f"{p.prefix}e", Ids=["target-1"])
 
 
 def _drift_metric_filter(backend: Backend, p: Provider) -> None:
@@ -447,6 +463,8 @@ SPECS = [
          "management_events", _drift_trail, "logging"),
     Spec("secrets.s", SECRET, {"value": "one"}, {"value": "two"}, "value", _drift_secret, "value"),
     Spec("alarms.a", ALARM, {"threshold": 1}, {"threshold": 5}, "threshold", _drift_alarm, "tags"),
+    Spec("event_rules.e", EVENT_RULE, {"status": "TIMED_OUT"}, {"status": "FAILED"}, "pattern", _drift_event_rule,
+         "targets"),
     Spec("metric_filters.f", METRIC_FILTER, {"pattern": "ERROR"}, {"pattern": "FATAL"},
          "pattern", _drift_metric_filter, "pattern"),
     Spec("vpcs.v", VPC, {"env": "dev"}, {"env": "staging"}, "tags", _drift_vpc, "tags"),

@@ -86,7 +86,7 @@ class AlarmHandler(Handler[Alarm]):
             "Threshold": float(resource.threshold),
             "ComparisonOperator": resource.comparison,
             "TreatMissingData": resource.treat_missing_data,
-            "Dimensions": [{"Name": k, "Value": v} for k, v in sorted(resource.dimensions.items())],
+            "Dimensions": [{"Name": k, "Value": ctx.resolve(v)} for k, v in sorted(resource.dimensions.items())],
             "AlarmActions": self._actions(ctx, resource.alarm_actions),
             "OKActions": self._actions(ctx, resource.ok_actions),
             "InsufficientDataActions": self._actions(ctx, resource.insufficient_data_actions),
