@@ -108,8 +108,8 @@ class _Kind:
     """How one CloudFormation type maps: model class, what Ref and each attribute return, the property mapper.
 
     ``ref`` and ``attributes`` are format strings over ``{name}``, ``{arn}``, ``{id}``, ``{alias}``,
-    ``{region}`` (each the model interpolation); an attribute mapped to None exists in CloudFormation but
-    has no model counterpart.
+    ``{region}`` (each the model interpolation) and ``{cidr}`` (the CidrBlock the template declares, as text);
+    an attribute mapped to None exists in CloudFormation but has no model counterpart.
     """
 
     cls: type[Resource]
