@@ -100,6 +100,15 @@ class Handler(Generic[R]):
         """The resource's ARN when it can be known before creation, else ''."""
         return ""
 
+    def deferred_references(self, resource: R) -> frozenset[str]:
+        """Addresses this resource refers to that need not exist when it is created.
+
+        The handler creates the resource without those parts and the provider completes them once everything
+        exists (two security groups whose rules name each other, as AWS allows). Such references do not order
+        deployment, so they never form a cycle.
+        """
+        return frozenset()
+
     def desired(self, ctx: ProviderContext, resource: R) -> dict[str, Any]:
         """The comparable fields the resource should have once deployed."""
         raise NotImplementedError

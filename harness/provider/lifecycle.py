@@ -141,8 +141,10 @@ class Provider:
                 )
             marks[address] = "visiting"
             resource = by_address[address]
+            deferred = self.registry.handler_for(resource).deferred_references(resource)
             for dep in definition.dependencies(resource):
-                visit(str(dep), [*trail, address])
+                if str(dep) not in deferred:
+                    visit(str(dep), [*trail, address])
             marks[address] = "done"
             ordered.append(resource)
 
@@ -236,6 +238,7 @@ class Provider:
                 else:
                     state = self.ctx.state.get(str(resource.address)) or handler.state(self.ctx, resource)
                 self.ctx.state[str(resource.address)] = state
+            self._complete_deferred(definition)
         except DeployError as exc:
             # A create that fails half-way (a role made, then its inline policy refused) leaves that resource
             # behind too; deleting what does not exist is not an error, so it is removed with the rest.
@@ -259,6 +262,20 @@ class Provider:
                     plan=again,
                 )
         return plan
+
+    def _complete_deferred(self, definition: Definition) -> None:
+        """Bring resources with deferred references in line now that everything they name exists."""
+        for resource in self.order(definition):
+            handler = self.registry.handler_for(resource)
+            if not handler.deferred_references(resource):
+                continue
+            actual = self._call(resource, "read", lambda r=resource, h=handler: h.read(self.ctx, r))
+            desired = handler.desired(self.ctx, resource)
+            changed = frozenset(k for k in desired if actual is None or desired[k] != actual.get(k))
+            if changed:
+                self.ctx.state[str(resource.address)] = self._call(
+                    resource, "update", lambda r=resource, h=handler, f=changed: h.update(self.ctx, r, f)
+                )
 
     def _rollback(self, created: list[Resource]) -> list[str]:
         left: list[str] = []

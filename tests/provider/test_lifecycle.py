@@ -433,3 +433,33 @@ def test_plans_render_one_block_per_pending_change_with_compact_values() -> None
     assert not plan.empty
     assert Plan((Change("roles.r", "IAM role", "no-op"),)).empty
     assert Plan(()).render() == "no changes"
+
+
+GROUPS_NAMING_EACH_OTHER = """
+vpcs:
+  main: {cidr: 10.0.0.0/16}
+security_groups:
+  build:
+    vpc: main
+    description: build
+    egress: [{protocol: tcp, port: 5432, group: data}]
+  data:
+    vpc: main
+    description: data
+    ingress: [{protocol: tcp, port: 5432, group: build}]
+"""
+
+
+def test_security_groups_that_name_each_other_deploy_without_a_cycle(provider: Provider, backend: Backend) -> None:
+    groups = definition(GROUPS_NAMING_EACH_OTHER)
+    provider.apply(groups)
+    assert provider.plan(groups).empty
+    ec2 = backend.client("ec2")
+    ids = {name: provider.state[f"security_groups.{name}"].physical_id for name in ("build", "data")}
+    found = {g["GroupId"]: g for g in ec2.describe_security_groups(GroupIds=list(ids.values()))["SecurityGroups"]}
+    egress = found[ids["build"]]["IpPermissionsEgress"]
+    ingress = found[ids["data"]]["IpPermissions"]
+    assert [(r["FromPort"], [p["GroupId"] for p in r["UserIdGroupPairs"]]) for r in egress] == [(5432, [ids["data"]])]
+    assert [(r["FromPort"], [p["GroupId"] for p in r["UserIdGroupPairs"]]) for r in ingress] == [(5432, [ids["build"]])]
+    assert provider.destroy(groups) == []
+    provider.check_destroy(groups)

@@ -9,13 +9,14 @@ from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
 from harness.network.model import normalize_protocol
-from harness.provider.base import ProviderContext, ResourceState
+from harness.provider.base import UNKNOWN, ProviderContext, ResourceState
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
     cannot_change,
     check_tags,
     ignore_missing,
+    is_raw_id,
     ref_id,
     user_tags,
 )
@@ -154,8 +155,23 @@ class SecurityGroupHandler(Ec2Handler[SecurityGroup]):
     sweep_order = 38
     kind = _GROUPS
 
+    def deferred_references(self, resource: SecurityGroup) -> frozenset[str]:
+        # Groups may name each other (a build group's egress to the data tier, the data tier's ingress from the
+        # build group): rules naming another group are added once both exist.
+        return frozenset(
+            f"security_groups.{r.group}"
+            for r in (*resource.ingress, *resource.egress_rules())
+            if r.group is not None and r.group != resource.name and not is_raw_id(r.group) and "${" not in r.group
+        )
+
     def _keys(
-        self, ctx: ProviderContext, resource: SecurityGroup, rules: tuple[SecurityGroupRule, ...], own_id: str | None
+        self,
+        ctx: ProviderContext,
+        resource: SecurityGroup,
+        rules: tuple[SecurityGroupRule, ...],
+        own_id: str | None,
+        *,
+        creating: bool = False,
     ) -> list[RuleKey]:
         out: list[RuleKey] = []
         for rule in rules:
@@ -166,7 +182,16 @@ class SecurityGroupHandler(Ec2Handler[SecurityGroup]):
             elif rule.group == resource.name and own_id is not None:
                 kind, peer = "group", own_id
             else:
-                kind, peer = "group", ref_id(ctx, "security_groups", str(rule.group))
+                group = str(rule.group)
+                known = is_raw_id(group) or "${" in group or group == resource.name
+                state = None if known else ctx.state.get(f"security_groups.{group}")
+                if not known and (state is None or state.physical_id == UNKNOWN):
+                    if creating:
+                        # The group it names does not exist yet: the rule is added once it does.
+                        continue
+                    kind, peer = "group", UNKNOWN
+                else:
+                    kind, peer = "group", ref_id(ctx, "security_groups", group)
             low = rule.from_port if rule.protocol != "-1" else None
             high = rule.to_port if rule.protocol != "-1" else None
             # moto drops the description of a prefix-list rule, so it is neither sent nor compared.
@@ -221,7 +246,7 @@ class SecurityGroupHandler(Ec2Handler[SecurityGroup]):
             (resource.egress_rules(), "IpPermissionsEgress", ec2.revoke_security_group_egress,
              ec2.authorize_security_group_egress),
         ):  # fmt: skip
-            want = self._keys(ctx, resource, rules, group_id)
+            want = self._keys(ctx, resource, rules, group_id, creating=True)
             have = _read_rules(item.get(have_key, []))
             # Revoke first: a rule whose description changed is the same rule to EC2 and must go before it returns.
             stale = [_permission(k) for k in have if k not in want]
