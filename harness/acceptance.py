@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.backends.base import Backend
+from harness.detect.filtering import FilterLogEventsService
 from harness.enforce.enforcer import Enforcer
 from harness.enforce.principals import Principals
 from harness.errors import CheckFailed, PipewardenError
@@ -45,6 +46,7 @@ class Deployment:
         self.principals = Principals(self.enforcer)
         # Every call made while the deployment is observed is recorded as CloudTrail would record it.
         self.trail = CloudTrailEmulator(backend)
+        self.log_search = FilterLogEventsService(backend)
         self.definition: Definition | None = None
         self.last_plan: Plan | None = None
         self.deployed: list[Definition] = []
@@ -110,9 +112,12 @@ class Deployment:
         self.enforcer.attach()
         # After enforcement's hook: the emulator answers only the CloudTrail calls enforcement let through.
         self.backend.add_before_call(self.trail.before_call)
+        # Log searches use pipewarden's filter-pattern engine (the emulators match patterns loosely).
+        self.backend.add_before_call(self.log_search.before_call)
         try:
             yield self
         finally:
+            self.backend.remove_before_call(self.log_search.before_call)
             self.backend.remove_before_call(self.trail.before_call)
             self.enforcer.detach()
             self.backend.remove_observer(self.trail)
