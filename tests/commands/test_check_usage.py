@@ -71,3 +71,40 @@ def test_a_tag_expression_selecting_nothing_exits_2_with_the_message(tmp_path: P
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.endswith("pipewarden check: error: no scenario was selected; check -k/-m and --features\n")
     assert "no scenarios ran" in done.stdout
+
+
+UNVERIFIABLE_FEATURE = """\
+Feature: A claim the harness cannot verify
+
+  @lifecycle @nist-800-53:CM-2
+  Scenario: Something nobody can check here
+    Given the pipeline under test is deployed
+    Then a claim the backend cannot verify
+"""
+
+UNVERIFIABLE_STEPS = """\
+from pytest_bdd import then
+
+from harness.errors import Unverified
+
+
+@then("a claim the backend cannot verify")
+def cannot_verify() -> None:
+    raise Unverified("the emulator has no such behaviour")
+"""
+
+
+def test_own_steps_beside_the_features_are_used_and_unverified_exits_0_unless_asked_to_fail(tmp_path: Path) -> None:
+    features = tmp_path / "features"
+    features.mkdir()
+    (features / "claim.feature").write_text(UNVERIFIABLE_FEATURE, encoding="utf-8")
+    (features / "conftest.py").write_text(UNVERIFIABLE_STEPS, encoding="utf-8")
+    small = tmp_path / "pipeline.yaml"
+    small.write_text("pipewarden: 1\nname: small\nresources:\n  buckets:\n    data: {}\n", encoding="utf-8")
+    command = [sys.executable, "-m", "harness.cli", "check", str(small), "--features", str(features)]
+    lenient = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    assert "UNVERIFIED" in lenient.stdout and "the emulator has no such behaviour" in lenient.stdout
+    strict = subprocess.run([*command, "--fail-on-unverified"], capture_output=True, text=True, timeout=600)
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert "1 scenario(s) could not be verified (--fail-on-unverified)" in strict.stdout
