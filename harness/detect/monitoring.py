@@ -31,6 +31,8 @@ from harness.provider.base import error_code
 
 CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com"
 EVENTS_SERVICE = "events.amazonaws.com"
+# Backends whose CloudWatch evaluates alarms on its own; pipewarden records where their verdicts differ.
+BACKENDS_THAT_EVALUATE_ALARMS = frozenset({"localstack", "aws"})
 CODEBUILD_NAMESPACE = "AWS/CodeBuild"
 _BUILD_DONE = {"SUCCEEDED": "SucceededBuilds", "FAILED": "FailedBuilds", "FAULT": "FailedBuilds",
                "TIMED_OUT": "FailedBuilds", "STOPPED": ""}  # fmt: skip
@@ -53,6 +55,27 @@ class Notification:
     message: dict[str, Any]
     delivered: bool
     reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmDisagreement:
+    """The backend evaluated an alarm itself and reached another state than pipewarden's evaluation."""
+
+    alarm: str
+    ours: str
+    backend: str
+    backend_reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionDelivery:
+    """Events a subscription filter passed on to its destination (captured here: the destination is not run)."""
+
+    log_group: str
+    filter_name: str
+    destination_arn: str
+    messages: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +104,8 @@ class DetectionRuntime:
     matches: list[FilterMatch] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    disagreements: list[AlarmDisagreement] = field(default_factory=list)
+    subscriptions: list[SubscriptionDelivery] = field(default_factory=list)
     _monitors: dict[str, AlarmMonitor] = field(default_factory=dict)
     _patterns: dict[str, FilterPattern] = field(default_factory=dict)
     _sequence: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -96,6 +121,7 @@ class DetectionRuntime:
         items = [(e.get("timestamp"), str(e.get("message", ""))) for e in written if isinstance(e, Mapping)]
         if group and items:
             self.apply_filters(group, items)
+            self.apply_subscription_filters(group, [message for _, message in items])
             self.evaluate_alarms()
 
     def write_log_events(
@@ -128,6 +154,7 @@ class DetectionRuntime:
             )
         if not any(o is self for o in self.backend.observers()):
             self.apply_filters(group, [(timestamp, m) for m in messages])
+            self.apply_subscription_filters(group, messages)
             self.evaluate_alarms()
         return [m.datapoint for m in self.matches[before:] if m.datapoint is not None]
 
@@ -162,6 +189,27 @@ class DetectionRuntime:
                 ),
             )
         return list(filters.values())
+
+    def apply_subscription_filters(self, group: str, messages: Sequence[str]) -> list[SubscriptionDelivery]:
+        """Pass the events each deployed subscription filter of ``group`` matches to its destination (captured)."""
+        logs = self.backend.client("logs")
+        try:
+            filters = logs.describe_subscription_filters(logGroupName=group).get("subscriptionFilters", [])
+        except Exception as exc:
+            if error_code(exc) == "ResourceNotFoundException":
+                return []
+            raise
+        delivered: list[SubscriptionDelivery] = []
+        for item in filters:
+            pattern = self._pattern(str(item.get("filterPattern", "")))
+            matched = tuple(m for m in messages if pattern.matches(m))
+            if matched:
+                delivery = SubscriptionDelivery(
+                    group, str(item.get("filterName", "")), str(item.get("destinationArn", "")), matched
+                )
+                delivered.append(delivery)
+                self.subscriptions.append(delivery)
+        return delivered
 
     def apply_filters(self, group: str, events: Sequence[tuple[int | None, str]]) -> list[MetricDatapoint]:
         """Match ``(timestamp in ms or None, message)`` events against the group's deployed metric filters and
@@ -321,11 +369,14 @@ class DetectionRuntime:
             The transitions of this evaluation.
         """
         fired: list[Transition] = []
+        evaluates = self.backend.name in BACKENDS_THAT_EVALUATE_ALARMS
         for definition in self.deployed_alarms():
             monitor = self._monitors.get(definition.name)
             if monitor is None or monitor.definition != definition:
                 monitor = self._monitors[definition.name] = AlarmMonitor(definition, self.clock)
             transition = monitor.evaluate(self.store)
+            if evaluates:
+                self._compare_with_backend(definition.name, monitor.state.value)
             if transition is None:
                 continue
             fired.append(transition)
@@ -338,6 +389,16 @@ class DetectionRuntime:
             for action in transition.actions:
                 self._notify(definition, transition, action)
         return fired
+
+    def _compare_with_backend(self, alarm: str, ours: str) -> None:
+        # A backend that evaluates alarms itself (LocalStack) is asked for its own verdict before ours is written;
+        # both are kept and a difference is reported rather than hidden.
+        found = self.backend.client("cloudwatch").describe_alarms(AlarmNames=[alarm]).get("MetricAlarms", [])
+        theirs = str(found[0].get("StateValue", "")) if found else ""
+        if theirs and theirs != ours and theirs != "INSUFFICIENT_DATA":
+            self.disagreements.append(
+                AlarmDisagreement(alarm, ours, theirs, str(found[0].get("StateReason", "")), self.clock.now())
+            )
 
     def advance(self, seconds: float) -> list[Transition]:
         """Move the clock forward and evaluate the alarms at the new time."""

@@ -240,3 +240,38 @@ def test_the_alarm_returns_to_ok_when_the_burst_is_over(deployed: tuple[Provider
         runtime.advance(300)
     states: list[Any] = [t.new_state.value for t in runtime.transitions]
     assert states == ["OK", "ALARM", "OK"]
+
+
+def test_subscription_filters_pass_on_only_what_their_pattern_matches(
+    deployed: tuple[Provider, DetectionRuntime], backend: Backend
+) -> None:
+    provider, runtime = deployed
+    group = f"{provider.prefix}trail"
+    kinesis = backend.client("kinesis")
+    kinesis.create_stream(StreamName=f"{provider.prefix}sink", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName=f"{provider.prefix}sink")["StreamDescription"]["StreamARN"]
+    backend.client("logs").put_subscription_filter(
+        logGroupName=group,
+        filterName="denials",
+        filterPattern='{ $.errorCode = "AccessDenied" }',
+        destinationArn=stream_arn,
+        roleArn=f"arn:aws:iam::{backend.account_id}:role/logs-to-kinesis",
+    )
+    runtime.write_log_events(group, "s", [denied(), allowed(), denied("PutRolePolicy")])
+    [delivery] = runtime.subscriptions
+    assert delivery.destination_arn == stream_arn
+    assert delivery.messages == (denied(), denied("PutRolePolicy"))
+
+
+def test_a_backend_that_evaluates_alarms_itself_is_compared_and_a_difference_recorded(
+    deployed: tuple[Provider, DetectionRuntime], backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider, runtime = deployed
+    alarm = f"{provider.prefix}unauthorized"
+    # Stand in for a backend with its own alarm evaluation that (wrongly) put the alarm in ALARM.
+    monkeypatch.setattr(backend, "name", "localstack")
+    backend.client("cloudwatch").set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="its own verdict")
+    runtime.advance(300)
+    [disagreement] = runtime.disagreements
+    assert (disagreement.alarm, disagreement.ours, disagreement.backend) == (alarm, "OK", "ALARM")
+    assert disagreement.backend_reason == "its own verdict"
