@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.acceptance import Deployment
-from harness.errors import CheckFailed, InputError, PipewardenError
+from harness.errors import CheckFailed, InputError
 from harness.inputs.formats import load_any
 from harness.model.definition import Definition
 from harness.provider.resources.iam_role import Role
@@ -176,8 +176,3 @@ def destroy_and_check(deployment: Deployment) -> None:
     if failed:
         raise CheckFailed(f"run {deployment.prefix}: could not delete {', '.join(failed)}")
     deployment.check_destroy()
-
-
-def describe_error(exc: PipewardenError) -> str:
-    """The message of a harness error (for evidence)."""
-    return str(exc)

@@ -8,7 +8,7 @@ delivery rules) is computed here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -17,7 +17,6 @@ from harness.backends.base import Backend, CallEvent
 from harness.detect.alarms import (
     AlarmDefinition,
     AlarmMonitor,
-    AlarmState,
     ManualClock,
     MetricStore,
     Transition,
@@ -482,20 +481,7 @@ class DetectionRuntime:
         """Notifications delivered to a topic, oldest first."""
         return [n for n in self.notifications if n.topic_arn == topic_arn and n.delivered]
 
-    def state_of(self, alarm_name: str) -> AlarmState | None:
-        """The alarm's state as evaluated here (None before its first evaluation)."""
-        monitor = self._monitors.get(alarm_name)
-        return monitor.state if monitor else None
-
 
 def _now_minute() -> datetime:
     now = datetime.now(UTC)
     return now.replace(second=0, microsecond=0)
-
-
-def summarize(matches: Iterable[FilterMatch]) -> Mapping[str, int]:
-    """How many events each filter matched."""
-    counts: dict[str, int] = {}
-    for match in matches:
-        counts[match.filter_name] = counts.get(match.filter_name, 0) + 1
-    return counts

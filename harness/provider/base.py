@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
@@ -163,8 +162,3 @@ def error_code(exc: BaseException) -> str:
     if isinstance(response, Mapping):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
-
-
-def stable_json(value: Any) -> str:
-    """A deterministic JSON text of a value, for comparisons inside diffs."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -389,8 +388,3 @@ class Provider:
 
 def _reason(exc: BaseException) -> str:
     return str(exc) if error_code(exc) else f"{type(exc).__name__}: {exc}"
-
-
-def addresses(resources: Iterable[Resource]) -> list[str]:
-    """Addresses of resources, as strings."""
-    return [str(r.address) for r in resources]
