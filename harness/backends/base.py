@@ -67,7 +67,16 @@ class CallObserver(Protocol):
 
 
 BeforeCallHook = Callable[[Identity, str, str, dict[str, Any]], "tuple[Any, dict[str, Any]] | None"]
-"""Runs before a call is sent; returning ``(http_response, parsed)`` answers the call without sending it."""
+"""Runs before a call is sent with (identity, service, operation, API parameters); returning
+``(http_response, parsed)`` (see ``hook_answer``) answers the call without sending it."""
+
+
+def hook_answer(status: int, parsed: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """What a before-call hook returns to answer a call itself: an HTTP status and the parsed response
+    (with ``Error`` for a failure, which botocore then raises as a ClientError)."""
+    from botocore.awsrequest import AWSResponse
+
+    return AWSResponse("https://pipewarden.invalid/", status, {}, None), parsed
 
 
 class Backend:
@@ -155,9 +164,13 @@ class Backend:
     def _instrument(self, client: Any, service: str, identity: Identity) -> None:
         events = client.meta.events
 
-        def before_call(model: Any, params: Any, **_: Any) -> Any:
+        def before_call(model: Any, params: Any, context: Any = None, **_: Any) -> Any:
+            # Hooks get the API parameters the caller passed (captured below), not botocore's serialized request;
+            # it is the same dict observers later see as CallEvent.params.
+            api = context.get("pipewarden_params") if isinstance(context, dict) else None
+            request = api if isinstance(api, dict) else {}
             for hook in self._before_hooks:
-                answer = hook(identity, service, model.name, params)
+                answer = hook(identity, service, model.name, request)
                 if answer is not None:
                     return answer
             return None

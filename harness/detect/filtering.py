@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from harness.backends.base import Backend, Identity
+from harness.backends.base import Backend, Identity, hook_answer
 from harness.detect.patterns import FilterPattern, compile_pattern
 from harness.errors import InputError
 
@@ -27,21 +27,19 @@ class FilterLogEventsService:
     ) -> tuple[Any, dict[str, Any]] | None:
         if service != "logs" or operation != "FilterLogEvents":
             return None
-        context = params.get("context") if isinstance(params, dict) else None
-        api = context.get("pipewarden_params") if isinstance(context, dict) else None
-        request = api if isinstance(api, dict) else {}
+        request = params
         text = str(request.get("filterPattern", "") or "")
         try:
             pattern = self._patterns.get(text) or self._patterns.setdefault(text, compile_pattern(text))
         except InputError as exc:
-            return _answer(
+            return hook_answer(
                 400,
                 {
                     "Error": {"Code": "InvalidParameterException", "Message": f"Invalid filter pattern: {exc}"},
                     "ResponseMetadata": {"HTTPStatusCode": 400, "HTTPHeaders": {}, "RetryAttempts": 0},
                 },
             )
-        return _answer(200, self.filter(request, pattern))
+        return hook_answer(200, self.filter(request, pattern))
 
     def filter(self, request: dict[str, Any], pattern: FilterPattern) -> dict[str, Any]:
         """The FilterLogEvents response for a request (all pages at once, in time order)."""
@@ -104,9 +102,3 @@ def _all_events(logs: Any, group: str, stream: str) -> list[dict[str, Any]]:
         if not following or following == token or not page.get("events"):
             return events
         token = following
-
-
-def _answer(status: int, parsed: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    from botocore.awsrequest import AWSResponse
-
-    return AWSResponse("https://pipewarden.invalid/", status, {}, None), parsed

@@ -7,8 +7,8 @@ from functools import lru_cache
 from typing import Any
 
 import botocore.session
-from botocore.awsrequest import AWSResponse
 
+from harness.backends.base import hook_answer
 from harness.iam import Decision, Outcome
 from harness.iam.evaluator import BOUNDARY, IDENTITY, RCP, RESOURCE, SCP, SESSION
 
@@ -45,9 +45,9 @@ class AwsError:
             "ResponseMetadata": {"HTTPStatusCode": self.http_status, "HTTPHeaders": {}, "RetryAttempts": 0},
         }
 
-    def botocore_answer(self) -> tuple[AWSResponse, dict[str, Any]]:
+    def botocore_answer(self) -> tuple[Any, dict[str, Any]]:
         """``(http_response, parsed)`` for a before-call hook: botocore raises the ClientError from it."""
-        return AWSResponse("https://pipewarden.invalid/", self.http_status, {}, None), self.parsed()
+        return hook_answer(self.http_status, self.parsed())
 
 
 @lru_cache(maxsize=64)

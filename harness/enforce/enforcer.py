@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from harness.backends.base import Backend, CallEvent, Identity
+from harness.backends.base import Backend, CallEvent, Identity, hook_answer
 from harness.enforce.denials import AwsError, denial
 from harness.enforce.mapping import UNAUTHORIZED_OPERATIONS, MappedCall, MappingEnv, RequiredAccess, map_call
 from harness.enforce.policies import PolicyReader, PolicySource, PrincipalPolicies
@@ -182,16 +182,12 @@ class Enforcer:
     ) -> tuple[Any, dict[str, Any]] | None:
         """botocore before-call hook: answer a denied call with AWS's error, let an allowed one through.
 
-        botocore hands hooks the serialized request; the API parameters the backend captured for the call
-        are in its context (``pipewarden_params``), which is also the dict later observers see as
-        ``CallEvent.params`` — so a decision can be found again from the event.
+        ``params`` are the call's API parameters: the very dict later observers see as ``CallEvent.params``,
+        so a decision can be found again from the event.
         """
         if self.is_admin(identity):
             return None
-        context = params.get("context") if isinstance(params, dict) else None
-        api_params = context.get("pipewarden_params") if isinstance(context, dict) else None
-        if api_params is None:
-            api_params = params
+        api_params = params
         if service == "sts" and operation == "GetCallerIdentity":
             return self._caller_identity(identity)
         if service == "sts" and operation == "AssumeRole" and self.principals is not None:
@@ -210,8 +206,6 @@ class Enforcer:
         # The emulator would hand out sessions the harness does not know (and skip the trust policy); the
         # harness issues the session itself, with the same checks as Principals.assume_role, and answers the
         # call with its credentials so the new session can be found by its access key.
-        from botocore.awsrequest import AWSResponse
-
         from harness.enforce.principals import AssumeRoleDenied, SessionRequest
 
         assert self.principals is not None
@@ -247,7 +241,7 @@ class Enforcer:
             "PackedPolicySize": 0,
             "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0},
         }
-        return AWSResponse("https://pipewarden.invalid/", 200, {}, None), parsed
+        return hook_answer(200, parsed)
 
     def register(self, identity: Identity) -> None:
         """Remember an identity the harness issued, so it can be found by its access key (the local gateway)."""
@@ -261,15 +255,13 @@ class Enforcer:
     def _caller_identity(self, identity: Identity) -> tuple[Any, dict[str, Any]]:
         # GetCallerIdentity needs no permission and answers who the caller is; the emulator does not know the
         # sessions the harness issues, so the harness answers it.
-        from botocore.awsrequest import AWSResponse
-
         parsed = {
             "UserId": identity.principal_id or identity.account_id,
             "Account": identity.account_id or self.backend.account_id,
             "Arn": identity.arn,
             "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0},
         }
-        return AWSResponse("https://pipewarden.invalid/", 200, {}, None), parsed
+        return hook_answer(200, parsed)
 
     def after_call(self, event: CallEvent) -> None:
         """Observer: a call that may have changed policies, tags or resources refreshes the caches."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
+from harness.backends.base import hook_answer
 
 
 class CodeCommitError(Exception):
@@ -29,9 +29,9 @@ class CodeCommitError(Exception):
             "ResponseMetadata": {"HTTPStatusCode": self.status, "HTTPHeaders": {}, "RetryAttempts": 0},
         }
 
-    def botocore_answer(self) -> tuple[AWSResponse, dict[str, Any]]:
+    def botocore_answer(self) -> tuple[Any, dict[str, Any]]:
         """``(http_response, parsed)`` for a before-call hook: botocore raises the modelled exception from it."""
-        return AWSResponse("https://pipewarden.invalid/", self.status, {}, None), self.parsed()
+        return hook_answer(self.status, self.parsed())
 
 
 __all__ = ["CodeCommitError"]

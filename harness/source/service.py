@@ -21,9 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
-
-from harness.backends.base import Backend, CallEvent, Identity
+from harness.backends.base import Backend, CallEvent, Identity, hook_answer
 from harness.errors import Unverified
 from harness.iam import Decision
 from harness.source.authz import Authorizer, SourceAccess, access_for, denial
@@ -149,10 +147,7 @@ class SourceService:
         """botocore before-call hook: authorize, then answer from the model or let the backend serve."""
         if service != "codecommit":
             return None
-        context = params.get("context") if isinstance(params, dict) else None
-        api_params = context.get("pipewarden_params") if isinstance(context, dict) else None
-        if api_params is None:
-            api_params = params
+        api_params = params
         try:
             decided = self.authorize(identity, operation, api_params)
             if decided is not None and not decided.allowed:
@@ -171,7 +166,7 @@ class SourceService:
             return exc.botocore_answer()
         self.served.append((operation, "pipewarden"))
         parsed = {**response, "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}}
-        return AWSResponse("https://pipewarden.invalid/", 200, {}, None), parsed
+        return hook_answer(200, parsed)
 
     def _backend_serves(self, operation: str, params: Mapping[str, Any]) -> bool:
         if operation not in self.backend_operations:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from harness.backends.base import Backend, CallEvent, Identity
+from harness.backends.base import Backend, CallEvent, Identity, hook_answer
 from harness.errors import CheckFailed, InputError
 from harness.provider.base import error_code
 from harness.trail.config import Clock, TrailConfig
@@ -62,9 +62,7 @@ class CloudTrailEmulator:
         """
         if service != "cloudtrail" or operation not in ("LookupEvents", "ListPublicKeys"):
             return None
-        context = params.get("context") if isinstance(params, dict) else None
-        api = context.get("pipewarden_params") if isinstance(context, dict) else None
-        api = api if isinstance(api, dict) else {}
+        api = params
         metadata = {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}
         if operation == "ListPublicKeys":
             keys = [
@@ -76,7 +74,7 @@ class CloudTrailEmulator:
                 }
                 for k in self.keys.list_public_keys()
             ]
-            return _answer(200, {"PublicKeyList": keys, "ResponseMetadata": metadata})
+            return hook_answer(200, {"PublicKeyList": keys, "ResponseMetadata": metadata})
         try:
             found = self.lookup_events(
                 api.get("LookupAttributes", []),
@@ -89,8 +87,8 @@ class CloudTrailEmulator:
                 "InvalidLookupAttributesException" if "attribute" in exc.where.lower() else "InvalidParameterException"
             )
             metadata["HTTPStatusCode"] = 400
-            return _answer(400, {"Error": {"Code": code, "Message": exc.message}, "ResponseMetadata": metadata})
-        return _answer(200, {**found, "ResponseMetadata": metadata})
+            return hook_answer(400, {"Error": {"Code": code, "Message": exc.message}, "ResponseMetadata": metadata})
+        return hook_answer(200, {**found, "ResponseMetadata": metadata})
 
     def advance(self, delta: timedelta | float) -> list[DeliveredFile]:
         """Move the clock forward and deliver the batches that became due."""
@@ -208,12 +206,6 @@ class CloudTrailEmulator:
         return lookup_events(
             self.recorder.history, self.clock.now(), lookup_attributes, start_time, end_time, max_results
         )
-
-
-def _answer(status: int, parsed: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    from botocore.awsrequest import AWSResponse
-
-    return AWSResponse("https://pipewarden.invalid/", status, {}, None), parsed
 
 
 def _aware(value: Any) -> datetime | None:
