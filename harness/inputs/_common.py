@@ -5,27 +5,32 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
-import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from harness.errors import InputError
-from harness.model.base import GLOBAL_VARIABLES, INTERPOLATION, Resource, iter_strings
+from harness.model.base import INTERPOLATION, Resource
 from harness.model.definition import Definition, SourceLocation, references_of
-from harness.provider.resources.codebuild_project import VpcConfig
+from harness.model.schema import UNVERIFIED, Draft, ErrorFn, Props, describe, ref_parts, shell_text
 
 T = TypeVar("T")
 
-UNVERIFIED = "not modelled; scenarios depending on it are unverified"
+__all__ = [
+    "UNVERIFIED",
+    "Assembly",
+    "Draft",
+    "ErrorFn",
+    "NameAllocator",
+    "Props",
+    "describe",
+    "ref_parts",
+    "shell_text",
+]
 
 # Physical names are the run prefix (``pw-`` + 8 hex + ``-``, 12 characters) plus the logical name; S3 bucket
 # names stop at 63 and IAM role names at 64 characters, so logical names stay well below both.
 MAX_NAME = 48
-
-# An interpolation that is a whole value, optionally followed by a suffix (a log group's ARN ends in ':*').
-_WHOLE_REF = re.compile(r"^\$\{([a-z_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)\}(:\*)?$")
 
 # How to spell a resource's name or ARN without referring to it, for resources whose ARN follows from their
 # physical name. Used to break reference cycles that the source format allows but the model's creation order
@@ -71,209 +76,6 @@ class NameAllocator:
             counter += 1
         taken.add(candidate.lower())
         return candidate
-
-
-_SHELL_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}(?![A-Za-z0-9_])")
-
-
-def shell_text(text: str) -> str:
-    """Write shell ``${VAR}`` as ``$VAR`` (same meaning) so buildspec variables are not taken for interpolations.
-
-    The model reads ``${name}`` in any string as one of its deploy-time values; a buildspec's shell variables
-    would otherwise be refused.
-    """
-    return _SHELL_VARIABLE.sub(lambda m: m.group(0) if m.group(1) in GLOBAL_VARIABLES else "$" + m.group(1), text)
-
-
-def ref_parts(value: Any) -> tuple[str, str, str] | None:
-    """``(section, name, attribute)`` when ``value`` is one whole interpolation such as ``${roles.build.arn}``."""
-    if not isinstance(value, str):
-        return None
-    match = _WHOLE_REF.match(value)
-    return (match.group(1), match.group(2), match.group(3)) if match else None
-
-
-def describe(value: Any) -> str:
-    """A short description of a value for 'found ...' in messages."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    text = str(value)
-    return repr(text if len(text) <= 60 else text[:57] + "...")
-
-
-ErrorFn = Callable[[str, str, str, str], NoReturn]
-"""Raises an InputError for (path, expected, found, fix); the loader adds file and line."""
-
-
-class Props:
-    """Typed, tracked access to one mapping of properties, so unmapped properties can be reported.
-
-    Args:
-        values: the evaluated mapping.
-        path: its path, e.g. ``Resources.Build.Properties`` or ``aws_codebuild_project.build``.
-        fail: raises an InputError for a path.
-    """
-
-    def __init__(self, values: Mapping[str, Any], path: str, fail: ErrorFn) -> None:
-        self.values = values
-        self.path = path
-        self.fail = fail
-        self.used: set[str] = set()
-        self.children: list[Props] = []
-
-    def at(self, key: str) -> str:
-        """The path of one property."""
-        return f"{self.path}.{key}"
-
-    def has(self, key: str) -> bool:
-        """True when the property is present and not null."""
-        return self.values.get(key) is not None
-
-    def raw(self, key: str, default: Any = None) -> Any:
-        """The property's value, unchecked, marked as used."""
-        self.used.add(key)
-        value = self.values.get(key)
-        return default if value is None else value
-
-    def ignore(self, *keys: str) -> None:
-        """Mark properties as handled without reading them (defaults, computed attributes)."""
-        self.used.update(keys)
-
-    def require(self, key: str) -> Any:
-        """The property's value; an InputError when it is missing."""
-        if not self.has(key):
-            self.fail(self.at(key), f"'{key}' to be set", "it missing", f"add '{key}'")
-        return self.raw(key)
-
-    def text(self, key: str, default: str | None = None, *, required: bool = False) -> Any:
-        """A string property; numbers are accepted as their text, as CloudFormation does."""
-        value = self.require(key) if required else self.raw(key)
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return str(value).lower()
-        if isinstance(value, int | float):
-            return str(value)
-        if not isinstance(value, str):
-            self.fail(self.at(key), "a string", describe(value), f"write '{key}' as a single value")
-        return value
-
-    def integer(self, key: str, default: int | None = None, *, required: bool = False) -> Any:
-        """A whole-number property; digit strings are accepted."""
-        value = self.require(key) if required else self.raw(key)
-        if value is None:
-            return default
-        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-            return int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(self.at(key), "a whole number", describe(value), f"write '{key}' as a number such as 30")
-        return value
-
-    def flag(self, key: str, default: bool | None = None) -> Any:
-        """A boolean property; 'true'/'false' strings are accepted."""
-        value = self.raw(key)
-        if value is None:
-            return default
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        if not isinstance(value, bool):
-            self.fail(self.at(key), "true or false", describe(value), f"write '{key}' as true or false")
-        return value
-
-    def seq(self, key: str) -> list[Any]:
-        """A list property (empty when absent); a single value counts as a one-item list."""
-        value = self.raw(key)
-        if value is None:
-            return []
-        if isinstance(value, Mapping):
-            self.fail(self.at(key), "a list", describe(value), f"write '{key}' as a list")
-        if not isinstance(value, list | tuple):
-            return [value]
-        return list(value)
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        """A list of strings."""
-        out = []
-        for index, item in enumerate(self.seq(key)):
-            if isinstance(item, bool) or not isinstance(item, str | int | float):
-                self.fail(f"{self.at(key)}[{index}]", "a string", describe(item), "write each item as a string")
-            out.append(str(item))
-        return tuple(out)
-
-    def mapping(self, key: str) -> Mapping[str, Any]:
-        """A mapping property (empty when absent)."""
-        value = self.raw(key)
-        if value is None:
-            return {}
-        if not isinstance(value, Mapping):
-            self.fail(self.at(key), "a mapping", describe(value), f"write '{key}' as key: value pairs")
-        return value
-
-    def doc(self, key: str, *, required: bool = False) -> dict[str, Any] | None:
-        """A JSON document (policy) given as a mapping or as JSON text."""
-        value = self.require(key) if required else self.raw(key)
-        if value is None:
-            return None
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError as exc:
-                self.fail(self.at(key), "a JSON policy document", f"text that is not JSON ({exc})", "fix the JSON")
-        if not isinstance(value, Mapping):
-            self.fail(self.at(key), "a policy document (a mapping)", describe(value), "write it as a mapping")
-        return dict(value)
-
-    def sub(self, key: str) -> Props | None:
-        """Nested properties, tracked for unmapped keys; None when absent."""
-        value = self.mapping(key)
-        if key not in self.values or self.values.get(key) is None:
-            return None
-        child = Props(value, self.at(key), self.fail)
-        self.children.append(child)
-        return child
-
-    def items(self, key: str) -> list[Props]:
-        """A list of nested property mappings (e.g. stages, actions)."""
-        out = []
-        for index, item in enumerate(self.seq(key)):
-            path = f"{self.at(key)}[{index}]"
-            if not isinstance(item, Mapping):
-                self.fail(path, "a mapping", describe(item), "write each item as key: value pairs")
-            child = Props(item, path, self.fail)
-            self.children.append(child)
-            out.append(child)
-        return out
-
-    def unmapped(self) -> Iterator[str]:
-        """Paths of properties nobody read, recursively."""
-        for key in self.values:
-            if key not in self.used and self.values[key] is not None:
-                yield self.at(key)
-        for child in self.children:
-            yield from child.unmapped()
-
-
-@dataclass
-class Draft:
-    """A resource about to be built: its type, logical name, origin in the source and keyword arguments."""
-
-    cls: type[Resource]
-    name: str
-    origin: str
-    line: int | None
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def address(self) -> str:
-        return f"{self.cls.SECTION}.{self.name}"
 
 
 class Assembly:
@@ -354,38 +156,6 @@ def split_reason(reason: str) -> tuple[str, str, str]:
     if not sep:
         expected, found = head, "a value that does not satisfy it"
     return expected, found, fix or "correct the value"
-
-
-def vpc_config(
-    assembly: Assembly, path: str, vpc_id: Any, subnets: tuple[str, ...], groups: tuple[str, ...]
-) -> VpcConfig | None:
-    """A build's VPC placement from literal ids, or None (noted) when they name network resources not modelled.
-
-    Placeholder ids cannot be created in the backend; the build then runs outside any VPC in the harness, so the
-    note says network scenarios about it are unverified rather than letting them pass.
-    """
-    values = [vpc_id, *subnets, *groups]
-    if not isinstance(vpc_id, str) or not vpc_id or any("${" in str(v) or v is None for v in values):
-        assembly.note(
-            f"{path}: names a VPC, subnets or security groups that are not modelled; the build runs outside a "
-            f"VPC here and network scenarios about it are unverified"
-        )
-        return None
-    return VpcConfig(vpc_id=vpc_id, subnets=subnets, security_groups=groups)
-
-
-def tags_from_pairs(pairs: Sequence[Any] | Mapping[str, Any], origin: str, fail: ErrorFn) -> dict[str, str]:
-    """Tags from CloudFormation's ``[{Key, Value}]`` list or a plain mapping."""
-    if isinstance(pairs, Mapping):
-        return {str(k): "" if v is None else str(v) for k, v in pairs.items()}
-    out: dict[str, str] = {}
-    for index, pair in enumerate(pairs):
-        if not isinstance(pair, Mapping) or "Key" not in pair:
-            fail(
-                f"{origin}[{index}]", "a tag {Key: ..., Value: ...}", describe(pair), "write each tag as Key and Value"
-            )
-        out[str(pair["Key"])] = str(pair.get("Value", ""))
-    return out
 
 
 # -- reference cycles ---------------------------------------------------------------------------------------
@@ -487,8 +257,3 @@ def break_cycles(resources: list[Resource]) -> list[Resource]:
         else:
             break
     return resources
-
-
-def strings_of(value: Any) -> Iterator[str]:
-    """Every string inside a value (re-exported for the loaders)."""
-    return iter_strings(value)

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from harness.inputs.cloudformation import KINDS, parse_template_text
+from harness.inputs.cloudformation import parse_template_text
+from harness.provider.registry import Registry
 from harness.provider.resources.codebuild_project import BuildProject
 from harness.provider.resources.codepipeline import Pipeline
 from harness.provider.resources.iam_role import Role
@@ -245,7 +246,7 @@ def test_ref_of_an_unsupported_resource_is_a_noted_placeholder() -> None:
 
 
 def test_every_supported_type_is_listed() -> None:
-    assert set(KINDS) == {
+    assert set(Registry.discover().cfn_types()) == {
         "AWS::IAM::Role",
         "AWS::IAM::ManagedPolicy",
         "AWS::S3::Bucket",

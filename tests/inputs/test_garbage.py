@@ -11,12 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.errors import InputError
-from harness.inputs.cloudformation import KINDS as CFN_KINDS
 from harness.inputs.cloudformation import parse_template_text
-from harness.inputs.terraform_plan import FOLDED as TF_FOLDED
-from harness.inputs.terraform_plan import KINDS as TF_KINDS
 from harness.inputs.terraform_plan import parse_plan_text
 from harness.model.definition import Definition
+from harness.provider.registry import Registry
+
+CFN_KINDS = Registry.discover().cfn_types()
+TF_KINDS = Registry.discover().tf_types()
+TF_FOLDED = Registry.discover().tf_folded()
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pipelines"
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

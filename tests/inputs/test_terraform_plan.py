@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from harness.inputs.terraform_plan import FOLDED, KINDS, parse_plan_text
+from harness.inputs.terraform_plan import parse_plan_text
 from harness.model.definition import Definition
+from harness.provider.registry import Registry
+from harness.provider.resources.codebuild_project import BuildProject
 from tests.inputs.conftest import named, only
 from tests.inputs.tfplan import R, caller, doc, plan, ref, role, trust
 
@@ -18,7 +20,7 @@ def load(data: dict[str, Any]) -> Definition:
 
 
 def test_supported_and_folded_types_are_listed() -> None:
-    assert set(KINDS) == {
+    assert set(Registry.discover().tf_types()) == {
         "aws_iam_role",
         "aws_iam_policy",
         "aws_s3_bucket",
@@ -43,7 +45,7 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_secretsmanager_secret",
         "aws_ssm_parameter",
     }
-    assert set(FOLDED) == {
+    assert set(Registry.discover().tf_folded()) == {
         "aws_iam_role_policy",
         "aws_iam_role_policy_attachment",
         "aws_s3_bucket_policy",
@@ -385,7 +387,7 @@ def test_count_instances_refer_to_the_instance_with_the_same_index() -> None:
         p.expressions = {"service_role": ref("aws_iam_role.build", "count.index")}
         projects.append(p)
     definition = load(plan(*roles, *projects))
-    assert [(r.name, r.service_role) for r in definition.of_type(KINDS["aws_codebuild_project"].cls)] == [
+    assert [(r.name, r.service_role) for r in definition.of_type(BuildProject)] == [
         ("build-0", "build-0"),
         ("build-1", "build-1"),
     ]

@@ -84,15 +84,10 @@ def test_child_modules_not_a_list() -> None:
 
 
 def test_no_modelled_resources() -> None:
-    assert error_for(plan(R("aws_lambda_function", "t", {"function_name": "t"}))) == (
-        "plan.json (planned_values): expected at least one resource of a modelled type (aws_iam_role, "
-        "aws_iam_policy, aws_s3_bucket, aws_kms_key, aws_cloudwatch_log_group, aws_codebuild_project, "
-        "aws_codepipeline, aws_cloudtrail, aws_cloudwatch_log_metric_filter, aws_cloudwatch_metric_alarm, "
-        "aws_codecommit_repository, aws_sns_topic, aws_vpc, aws_subnet, aws_route_table, aws_internet_gateway, "
-        "aws_nat_gateway, aws_vpc_peering_connection, aws_vpc_endpoint, aws_security_group, aws_network_acl, "
-        "aws_secretsmanager_secret, aws_ssm_parameter), found 1 resource(s) of other types; plan the pipeline's "
-        "resources"
-    )
+    message = error_for(plan(R("aws_lambda_function", "t", {"function_name": "t"})))
+    assert message.startswith("plan.json (planned_values): expected at least one resource of a modelled type (")
+    assert "aws_iam_role, " in message and "aws_codebuild_project, " in message
+    assert message.endswith("), found 1 resource(s) of other types; plan the pipeline's resources")
 
 
 def test_wrong_attribute_type_names_address_and_line() -> None:

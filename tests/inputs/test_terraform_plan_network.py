@@ -478,7 +478,7 @@ def test_a_subnet_in_two_network_acls_is_refused() -> None:
         for name in ("a", "b")
     ]
     assert error_of(vpc(), subnet("data", "10.1.20.0/24"), *acls).endswith(
-        "(aws_network_acl_association.b): expected one network acl per subnet, found subnet 'data' associated with "
+        "(aws_network_acl_association.b): expected one network ACL per subnet, found subnet 'data' associated with "
         "'a' and 'b'; keep one association per subnet"
     )
 

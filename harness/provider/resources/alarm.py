@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import UNVERIFIED, Cfn, Draft, Field, Props, Reader, Schema, Tf
 from harness.provider.base import Handler, ProviderContext, ResourceState, tags_dict, tags_list
 
 Comparison = Literal[
@@ -166,3 +167,46 @@ class AlarmHandler(Handler[Alarm]):
 
 
 HANDLER = AlarmHandler()
+
+
+# -- how the source formats spell an alarm ---------------------------------------------------------------------
+
+
+def _cfn_dimensions(reader: Reader, props: Props, draft: Draft) -> Any:
+    return {str(p.text("Name", required=True)): str(p.text("Value", required=True)) for p in props.items("Dimensions")}
+
+
+def _metric_math(reader: Reader, draft: Draft, props: Props) -> None:
+    if props.has("Metrics"):
+        props.raw("Metrics")
+        reader.note(f"{props.at('Metrics')}: metric math alarms are {UNVERIFIED.split(';')[0]}")
+
+
+SCHEMA = Schema(
+    Alarm,
+    fields=(
+        Field("metric_name", cfn="MetricName", tf="metric_name", default=""),
+        Field("namespace", cfn="Namespace", tf="namespace", default=""),
+        Field("statistic", cfn="Statistic", tf="statistic", default="Sum"),
+        Field("period", cfn="Period", tf="period", read="int", default=300),
+        Field("evaluation_periods", cfn="EvaluationPeriods", tf="evaluation_periods", read="int", required=True),
+        Field("datapoints_to_alarm", cfn="DatapointsToAlarm", tf="datapoints_to_alarm", read="int"),
+        Field("threshold", cfn="Threshold", tf="threshold", read="number", default=1.0),
+        Field("comparison", cfn="ComparisonOperator", tf="comparison_operator", required=True,
+              choices=get_args(Comparison)),
+        Field("treat_missing_data", cfn="TreatMissingData", tf="treat_missing_data", default="missing",
+              choices=get_args(MissingData)),
+        Field("dimensions", cfn_read=_cfn_dimensions, tf="dimensions", read="map"),
+        Field("alarm_actions", cfn="AlarmActions", tf="alarm_actions", read="refs", section="topics"),
+        Field("ok_actions", cfn="OKActions", tf="ok_actions", read="refs", section="topics"),
+        Field("insufficient_data_actions", cfn="InsufficientDataActions", tf="insufficient_data_actions",
+              read="refs", section="topics"),
+        Field("description", cfn="AlarmDescription", tf="alarm_description", default=""),
+        Field("tags", cfn="Tags", tf="tags", read="tags"),
+    ),
+    cfn=Cfn("AWS::CloudWatch::Alarm", ref="{name}", attributes={"Arn": "{arn}"}, name="AlarmName",
+            quiet={"ActionsEnabled": True}, finish=_metric_math),
+    tf=Tf("aws_cloudwatch_metric_alarm", name="alarm_name",
+          attributes={"arn": "arn", "id": "name", "alarm_name": "name"},
+          quiet={"actions_enabled": True, "treat_missing_data": "missing"}),
+)  # fmt: skip

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import CLOUDFORMATION, MISSING, Cfn, Draft, Field, Props, Reader, Schema, Tf, describe
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 ManagementEvents = Literal["All", "ReadOnly", "WriteOnly", "none"]
@@ -250,3 +251,78 @@ class TrailHandler(Handler[Trail]):
 
 
 HANDLER = TrailHandler()
+
+
+# -- how the source formats spell a trail ----------------------------------------------------------------------
+
+_SELECTOR_KEYS = {
+    CLOUDFORMATION: (
+        "EventSelectors", "ReadWriteType", "IncludeManagementEvents", "DataResources", "Type", "Values"
+    ),
+    "terraform": ("event_selector", "read_write_type", "include_management_events", "data_resource", "type", "values"),
+}  # fmt: skip
+
+
+def _selectors(reader: Reader, props: Props, draft: Draft) -> Any:
+    """Management and S3 data events of the first event selector (the only one modelled)."""
+    key, rw, include, data_key, kind, values = _SELECTOR_KEYS[reader.format]
+    selectors = props.items(key)
+    if not selectors:
+        return MISSING
+    first = selectors[0]
+    management = first.text(rw, "All") if first.flag(include, True) else "none"
+    if management not in ("All", "ReadOnly", "WriteOnly", "none"):
+        reader.fail(first.at(rw), "All, ReadOnly or WriteOnly", repr(management), "use one")
+    data: list[str] = []
+    for resource in first.items(data_key):
+        if resource.text(kind, required=True) == "AWS::S3::Object":
+            data.extend(resource.strings(values))
+        else:
+            reader.note(f"{resource.path}: {resource.text(kind)} data events are not modelled")
+            resource.ignore(values)
+    first.ignore("exclude_management_event_sources")
+    for extra in selectors[1:]:
+        reader.note(f"{extra.path}: only the first event selector is modelled")
+        extra.ignore(*extra.values)
+    draft.kwargs["data_events"] = tuple(data)
+    return management
+
+
+def _bucket(reader: Reader, draft: Draft, props: Props) -> None:
+    if not draft.kwargs.get("bucket"):
+        key = "S3BucketName" if reader.format == CLOUDFORMATION else "s3_bucket_name"
+        cfn = reader.format == CLOUDFORMATION
+        reader.fail(
+            props.at(key),
+            f"a bucket of this {reader.noun}" + (" (!Ref Bucket)" if cfn else ""),
+            describe(props.values.get(key)),
+            "declare the trail bucket in the template" if cfn else "declare the bucket",
+        )
+
+
+SCHEMA = Schema(
+    Trail,
+    fields=(
+        Field("bucket", cfn="S3BucketName", tf="s3_bucket_name", read="ref", section="buckets", arn_ok=False,
+              required=True),
+        Field("s3_key_prefix", cfn="S3KeyPrefix", tf="s3_key_prefix", default=""),
+        Field("log_group", cfn="CloudWatchLogsLogGroupArn", tf="cloud_watch_logs_group_arn", read="ref",
+              section="log_groups", arn_ok=False),
+        Field("cloudwatch_role", cfn="CloudWatchLogsRoleArn", tf="cloud_watch_logs_role_arn", read="ref",
+              section="roles"),
+        Field("kms_key", cfn="KMSKeyId", tf="kms_key_id", read="ref", section="keys"),
+        # CloudFormation and Terraform leave log file validation and multi-region off unless asked.
+        Field("log_file_validation", cfn="EnableLogFileValidation", tf="enable_log_file_validation", read="flag",
+              default=False),
+        Field("multi_region", cfn="IsMultiRegionTrail", tf="is_multi_region_trail", read="flag", default=False),
+        Field("include_global_events", cfn="IncludeGlobalServiceEvents", tf="include_global_service_events",
+              read="flag", default=True),
+        Field("logging", cfn="IsLogging", tf="enable_logging", read="flag", default=True),
+        Field("management_events", cfn_read=_selectors, tf_read=_selectors),
+        Field("tags", cfn="Tags", tf="tags", read="tags"),
+    ),
+    cfn=Cfn("AWS::CloudTrail::Trail", ref="{name}", attributes={"Arn": "{arn}", "SnsTopicArn": None},
+            name="TrailName", finish=_bucket),
+    tf=Tf("aws_cloudtrail", name="name", attributes={"arn": "arn", "id": "name", "name": "name"},
+          ignore=("home_region",), finish=_bucket),
+)  # fmt: skip

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
+from harness.model.schema import (
+    CLOUDFORMATION,
+    MISSING,
+    TERRAFORM,
+    UNVERIFIED,
+    Cfn,
+    Draft,
+    Field,
+    Props,
+    Reader,
+    Schema,
+    Tf,
+    describe,
+    ref_parts,
+    shell_text,
+)
 from harness.provider.base import Handler, ProviderContext, ResourceState, tags_dict, tags_list
 
 
@@ -262,3 +279,218 @@ class BuildProjectHandler(Handler[BuildProject]):
 
 
 HANDLER = BuildProjectHandler()
+
+
+# -- how the source formats spell a project --------------------------------------------------------------------
+
+
+def _service_role(reader: Reader, draft: Draft, props: Props) -> None:
+    if not draft.kwargs.get("service_role"):
+        key = "ServiceRole" if reader.format == CLOUDFORMATION else "service_role"
+        reader.fail(
+            props.at(key),
+            f"a role of this {reader.noun} or a role ARN",
+            describe(props.values.get(key)),
+            f"use {reader.example('roles')}",
+        )
+
+
+def _source(reader: Reader, props: Props, draft: Draft) -> Any:
+    """The buildspec: inline YAML (shell ``${VAR}`` kept as shell), or the name of a file in the source."""
+    source = props.block("Source" if reader.format == CLOUDFORMATION else "source")
+    if source is None:
+        return MISSING
+    cfn = reader.format == CLOUDFORMATION
+    kind = source.text("Type", required=True) if cfn else source.text("type", "CODEPIPELINE")
+    if kind != "CODEPIPELINE":
+        reader.note(
+            f"{source.at('Type' if cfn else 'type')}: source type {kind!r} is read as CODEPIPELINE; {UNVERIFIED}"
+        )
+    else:
+        source.ignore("Location" if cfn else "location")
+    if not cfn:
+        source.ignore("location", "git_clone_depth", "insecure_ssl", "report_build_status")
+    key = "BuildSpec" if cfn else "buildspec"
+    spec = source.text(key)
+    if spec is None:
+        return MISSING
+    # CodeBuild reads a one-line value as the path of a buildspec file in the source, anything else as the
+    # buildspec itself.
+    if "\n" in spec.strip():
+        return shell_text(spec)
+    reader.note(f"{source.at(key)}: {spec!r} names a file in the source; its content is {UNVERIFIED}")
+    return spec
+
+
+_LOG_KEYS = {
+    CLOUDFORMATION: ("LogsConfig", "CloudWatchLogs", "S3Logs", "Status", "GroupName", "StreamName", "Location"),
+    TERRAFORM: ("logs_config", "cloudwatch_logs", "s3_logs", "status", "group_name", "stream_name", "location"),
+}
+
+
+def _logs(reader: Reader, props: Props, draft: Draft) -> Any:
+    """Where build logs go: CloudWatch Logs and S3, each enabled or not (CloudFormation requires Status)."""
+    config_key, cw_key, s3_key, status, group_key, stream_key, location_key = _LOG_KEYS[reader.format]
+    cfn = reader.format == CLOUDFORMATION
+    logs = props.block(config_key)
+    if logs is None:
+        return MISSING
+    cloudwatch = s3 = None
+    cw = logs.block(cw_key)
+    if cw is not None:
+        enabled = (cw.text(status, required=True) if cfn else cw.text(status, "ENABLED")) == "ENABLED"
+        group = reader.reference(cw.raw(group_key), "log_groups", cw.at(group_key), arn_ok=False)
+        if group:
+            cloudwatch = CloudWatchLogs(group=group, stream_prefix=cw.text(stream_key, ""), enabled=enabled)
+        elif enabled and cfn:
+            reader.note(f"{cw.path}: logs go to a group outside the definition; {UNVERIFIED}")
+    s3_props = logs.block(s3_key)
+    if s3_props is not None:
+        enabled = (s3_props.text(status, required=True) if cfn else s3_props.text(status, "DISABLED")) == "ENABLED"
+        location = s3_props.text(location_key, "")
+        bucket_part, _, prefix = location.partition("/")
+        bucket = reader.reference(bucket_part, "buckets", s3_props.at(location_key), arn_ok=False) if location else None
+        disabled_key = "EncryptionDisabled" if cfn else "encryption_disabled"
+        encrypted = not s3_props.flag(disabled_key, False)
+        s3_props.ignore("bucket_owner_access")
+        if bucket:
+            s3 = S3Logs(bucket=bucket, prefix=prefix, enabled=enabled, encrypted=encrypted)
+    return BuildLogs(cloudwatch=cloudwatch, s3=s3)
+
+
+def vpc_config(
+    reader: Reader, path: str, vpc_id: Any, subnets: tuple[str, ...], groups: tuple[str, ...]
+) -> VpcConfig | None:
+    """A build's VPC placement from literal ids, or None (noted) when they name network resources not modelled.
+
+    Placeholder ids cannot be created in the backend; the build then runs outside any VPC in the harness, so the
+    note says network scenarios about it are unverified rather than letting them pass.
+    """
+    values = [vpc_id, *subnets, *groups]
+    if not isinstance(vpc_id, str) or not vpc_id or any("${" in str(v) or v is None for v in values):
+        reader.note(
+            f"{path}: names a VPC, subnets or security groups that are not modelled; the build runs outside a "
+            f"VPC here and network scenarios about it are unverified"
+        )
+        return None
+    return VpcConfig(vpc_id=vpc_id, subnets=subnets, security_groups=groups)
+
+
+_VPC_KEYS = {
+    CLOUDFORMATION: ("VpcConfig", "VpcId", "Subnets", "SecurityGroupIds"),
+    TERRAFORM: ("vpc_config", "vpc_id", "subnets", "security_group_ids"),
+}
+
+
+def _placement(reader: Reader, props: Props, draft: Draft) -> Any:
+    """A build's VPC by the definition's VPC, subnets and groups when all of them are declared.
+
+    Otherwise the literal ids are kept as they are (a VPC outside the definition), or, when only part of the
+    network is declared, the build runs outside a VPC with a note (see ``vpc_config``).
+    """
+    config_key, vpc_key, subnets_key, groups_key = _VPC_KEYS[reader.format]
+    vpc = props.block(config_key)
+    if vpc is None:
+        return MISSING
+    vpc_id = vpc.raw(vpc_key)
+    subnets = vpc.strings(subnets_key)
+    groups = vpc.strings(groups_key)
+    wanted = [(vpc_id, "vpcs"), *((s, "subnets") for s in subnets), *((g, "security_groups") for g in groups)]
+    named = [ref_parts(reader.spelled(value, section)) for value, section in wanted]
+    if subnets and groups and all(n is not None and n[0] == s for n, (_v, s) in zip(named, wanted, strict=True)):
+        names = [n[1] for n in named if n is not None]
+        return reader.make(
+            VpcPlacement,
+            vpc.path,
+            None,
+            vpc=names[0],
+            subnets=tuple(names[1 : 1 + len(subnets)]),
+            security_groups=tuple(names[1 + len(subnets) :]),
+        )
+    return vpc_config(reader, vpc.path, vpc_id, subnets, groups)
+
+
+def _shell(reader: Reader, value: Any, path: str) -> Any:
+    return shell_text(value)
+
+
+_VARIABLE_TYPES = ("PLAINTEXT", "PARAMETER_STORE", "SECRETS_MANAGER")
+
+ENVIRONMENT = Field(
+    "environment",
+    cfn="Environment",
+    tf="environment",
+    read="struct",
+    struct=BuildEnvironment,
+    fields=(
+        Field("image", cfn="Image", tf="image", required=True),
+        Field("compute_type", cfn="ComputeType", tf="compute_type", required=True),
+        Field("type", cfn="Type", tf="type", required=True),
+        Field("privileged_mode", cfn="PrivilegedMode", tf="privileged_mode", read="flag", default=False),
+        Field(
+            "variables",
+            cfn="EnvironmentVariables",
+            tf="environment_variable",
+            read="structs",
+            struct=EnvironmentVariable,
+            fields=(
+                Field("name", cfn="Name", tf="name", required=True),
+                Field("value", cfn="Value", tf="value", default="", parse=_shell),
+                Field("type", cfn="Type", tf="type", default="PLAINTEXT", choices=_VARIABLE_TYPES),
+            ),
+        ),
+    ),
+)
+
+
+def _cfn_extras(reader: Reader, draft: Draft, props: Props) -> None:
+    artifacts = props.sub("Artifacts")
+    if artifacts is not None and artifacts.text("Type") == "CODEPIPELINE":
+        artifacts.ignore(*artifacts.values)
+    cache = props.values.get("Cache")
+    if isinstance(cache, Mapping) and cache.get("Type") == "NO_CACHE" and len(cache) == 1:
+        props.ignore("Cache")
+    _service_role(reader, draft, props)
+
+
+def _tf_extras(reader: Reader, draft: Draft, props: Props) -> None:
+    artifacts = props.block("artifacts")
+    if artifacts is not None and artifacts.text("type") == "CODEPIPELINE":
+        artifacts.ignore(*artifacts.values)
+    _service_role(reader, draft, props)
+
+
+SCHEMA = Schema(
+    BuildProject,
+    fields=(
+        Field("service_role", cfn="ServiceRole", tf="service_role", read="ref", section="roles", required=True),
+        Field("buildspec", cfn_read=_source, tf_read=_source),
+        ENVIRONMENT,
+        Field("logs", cfn_read=_logs, tf_read=_logs),
+        Field("vpc", cfn_read=_placement, tf_read=_placement),
+        Field("timeout_minutes", cfn="TimeoutInMinutes", tf="build_timeout", read="int", default=60),
+        Field("encryption_key", cfn="EncryptionKey", tf="encryption_key", read="ref", section="keys"),
+        Field("description", cfn="Description", tf="description", default=""),
+        Field("tags", cfn="Tags", tf="tags", read="tags"),
+    ),
+    cfn=Cfn(
+        "AWS::CodeBuild::Project",
+        ref="{name}",
+        attributes={"Arn": "{arn}"},
+        name="Name",
+        quiet={"Environment.ImagePullCredentialsType": "CODEBUILD"},
+        finish=_cfn_extras,
+    ),
+    tf=Tf(
+        "aws_codebuild_project",
+        name="name",
+        attributes={"arn": "arn", "id": "arn", "name": "name"},
+        quiet={
+            "badge_enabled": False,
+            "concurrent_build_limit": 0,
+            "environment.image_pull_credentials_type": "CODEBUILD",
+        },
+        ignore=("queued_timeout", "badge_url", "project_visibility"),
+        finish=_tf_extras,
+    ),
+)

@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar
 
 from harness.errors import DeployError
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import Cfn, Draft, Field, Props, Reader, Schema, Tf
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code
 from harness.source.rules import content_text, full_reference, parse_content
 
@@ -63,8 +64,9 @@ class ApprovalRuleTemplate(Resource):
 
     def content(self, pool: tuple[str, ...] | None = None) -> str:
         """The template content (format 2018-11-08), with ``pool`` in place of ``approval_pool`` when given."""
-        return content_text(self.approvals_needed, pool if pool is not None else self.approval_pool,
-                            self.destination_branches)
+        return content_text(
+            self.approvals_needed, pool if pool is not None else self.approval_pool, self.destination_branches
+        )
 
 
 class _CodeCommit:
@@ -293,3 +295,41 @@ class ApprovalRuleTemplateHandler(Handler[ApprovalRuleTemplate]):
 
 
 HANDLERS = (RepositoryHandler(), ApprovalRuleTemplateHandler())
+
+
+# -- how the source formats spell a repository -----------------------------------------------------------------
+
+
+def _initial_content(reader: Reader, draft: Draft, props: Props) -> None:
+    code = props.sub("Code")
+    if code is not None and code.has("S3"):
+        code.raw("S3")
+        reader.note(f"{code.at('S3')}: the initial content is not copied; the branch starts with one empty commit")
+
+
+SCHEMA = Schema(
+    Repository,
+    fields=(
+        Field("description", cfn="RepositoryDescription", tf="description", default=""),
+        Field("default_branch", cfn="Code.BranchName", tf="default_branch", default="main"),
+        Field("tags", cfn="Tags", tf="tags", read="tags"),
+    ),
+    cfn=Cfn(
+        "AWS::CodeCommit::Repository",
+        ref="{name}",
+        attributes={
+            "Arn": "{arn}",
+            "Name": "{name}",
+            "CloneUrlHttp": "https://git-codecommit.{region}.amazonaws.com/v1/repos/{name}",
+            "CloneUrlSsh": "ssh://git-codecommit.{region}.amazonaws.com/v1/repos/{name}",
+        },
+        name="RepositoryName",
+        finish=_initial_content,
+    ),
+    tf=Tf(
+        "aws_codecommit_repository",
+        name="repository_name",
+        attributes={"arn": "arn", "id": "name", "repository_name": "name"},
+        ignore=("clone_url_http", "clone_url_ssh", "repository_id"),
+    ),
+)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import CLOUDFORMATION, MISSING, Cfn, Draft, Field, Props, Reader, Schema, Tf, describe
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 Category = Literal["Source", "Build", "Test", "Deploy", "Approval", "Invoke", "Compute"]
@@ -203,3 +205,147 @@ class PipelineHandler(Handler[Pipeline]):
 
 
 HANDLER = PipelineHandler()
+
+
+# -- how the source formats spell a pipeline -------------------------------------------------------------------
+
+_CATEGORIES = ("Source", "Build", "Test", "Deploy", "Approval", "Invoke", "Compute")
+_OWNERS = ("AWS", "ThirdParty", "Custom")
+
+# Action configuration keys whose value names a resource; a plan may spell its physical name.
+_CONFIGURATION_SECTIONS = {
+    "ProjectName": "build_projects",
+    "S3Bucket": "buckets",
+    "BucketName": "buckets",
+    "RoleArn": "roles",
+    "RepositoryName": "repositories",
+}
+
+
+def _configuration(reader: Reader, value: Any, path: str) -> dict[str, str]:
+    """Action configuration as CodePipeline stores it: strings, structured values as JSON text."""
+    if not isinstance(value, Mapping):
+        reader.fail(path, "a mapping", describe(value), "write the configuration as key: value pairs")
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if isinstance(item, dict | list):
+            out[str(key)] = json.dumps(item)
+        elif isinstance(item, bool):
+            out[str(key)] = str(item).lower()
+        elif isinstance(item, float) and item.is_integer():
+            out[str(key)] = str(int(item))
+        else:
+            out[str(key)] = str(reader.spelled(str(item), _CONFIGURATION_SECTIONS.get(str(key))))
+    return out
+
+
+def _artifact_names(key: str) -> Any:
+    def read(reader: Reader, props: Props, draft: Draft) -> Any:
+        return tuple(a.text("Name", required=True) for a in props.items(key))
+
+    return read
+
+
+ACTION = Field(
+    "actions",
+    cfn="Actions",
+    tf="action",
+    read="structs",
+    struct=Action,
+    fields=(
+        Field("name", cfn="Name", tf="name", required=True),
+        Field("category", cfn="ActionTypeId.Category", tf="category", required=True, choices=_CATEGORIES),
+        Field("owner", cfn="ActionTypeId.Owner", tf="owner", required=True, choices=_OWNERS),
+        Field("provider", cfn="ActionTypeId.Provider", tf="provider", required=True),
+        Field("version", cfn="ActionTypeId.Version", tf="version", required=True),
+        Field("run_order", cfn="RunOrder", tf="run_order", read="int", default=1),
+        Field("configuration", cfn="Configuration", tf="configuration", read="raw", parse=_configuration),
+        Field("input_artifacts", cfn_read=_artifact_names("InputArtifacts"), tf="input_artifacts", read="strings"),
+        Field("output_artifacts", cfn_read=_artifact_names("OutputArtifacts"), tf="output_artifacts", read="strings"),
+        Field("role", cfn="RoleArn", tf="role_arn", read="ref", section="roles"),
+    ),
+)
+
+STAGE = Field(
+    "stages",
+    cfn="Stages",
+    tf="stage",
+    read="structs",
+    struct=Stage,
+    fields=(Field("name", cfn="Name", tf="name", required=True), ACTION),
+)
+
+
+def _artifact_store(reader: Reader, props: Props, draft: Draft) -> Any:
+    """The artifact bucket and key; a pipeline with stores in several regions keeps the first."""
+    cfn = reader.format == CLOUDFORMATION
+    if cfn:
+        store = props.sub("ArtifactStore")
+        stores = [] if store is not None else props.items("ArtifactStores")
+        if stores:
+            store = stores[0].sub("ArtifactStore")
+            stores[0].ignore("Region")
+    else:
+        stores = props.items("artifact_store")
+        store = stores[0] if stores else None
+    for extra in stores[1:]:
+        reader.note(f"{extra.path}: cross-region artifact stores are not modelled")
+        extra.ignore(*extra.values)
+    if store is None:
+        return MISSING
+    location, kind, encryption_key, key_id = ("Location", "Type", "EncryptionKey", "Id") if cfn else (
+        "location", "type", "encryption_key", "id")  # fmt: skip
+    if cfn and store.text(kind, "S3") != "S3":
+        reader.fail(store.at(kind), "S3", repr(store.raw(kind)), "use an S3 artifact store")
+    store.ignore(kind, "region")
+    bucket = reader.reference(store.require(location), "buckets", store.at(location), arn_ok=False)
+    if bucket is None:
+        reader.fail(
+            store.at(location),
+            f"a bucket of this {reader.noun}" + (" (!Ref Bucket)" if cfn else ""),
+            describe(store.raw(location)),
+            f"declare the artifact bucket{' in the template' if cfn else ''}",
+        )
+    key = None
+    encryption = store.block(encryption_key)
+    if encryption is not None:
+        encryption.ignore(kind.lower() if not cfn else kind)
+        key = reader.reference(encryption.require(key_id), "keys", encryption.at(key_id))
+    return ArtifactStore(bucket=bucket, kms_key=key)
+
+
+def _role(reader: Reader, draft: Draft, props: Props) -> None:
+    if not draft.kwargs.get("role"):
+        key = "RoleArn" if reader.format == CLOUDFORMATION else "role_arn"
+        reader.fail(
+            props.at(key),
+            f"a role of this {reader.noun} or a role ARN",
+            describe(props.values.get(key)),
+            f"use {reader.example('roles')}",
+        )
+
+
+SCHEMA = Schema(
+    Pipeline,
+    fields=(
+        Field("role", cfn="RoleArn", tf="role_arn", read="ref", section="roles", required=True),
+        Field("artifact_store", cfn_read=_artifact_store, tf_read=_artifact_store),
+        STAGE,
+        Field("tags", cfn="Tags", tf="tags", read="tags"),
+    ),
+    cfn=Cfn(
+        "AWS::CodePipeline::Pipeline",
+        ref="{name}",
+        attributes={"Version": None},
+        name="Name",
+        quiet={"RestartExecutionOnUpdate": False},
+        finish=_role,
+    ),
+    tf=Tf(
+        "aws_codepipeline",
+        name="name",
+        attributes={"arn": "arn", "id": "name", "name": "name"},
+        quiet={"pipeline_type": "V1", "execution_mode": "SUPERSEDED"},
+        finish=_role,
+    ),
+)

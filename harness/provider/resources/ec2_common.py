@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from harness.model.base import Resource
+from harness.model.schema import Draft, Reader
+from harness.model.walker import tags_of
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 NAME_TAG = "Name"
@@ -171,3 +173,41 @@ def cannot_change(kind: str, address: str, fields: frozenset[str]) -> ValueError
     return ValueError(
         f"{kind} '{address}': {listed} cannot change in place in EC2; give the resource a new name to replace it"
     )
+
+
+# -- spelling helpers shared by the network types --------------------------------------------------------------
+
+
+def ec2_tags(reader: Reader, value: Any, path: str) -> dict[str, str]:
+    """Tags of an EC2 network resource; its Name tag is the harness's own (run prefix plus logical name)."""
+    tags = tags_of(reader, value, path) if not isinstance(value, dict) else dict(value)
+    if NAME_TAG in tags:
+        reader.note(
+            f"{path}: Name {tags.pop(NAME_TAG)!r} is not kept; the harness names EC2 resources after the run prefix "
+            "and the logical name"
+        )
+    return tags
+
+
+def associate(reader: Reader, origin: str, subnet: str, field_name: str, target: str, what: str) -> None:
+    """Associate a subnet with a route table or network ACL once every resource is mapped (one per subnet)."""
+
+    def apply() -> None:
+        draft = reader.draft("subnets", subnet)
+        if draft is None:  # here() guarantees the subnet is declared; kept for the type checker
+            return
+        if draft.kwargs.get(field_name) not in (None, target):
+            reader.fail(
+                origin,
+                f"one {what} per subnet",
+                f"subnet '{subnet}' associated with '{draft.kwargs[field_name]}' and '{target}'",
+                "keep one association per subnet",
+            )
+        draft.kwargs[field_name] = target
+
+    reader.later(apply)
+
+
+def append(draft: Draft, field_name: str, *items: Any) -> None:
+    """Add items to a tuple field of a draft (rules, routes, entries, route tables)."""
+    draft.kwargs[field_name] = (*draft.kwargs.get(field_name, ()), *items)

@@ -6,8 +6,17 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import CLOUDFORMATION, UNVERIFIED, Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf
 from harness.provider.base import ProviderContext, ResourceState
-from harness.provider.resources.ec2_common import Ec2Handler, Ec2Kind, check_tags, ignore_missing, ref_id, user_tags
+from harness.provider.resources.ec2_common import (
+    Ec2Handler,
+    Ec2Kind,
+    check_tags,
+    ec2_tags,
+    ignore_missing,
+    ref_id,
+    user_tags,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +88,57 @@ class InternetGatewayHandler(Ec2Handler[InternetGateway]):
 
 
 HANDLER = InternetGatewayHandler()
+
+
+# -- how the source formats spell an internet gateway and its attachment ---------------------------------------
+
+
+def _attached(reader: Reader, draft: Draft) -> None:
+    """Every internet gateway is attached to a VPC of the definition."""
+    if draft.kwargs.get("vpc"):
+        return
+    if reader.format == CLOUDFORMATION:
+        reader.fail(
+            draft.origin,
+            "an AWS::EC2::VPCGatewayAttachment attaching the internet gateway to a VPC of this template",
+            "none",
+            "attach it with AWS::EC2::VPCGatewayAttachment (VpcId, InternetGatewayId) or remove it",
+        )
+    reader.fail(
+        draft.origin,
+        "vpc_id or an aws_internet_gateway_attachment attaching it to a VPC of this plan",
+        "none",
+        "set vpc_id = aws_vpc.main.id or remove the gateway",
+    )
+
+
+SCHEMA = Schema(
+    InternetGateway,
+    fields=(
+        Field("vpc", tf="vpc_id", read="here", section="vpcs", what="a VPC"),
+        Field("tags", cfn="Tags", tf="tags", read="tags", parse=ec2_tags),
+    ),
+    cfn=Cfn("AWS::EC2::InternetGateway", ref="{id}", attributes={"InternetGatewayId": "{id}"}),
+    tf=Tf("aws_internet_gateway", name=None, attributes={"id": "id", "arn": "arn"}),
+    check=_attached,
+)
+
+
+def _fold_attachment(reader: Reader, props: Props, origin: Origin) -> None:
+    cfn = reader.format == CLOUDFORMATION
+    vpc_key, gateway_key = ("VpcId", "InternetGatewayId") if cfn else ("vpc_id", "internet_gateway_id")
+    vpc = reader.here(props.require(vpc_key), props.at(vpc_key), "vpcs", "a VPC")
+    if cfn and props.has("VpnGatewayId"):
+        props.raw("VpnGatewayId")
+        reader.note(f"{origin.path}: VPN gateways are {UNVERIFIED}")
+        return
+    name = reader.here(props.require(gateway_key), props.at(gateway_key), "internet_gateways", "an internet gateway")
+    gateway = reader.draft("internet_gateways", name)
+    if gateway is not None:
+        gateway.kwargs["vpc"] = vpc
+
+
+FOLDS = (
+    Fold(_fold_attachment, cfn="AWS::EC2::VPCGatewayAttachment"),
+    Fold(_fold_attachment, tf="aws_internet_gateway_attachment"),
+)

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import Cfn, Field, Fold, Origin, Props, Reader, Schema, Tf
 from harness.provider.base import ProviderContext, ResourceState, tags_dict
 from harness.provider.resources.ec2_common import (
     NAME_TAG,
@@ -14,6 +15,7 @@ from harness.provider.resources.ec2_common import (
     Ec2Kind,
     cannot_change,
     check_tags,
+    ec2_tags,
     ignore_missing,
     ref_id,
     user_tags,
@@ -105,3 +107,33 @@ class NatGatewayHandler(Ec2Handler[NatGateway]):
 
 
 HANDLER = NatGatewayHandler()
+
+
+# -- how the source formats spell a NAT gateway (and the Elastic IPs the harness allocates with it) ------------
+
+SCHEMA = Schema(
+    NatGateway,
+    fields=(
+        Field("subnet", cfn="SubnetId", tf="subnet_id", read="here", section="subnets", what="a subnet",
+              required=True),
+        Field("connectivity", cfn="ConnectivityType", tf="connectivity_type", default="public",
+              choices=("public", "private")),
+        Field("tags", cfn="Tags", tf="tags", read="tags", parse=ec2_tags),
+    ),
+    # A public NAT gateway gets an Elastic IP the harness allocates with it, whichever the source names.
+    cfn=Cfn("AWS::EC2::NatGateway", ref="{id}", attributes={"NatGatewayId": "{id}"}, ignore=("AllocationId",)),
+    tf=Tf("aws_nat_gateway", name=None, attributes={"id": "id"},
+          ignore=("allocation_id", "association_id", "network_interface_id", "private_ip", "public_ip")),
+)  # fmt: skip
+
+
+def _fold_eip(reader: Reader, props: Props, origin: Origin) -> None:
+    props.ignore(*props.values)
+    kind = "AWS::EC2::EIP" if origin.path.startswith("Resources.") else "aws_eip"
+    reader.note(
+        f"{origin.path} ({kind}): the harness allocates one Elastic IP with each public NAT gateway; this "
+        "address is not created"
+    )
+
+
+FOLDS = (Fold(_fold_eip, cfn="AWS::EC2::EIP"), Fold(_fold_eip, tf="aws_eip"))

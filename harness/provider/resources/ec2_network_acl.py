@@ -10,13 +10,17 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import CLOUDFORMATION, UNVERIFIED, Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf
 from harness.network.model import normalize_protocol
 from harness.provider.base import ProviderContext, ResourceState
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
+    append,
+    associate,
     cannot_change,
     check_tags,
+    ec2_tags,
     ignore_missing,
     ref_id,
     user_tags,
@@ -209,3 +213,126 @@ class NetworkAclHandler(Ec2Handler[NetworkAcl]):
 
 
 HANDLER = NetworkAclHandler()
+
+
+# -- how the source formats spell an ACL, its entries and associations -----------------------------------------
+
+
+def _cfn_entry(reader: Reader, props: Props, origin: str, line: int | None) -> NaclRule | None:
+    if props.has("Ipv6CidrBlock"):
+        props.raw("Ipv6CidrBlock")
+        reader.note(f"{origin}: IPv6 entries are {UNVERIFIED.split(';')[0]}; the entry is left out")
+        props.ignore(*props.values)
+        return None
+    protocol = str(props.text("Protocol", required=True))
+    action = props.text("RuleAction", required=True)
+    if action not in ("allow", "deny"):
+        reader.fail(props.at("RuleAction"), "allow or deny", repr(action), "use allow or deny")
+    kw: dict[str, Any] = {
+        "rule": props.integer("RuleNumber", required=True),
+        "action": action,
+        "cidr": props.text("CidrBlock", required=True),
+        "egress": bool(props.flag("Egress", False)),
+        "protocol": protocol,
+    }
+    ports = props.sub("PortRange")
+    icmp = props.sub("Icmp")
+    if ports is not None:
+        if protocol in ("6", "17", "tcp", "udp"):
+            kw["from_port"] = ports.integer("From", required=True)
+            kw["to_port"] = ports.integer("To", required=True)
+        else:
+            ports.ignore(*ports.values)  # EC2 ignores a port range for other protocols
+    if icmp is not None:
+        if protocol in ("1", "icmp"):
+            kw["icmp_type"] = icmp.integer("Type", -1)
+            kw["icmp_code"] = icmp.integer("Code", -1)
+        else:
+            icmp.ignore(*icmp.values)
+    return reader.make(NaclRule, origin, line, **kw)
+
+
+def _tf_entry(reader: Reader, props: Props, egress: bool, number_key: str, action_key: str, line: int | None) -> Any:
+    if props.text("ipv6_cidr_block"):
+        reader.note(f"{props.path}: IPv6 entries are {UNVERIFIED.split(';')[0]}; the entry is left out")
+        props.ignore(*props.values)
+        return None
+    protocol = str(props.text("protocol", required=True))
+    action = props.text(action_key, required=True)
+    if action not in ("allow", "deny"):
+        reader.fail(props.at(action_key), "allow or deny", repr(action), "use allow or deny")
+    kw: dict[str, Any] = {
+        "rule": props.integer(number_key, required=True),
+        "action": action,
+        "cidr": props.text("cidr_block", required=True),
+        "egress": egress,
+        "protocol": protocol,
+    }
+    if protocol.lower() in ("6", "17", "tcp", "udp"):
+        kw["from_port"] = props.integer("from_port", required=True)
+        kw["to_port"] = props.integer("to_port", required=True)
+    else:
+        props.ignore("from_port", "to_port")  # EC2 ignores a port range for other protocols
+    if protocol.lower() in ("1", "icmp"):
+        kw["icmp_type"] = props.integer("icmp_type", -1)
+        kw["icmp_code"] = props.integer("icmp_code", -1)
+    else:
+        props.ignore("icmp_type", "icmp_code")
+    return reader.make(NaclRule, props.path, line, **kw)
+
+
+def _tf_entries(reader: Reader, props: Props, draft: Draft) -> Any:
+    entries = [_tf_entry(reader, b, False, "rule_no", "action", draft.line) for b in props.items("ingress")]
+    entries += [_tf_entry(reader, b, True, "rule_no", "action", draft.line) for b in props.items("egress")]
+    for index, value in enumerate(props.seq("subnet_ids")):
+        path = f"{props.at('subnet_ids')}[{index}]"
+        associate(
+            reader, path, reader.here(value, path, "subnets", "a subnet"), "network_acl", draft.name, "network ACL"
+        )
+    return tuple(e for e in entries if e is not None)
+
+
+SCHEMA = Schema(
+    NetworkAcl,
+    fields=(
+        Field("vpc", cfn="VpcId", tf="vpc_id", read="here", section="vpcs", what="a VPC", required=True),
+        Field("entries", cfn_read=lambda reader, props, draft: (), tf_read=_tf_entries),
+        Field("tags", cfn="Tags", tf="tags", read="tags", parse=ec2_tags),
+    ),
+    cfn=Cfn("AWS::EC2::NetworkAcl", ref="{id}", attributes={"Id": "{id}"}),
+    tf=Tf("aws_network_acl", name=None, attributes={"id": "id", "arn": "arn"}),
+)
+
+
+def _acl(reader: Reader, props: Props, key: str) -> Draft | None:
+    return reader.draft("network_acls", reader.here(props.require(key), props.at(key), "network_acls", "a network ACL"))
+
+
+def _fold_cfn_entry(reader: Reader, props: Props, origin: Origin) -> None:
+    acl = _acl(reader, props, "NetworkAclId")
+    entry = _cfn_entry(reader, props, origin.path, origin.line)
+    if acl is not None and entry is not None:
+        append(acl, "entries", entry)
+
+
+def _fold_tf_rule(reader: Reader, props: Props, origin: Origin) -> None:
+    acl = _acl(reader, props, "network_acl_id")
+    entry = _tf_entry(reader, props, bool(props.flag("egress", False)), "rule_number", "rule_action", origin.line)
+    if acl is not None and entry is not None:
+        append(acl, "entries", entry)
+
+
+def _fold_association(reader: Reader, props: Props, origin: Origin) -> None:
+    subnet_key, acl_key = ("SubnetId", "NetworkAclId") if reader.format == CLOUDFORMATION else (
+        "subnet_id", "network_acl_id")  # fmt: skip
+    subnet = reader.here(props.require(subnet_key), props.at(subnet_key), "subnets", "a subnet")
+    acl = reader.here(props.require(acl_key), props.at(acl_key), "network_acls", "a network ACL")
+    associate(reader, origin.path, subnet, "network_acl", acl, "network ACL")
+
+
+FOLDS = (
+    Fold(_fold_cfn_entry, cfn="AWS::EC2::NetworkAclEntry"),
+    Fold(_fold_tf_rule, tf="aws_network_acl_rule"),
+    Fold(_fold_association, cfn="AWS::EC2::SubnetNetworkAclAssociation"),
+    Fold(_fold_association, tf="aws_network_acl_association"),
+)

@@ -10,12 +10,30 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import (
+    CLOUDFORMATION,
+    UNVERIFIED,
+    Cfn,
+    Draft,
+    Field,
+    Fold,
+    Origin,
+    Props,
+    Reader,
+    Schema,
+    Tf,
+    describe,
+    ref_parts,
+)
 from harness.provider.base import ProviderContext, ResourceState
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
+    append,
+    associate,
     cannot_change,
     check_tags,
+    ec2_tags,
     ignore_missing,
     ref_id,
     user_tags,
@@ -188,3 +206,100 @@ class RouteTableHandler(Ec2Handler[RouteTable]):
 
 
 HANDLER = RouteTableHandler()
+
+
+# -- how the source formats spell a route table, its routes and associations -----------------------------------
+
+_ROUTE_KEYS = {
+    # (IPv6 destination, IPv4 destination, prefix list, gateway, NAT gateway, peering)
+    CLOUDFORMATION: (
+        "DestinationIpv6CidrBlock", "DestinationCidrBlock", "DestinationPrefixListId", "GatewayId", "NatGatewayId",
+        "VpcPeeringConnectionId",
+    ),
+    "terraform": (
+        "destination_ipv6_cidr_block", "destination_cidr_block", "destination_prefix_list_id", "gateway_id",
+        "nat_gateway_id", "vpc_peering_connection_id",
+    ),
+}  # fmt: skip
+
+
+def route(reader: Reader, props: Props, origin: str, line: int | None, inline: bool = False) -> RouteSpec | None:
+    """One route (a separate route resource, or a route block of a Terraform route table); None (noted) for a
+    target the model has no type for, or an IPv6 destination."""
+    ipv6, ipv4, prefix_list, gateway_key, nat_key, peering_key = _ROUTE_KEYS[reader.format]
+    if inline:  # a route block of aws_route_table spells its destinations without the 'destination_' prefix
+        ipv6, ipv4 = "ipv6_cidr_block", "cidr_block"
+    if props.text(ipv6):
+        reader.note(f"{origin}: IPv6 routes are {UNVERIFIED.split(';')[0]}; the route is left out")
+        props.ignore(*props.values)
+        return None
+    kw: dict[str, Any] = {"destination": props.text(ipv4) or None, "prefix_list": props.text(prefix_list) or None}
+    parts = ref_parts(reader.spelled(props.raw(gateway_key), "internet_gateways"))
+    if parts is not None and parts[0] == "internet_gateways":
+        kw["internet_gateway"] = parts[1]
+    elif props.text(nat_key):
+        kw["nat_gateway"] = reader.here(props.raw(nat_key), props.at(nat_key), "nat_gateways", "a NAT gateway")
+    elif props.text(peering_key):
+        kw["peering"] = reader.here(
+            props.raw(peering_key), props.at(peering_key), "vpc_peerings", "a VPC peering connection"
+        )
+    else:
+        target = next(
+            (k for k, v in props.values.items() if k.lower().endswith("id") and v and "estination" not in k
+             and k.lower() not in ("routetableid", "route_table_id")),
+            "no target",
+        )  # fmt: skip
+        reader.note(
+            f"{origin}: a route to {target} {describe(props.values.get(target))} is {UNVERIFIED.split(';')[0]}; "
+            "the route is left out and paths through it are unverified"
+        )
+        props.ignore(*props.values)
+        return None
+    props.ignore(*props.values)  # the other targets are empty in a route block
+    return reader.make(RouteSpec, origin, line, **kw)
+
+
+def _inline_routes(reader: Reader, props: Props, draft: Draft) -> Any:
+    routes = [route(reader, block, block.path, draft.line, inline=True) for block in props.items("route")]
+    return tuple(r for r in routes if r is not None)
+
+
+SCHEMA = Schema(
+    RouteTable,
+    fields=(
+        Field("vpc", cfn="VpcId", tf="vpc_id", read="here", section="vpcs", what="a VPC", required=True),
+        Field("routes", tf_read=_inline_routes),
+        Field("tags", cfn="Tags", tf="tags", read="tags", parse=ec2_tags),
+    ),
+    cfn=Cfn("AWS::EC2::RouteTable", ref="{id}", attributes={"RouteTableId": "{id}"}),
+    tf=Tf("aws_route_table", name=None, attributes={"id": "id", "arn": "arn"}),
+)
+
+
+def _fold_route(reader: Reader, props: Props, origin: Origin) -> None:
+    key = "RouteTableId" if reader.format == CLOUDFORMATION else "route_table_id"
+    table = reader.here(props.require(key), props.at(key), "route_tables", "a route table")
+    found = route(reader, props, origin.path, origin.line)
+    draft = reader.draft("route_tables", table)
+    if found is not None and draft is not None:
+        append(draft, "routes", found)
+
+
+def _fold_association(reader: Reader, props: Props, origin: Origin) -> None:
+    cfn = reader.format == CLOUDFORMATION
+    subnet_key, table_key = ("SubnetId", "RouteTableId") if cfn else ("subnet_id", "route_table_id")
+    if not cfn and props.has("gateway_id") and not props.has("subnet_id"):
+        props.ignore(*props.values)
+        reader.note(f"{origin.path}: an edge association with a gateway is {UNVERIFIED}")
+        return
+    subnet = reader.here(props.require(subnet_key), props.at(subnet_key), "subnets", "a subnet")
+    table = reader.here(props.require(table_key), props.at(table_key), "route_tables", "a route table")
+    associate(reader, origin.path, subnet, "route_table", table, "route table")
+
+
+FOLDS = (
+    Fold(_fold_route, cfn="AWS::EC2::Route"),
+    Fold(_fold_route, tf="aws_route"),
+    Fold(_fold_association, cfn="AWS::EC2::SubnetRouteTableAssociation"),
+    Fold(_fold_association, tf="aws_route_table_association"),
+)

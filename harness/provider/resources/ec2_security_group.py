@@ -8,13 +8,30 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import (
+    CLOUDFORMATION,
+    MISSING,
+    UNVERIFIED,
+    Cfn,
+    Draft,
+    Field,
+    Fold,
+    Origin,
+    Props,
+    Reader,
+    Schema,
+    Tf,
+    describe,
+)
 from harness.network.model import normalize_protocol
 from harness.provider.base import UNKNOWN, ProviderContext, ResourceState
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
+    append,
     cannot_change,
     check_tags,
+    ec2_tags,
     ignore_missing,
     is_raw_id,
     ref_id,
@@ -283,3 +300,215 @@ class SecurityGroupHandler(Ec2Handler[SecurityGroup]):
 
 
 HANDLER = SecurityGroupHandler()
+
+
+# -- how the source formats spell a group and its rules --------------------------------------------------------
+
+_ALL = ("-1", "all")
+
+
+def _ports(props: Props, protocol: str, kw: dict[str, Any], low: str, high: str) -> None:
+    if protocol.lower() in _ALL:
+        props.ignore(low, high)  # every port of every protocol: EC2 ignores the range
+    else:
+        kw["from_port"] = props.integer(low)
+        kw["to_port"] = props.integer(high)
+
+
+def _cfn_rule(reader: Reader, props: Props, egress: bool, line: int | None) -> SecurityGroupRule:
+    """One ingress or egress rule, inline or standalone (the peer properties are named for the direction)."""
+    protocol = str(props.text("IpProtocol", required=True))
+    kw: dict[str, Any] = {"protocol": protocol, "description": props.text("Description", "")}
+    _ports(props, protocol, kw, "FromPort", "ToPort")
+    peer_group = "DestinationSecurityGroupId" if egress else "SourceSecurityGroupId"
+    peer_list = "DestinationPrefixListId" if egress else "SourcePrefixListId"
+    cidrs = [c for c in (props.text("CidrIp"), props.text("CidrIpv6")) if c]
+    if len(cidrs) > 1:
+        reader.fail(props.path, "one of CidrIp or CidrIpv6", "both", "split the rule in two")
+    kw["cidr"] = cidrs[0] if cidrs else None
+    kw["prefix_list"] = props.text(peer_list)
+    if props.has(peer_group):
+        kw["group"] = reader.here(props.raw(peer_group), props.at(peer_group), "security_groups", "a security group")
+    if not egress and props.has("SourceSecurityGroupName"):
+        reader.fail(
+            props.at("SourceSecurityGroupName"),
+            "SourceSecurityGroupId naming a group of this template",
+            describe(props.raw("SourceSecurityGroupName")),
+            "name the group by id (!GetAtt Group.GroupId); groups by name belong to the default VPC",
+        )
+    if props.has("SourceSecurityGroupOwnerId") and props.raw("SourceSecurityGroupOwnerId") != "${account_id}":
+        reader.note(f"{props.at('SourceSecurityGroupOwnerId')}: a group of another account is {UNVERIFIED}")
+    return reader.make(SecurityGroupRule, props.path, line, **kw)
+
+
+def _tf_rules(reader: Reader, props: Props, own: str, line: int | None) -> list[SecurityGroupRule]:
+    """The rules of one inline ingress/egress block or aws_security_group_rule: one per peer."""
+    protocol = str(props.text("protocol", required=True))
+    base: dict[str, Any] = {"protocol": protocol, "description": props.text("description", "")}
+    _ports(props, protocol, base, "from_port", "to_port")
+    peers: list[dict[str, Any]] = []
+    peers += [{"cidr": c} for c in (*props.strings("cidr_blocks"), *props.strings("ipv6_cidr_blocks"))]
+    peers += [{"prefix_list": reader.prefix_list(v)} for v in props.strings("prefix_list_ids")]
+    peers += [
+        {"group": reader.here(v, f"{props.at('security_groups')}[{i}]", "security_groups", "a security group")}
+        for i, v in enumerate(props.seq("security_groups"))
+    ]
+    if props.has("source_security_group_id"):
+        key = "source_security_group_id"
+        peers.append({"group": reader.here(props.raw(key), props.at(key), "security_groups", "a security group")})
+    if props.flag("self", False):
+        peers.append({"group": own})
+    if not peers:
+        reader.fail(props.path, "a peer (cidr_blocks, prefix_list_ids, security_groups or self)", "none", "name one")
+    return [reader.make(SecurityGroupRule, props.path, line, **base, **peer) for peer in peers]
+
+
+def _vpc(reader: Reader, props: Props, draft: Draft) -> Any:
+    cfn = reader.format == CLOUDFORMATION
+    key = "VpcId" if cfn else "vpc_id"
+    if not props.has(key):
+        reader.fail(
+            props.at(key),
+            f"a {key} naming a VPC of this {reader.noun}",
+            "none (a group of the default VPC)",
+            "declare the VPC in the template and give VpcId: !Ref Vpc"
+            if cfn
+            else "declare the VPC and set vpc_id = aws_vpc.main.id",
+        )
+    return reader.here(props.raw(key), props.at(key), "vpcs", "a VPC")
+
+
+def _cfn_ingress(reader: Reader, props: Props, draft: Draft) -> Any:
+    return tuple(_cfn_rule(reader, rule, False, draft.line) for rule in props.items("SecurityGroupIngress"))
+
+
+def _cfn_egress(reader: Reader, props: Props, draft: Draft) -> Any:
+    if not props.has("SecurityGroupEgress"):
+        return MISSING  # EC2's allow-all egress rule stays
+    # Declaring egress rules replaces the allow-all rule EC2 gives every new group.
+    return tuple(_cfn_rule(reader, rule, True, draft.line) for rule in props.items("SecurityGroupEgress"))
+
+
+def _tf_direction(direction: str) -> Any:
+    def read(reader: Reader, props: Props, draft: Draft) -> Any:
+        # Terraform removes the allow-all egress rule EC2 gives a new group: egress is exactly what is declared.
+        return tuple(r for block in props.items(direction) for r in _tf_rules(reader, block, draft.name, draft.line))
+
+    return read
+
+
+def _group_name(reader: Reader, draft: Draft, props: Props) -> None:
+    if props.has("GroupName"):
+        props.raw("GroupName")
+        reader.note(f"{props.at('GroupName')}: the group name is the run prefix plus '{draft.name}'")
+
+
+SCHEMA = Schema(
+    SecurityGroup,
+    fields=(
+        Field("vpc", cfn_read=_vpc, tf_read=_vpc),
+        Field(
+            "description", cfn="GroupDescription", tf="description", required=True, tf_default="Managed by Terraform"
+        ),
+        Field("ingress", cfn_read=_cfn_ingress, tf_read=_tf_direction("ingress")),
+        Field("egress", cfn_read=_cfn_egress, tf_read=_tf_direction("egress")),
+        Field("tags", cfn="Tags", tf="tags", read="tags", parse=ec2_tags),
+    ),
+    cfn=Cfn("AWS::EC2::SecurityGroup", ref="{id}", attributes={"GroupId": "{id}", "VpcId": None}, finish=_group_name),
+    tf=Tf("aws_security_group", name="name", attributes={"id": "id", "arn": "arn", "name": "name"},
+          quiet={"revoke_rules_on_delete": False}),
+)  # fmt: skip
+
+
+def _add(group: Draft, direction: str, rules: list[SecurityGroupRule]) -> None:
+    field_name = "egress" if direction == "egress" else "ingress"
+    current = tuple(group.kwargs.get(field_name) or ())
+    # An existing group shows the rules its separate rule resources manage in its own ingress/egress too.
+    group.kwargs[field_name] = (*current, *(r for r in rules if r not in current))
+
+
+def _group(reader: Reader, props: Props, key: str) -> Draft | None:
+    return reader.draft(
+        "security_groups", reader.here(props.require(key), props.at(key), "security_groups", "a security group")
+    )
+
+
+def _fold_cfn(egress: bool) -> Any:
+    def fold(reader: Reader, props: Props, origin: Origin) -> None:
+        if not egress and not props.has("GroupId") and props.has("GroupName"):
+            reader.fail(
+                props.at("GroupName"),
+                "GroupId naming a security group of this template",
+                describe(props.raw("GroupName")),
+                "use GroupId: !GetAtt Group.GroupId; groups by name belong to the default VPC",
+            )
+        group = _group(reader, props, "GroupId")
+        rule = _cfn_rule(reader, props, egress, origin.line)
+        if group is None:
+            return
+        if not egress:
+            append(group, "ingress", rule)
+            return
+        current = group.kwargs.get("egress")
+        if current is None:
+            # The group kept EC2's allow-all rule; whether a separate egress rule removes it depends on the
+            # order of operations, so the wider reading (both rules) is analysed.
+            reader.note(
+                f"{origin.path}: the group '{group.name}' declares no egress of its own; EC2's "
+                "allow-all egress rule is kept next to this one"
+            )
+            current = (SecurityGroupRule(protocol="-1", cidr="0.0.0.0/0"),)
+        group.kwargs["egress"] = (*current, rule)
+
+    return fold
+
+
+def _fold_tf_rule(reader: Reader, props: Props, origin: Origin) -> None:
+    direction = props.text("type", required=True)
+    if direction not in ("ingress", "egress"):
+        reader.fail(props.at("type"), "ingress or egress", repr(direction), "use one")
+    group = _group(reader, props, "security_group_id")
+    if group is not None:
+        _add(group, direction, _tf_rules(reader, props, group.name, origin.line))
+    props.ignore("security_group_rule_id")
+
+
+def _fold_tf_vpc_rule(direction: str) -> Any:
+    """aws_vpc_security_group_ingress_rule / _egress_rule: one rule with one peer each."""
+
+    def fold(reader: Reader, props: Props, origin: Origin) -> None:
+        group = _group(reader, props, "security_group_id")
+        protocol = str(props.text("ip_protocol", required=True))
+        kw: dict[str, Any] = {"protocol": protocol, "description": props.text("description", "")}
+        _ports(props, protocol, kw, "from_port", "to_port")
+        peers = [
+            k for k in ("cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id") if props.has(k)
+        ]
+        if len(peers) != 1:
+            reader.fail(
+                props.path,
+                "one of cidr_ipv4, cidr_ipv6, prefix_list_id or referenced_security_group_id",
+                f"{len(peers)} of them",
+                "give exactly one peer per rule",
+            )
+        if peers[0] == "referenced_security_group_id":
+            kw["group"] = reader.here(props.raw(peers[0]), props.at(peers[0]), "security_groups", "a security group")
+        elif peers[0] == "prefix_list_id":
+            kw["prefix_list"] = reader.prefix_list(props.text(peers[0]))
+        else:
+            kw["cidr"] = props.text(peers[0])
+        rule = reader.make(SecurityGroupRule, props.path, origin.line, **kw)
+        if group is not None:
+            _add(group, direction, [rule])
+        props.ignore("security_group_rule_id", "tags")
+
+    return fold
+
+
+FOLDS = (
+    Fold(_fold_cfn(False), cfn="AWS::EC2::SecurityGroupIngress"),
+    Fold(_fold_cfn(True), cfn="AWS::EC2::SecurityGroupEgress"),
+    Fold(_fold_tf_rule, tf="aws_security_group_rule"),
+    Fold(_fold_tf_vpc_rule("ingress"), tf="aws_vpc_security_group_ingress_rule"),
+    Fold(_fold_tf_vpc_rule("egress"), tf="aws_vpc_security_group_egress_rule"),
+)

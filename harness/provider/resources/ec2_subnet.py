@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import Cfn, Field, Reader, Schema, Tf
 from harness.provider.base import ProviderContext, ResourceState
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
@@ -13,6 +14,7 @@ from harness.provider.resources.ec2_common import (
     Item,
     cannot_change,
     check_tags,
+    ec2_tags,
     ignore_missing,
     ref_id,
     user_tags,
@@ -177,3 +179,50 @@ class SubnetHandler(Ec2Handler[Subnet]):
 
 
 HANDLER = SubnetHandler()
+
+
+# -- how the source formats spell a subnet ---------------------------------------------------------------------
+
+
+def _zone(reader: Reader, value: Any, path: str) -> str:
+    zone = str(value)
+    if "${region}" in zone:
+        # Fn::GetAZs is known only at deploy; the harness places the subnet in the region's first zone.
+        if zone != "${region}a":
+            reader.note(f"{path}: a zone chosen at deploy; the subnet goes to the region's first zone")
+        return ""
+    return zone
+
+
+SCHEMA = Schema(
+    Subnet,
+    fields=(
+        Field("vpc", cfn="VpcId", tf="vpc_id", read="here", section="vpcs", what="a VPC", required=True),
+        Field("cidr", cfn="CidrBlock", tf="cidr_block", required=True),
+        Field("availability_zone", cfn="AvailabilityZone", tf="availability_zone", default="", parse=_zone),
+        Field("map_public_ip", cfn="MapPublicIpOnLaunch", tf="map_public_ip_on_launch", read="flag", default=False),
+        Field("tags", cfn="Tags", tf="tags", read="tags", parse=ec2_tags),
+    ),
+    cfn=Cfn(
+        "AWS::EC2::Subnet",
+        ref="{id}",
+        attributes={
+            "SubnetId": "{id}",
+            "CidrBlock": "{cidr}",
+            "AvailabilityZone": None,
+            "AvailabilityZoneId": None,
+            "Ipv6CidrBlocks": None,
+            "NetworkAclAssociationId": None,
+            "OutpostArn": None,
+            "VpcId": None,
+        },
+        quiet={"AssignIpv6AddressOnCreation": False, "EnableDns64": False},
+    ),
+    tf=Tf(
+        "aws_subnet",
+        name=None,
+        attributes={"id": "id", "arn": "arn", "cidr_block": "cidr"},
+        quiet={"private_dns_hostname_type_on_launch": "ip-name", "enable_lni_at_device_index": 0},
+        ignore=("availability_zone_id", "ipv6_cidr_block_association_id"),
+    ),
+)

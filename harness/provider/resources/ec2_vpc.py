@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from harness.model.base import Resource, Tags
+from harness.model.schema import CLOUDFORMATION, Cfn, Draft, Field, Props, Reader, Schema, Tf
 from harness.provider.base import ProviderContext, ResourceState
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
@@ -14,6 +15,7 @@ from harness.provider.resources.ec2_common import (
     Item,
     cannot_change,
     check_tags,
+    ec2_tags,
     ignore_missing,
     user_tags,
 )
@@ -111,3 +113,60 @@ class VpcHandler(Ec2Handler[Vpc]):
 
 
 HANDLER = VpcHandler()
+
+
+# -- how the source formats spell a VPC ------------------------------------------------------------------------
+
+
+def _environment(reader: Reader, draft: Draft, props: Props) -> None:
+    if reader.format == CLOUDFORMATION and not props.has("CidrBlock") and props.has("Ipv4IpamPoolId"):
+        reader.fail(
+            props.at("CidrBlock"),
+            "a CidrBlock",
+            "an address range allocated from an IPAM pool",
+            "give the VPC's CidrBlock; IPAM allocation is not modelled",
+        )
+    # The isolation scenarios read the environment from a lower-case 'environment' tag; 'Environment' is common.
+    tags = draft.kwargs.get("tags") or {}
+    spelled = next((k for k in tags if k.lower() == "environment" and k != "environment"), None)
+    if spelled is not None and "environment" not in tags:
+        draft.kwargs["environment"] = tags[spelled]
+
+
+SCHEMA = Schema(
+    Vpc,
+    fields=(
+        Field("cidr", cfn="CidrBlock", tf="cidr_block", required=True),
+        Field("tags", cfn="Tags", tf="tags", read="tags", parse=ec2_tags),
+    ),
+    cfn=Cfn(
+        "AWS::EC2::VPC",
+        ref="{id}",
+        attributes={
+            "VpcId": "{id}",
+            "CidrBlock": "{cidr}",
+            "CidrBlockAssociations": None,
+            "DefaultNetworkAcl": None,
+            "DefaultSecurityGroup": None,
+            "Ipv6CidrBlocks": None,
+        },
+        quiet={"EnableDnsSupport": True, "EnableDnsHostnames": False, "InstanceTenancy": "default"},
+        finish=_environment,
+    ),
+    tf=Tf(
+        "aws_vpc",
+        name=None,
+        attributes={"id": "id", "arn": "arn", "cidr_block": "cidr"},
+        quiet={"instance_tenancy": "default", "enable_dns_support": True, "ipv6_netmask_length": 0},
+        ignore=(
+            "default_network_acl_id",
+            "default_route_table_id",
+            "default_security_group_id",
+            "main_route_table_id",
+            "dhcp_options_id",
+            "ipv6_association_id",
+            "ipv6_cidr_block_network_border_group",
+        ),
+        finish=_environment,
+    ),
+)

@@ -3,17 +3,21 @@ security groups and endpoint policy) and its handler."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
+from harness.model.schema import Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf
 from harness.provider.base import ProviderContext, ResourceState
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
+    append,
     cannot_change,
     check_tags,
+    ec2_tags,
     ignore_missing,
     ref_id,
     user_tags,
@@ -181,3 +185,92 @@ class VpcEndpointHandler(Ec2Handler[VpcEndpoint]):
 
 
 HANDLER = VpcEndpointHandler()
+
+
+# -- how the source formats spell an endpoint ------------------------------------------------------------------
+
+
+def _service(reader: Reader, value: Any, path: str) -> str:
+    """``com.amazonaws.${region}.s3`` is the model's ``s3`` (the deploy region's service)."""
+    match = re.fullmatch(r"com\.amazonaws\.\$\{region\}\.([a-z0-9.-]+)", str(value))
+    return match.group(1) if match else str(value)
+
+
+def _type(reader: Reader, value: Any, path: str) -> str:
+    if value not in ("Gateway", "Interface"):
+        reader.fail(path, "Gateway or Interface", repr(value), f"{value} endpoints are not modelled")
+    return str(value)
+
+
+def _private_dns(reader: Reader, draft: Draft, props: Props) -> None:
+    # Terraform shows private_dns_enabled for every endpoint; only an Interface endpoint has private DNS.
+    if draft.kwargs.get("type", "Gateway") == "Gateway":
+        draft.kwargs["private_dns"] = False
+
+
+SCHEMA = Schema(
+    VpcEndpoint,
+    fields=(
+        Field("vpc", cfn="VpcId", tf="vpc_id", read="here", section="vpcs", what="a VPC", required=True),
+        Field("service", cfn="ServiceName", tf="service_name", required=True, parse=_service),
+        Field("type", cfn="VpcEndpointType", tf="vpc_endpoint_type", default="Gateway", parse=_type),
+        Field("route_tables", cfn="RouteTableIds", tf="route_table_ids", read="heres", section="route_tables",
+              what="a route table"),
+        Field("subnets", cfn="SubnetIds", tf="subnet_ids", read="heres", section="subnets", what="a subnet"),
+        Field("security_groups", cfn="SecurityGroupIds", tf="security_group_ids", read="heres",
+              section="security_groups", what="a security group"),
+        Field("private_dns", cfn="PrivateDnsEnabled", tf="private_dns_enabled", read="flag", default=False),
+        Field("policy", cfn="PolicyDocument", tf="policy", read="doc"),
+        Field("tags", cfn="Tags", tf="tags", read="tags", parse=ec2_tags),
+    ),
+    cfn=Cfn(
+        "AWS::EC2::VPCEndpoint",
+        ref="{id}",
+        attributes={"Id": "{id}", "CreationTimestamp": None, "DnsEntries": None, "NetworkInterfaceIds": None},
+    ),
+    # A gateway endpoint's prefix_list_id names its service in a rule.
+    tf=Tf(
+        "aws_vpc_endpoint",
+        name=None,
+        attributes={"id": "id", "arn": "arn", "prefix_list_id": "prefix_list"},
+        ignore=(
+            "cidr_blocks",
+            "dns_entry",
+            "network_interface_ids",
+            "prefix_list_id",
+            "requester_managed",
+            "state",
+            "ip_address_type",
+            "dns_options",
+            "auto_accept",
+        ),
+        finish=_private_dns,
+    ),
+)  # fmt: skip
+
+
+def _endpoint(reader: Reader, props: Props) -> Draft | None:
+    key = "vpc_endpoint_id"
+    return reader.draft(
+        "vpc_endpoints", reader.here(props.require(key), props.at(key), "vpc_endpoints", "a VPC endpoint")
+    )
+
+
+def _fold_route_table(reader: Reader, props: Props, origin: Origin) -> None:
+    endpoint = _endpoint(reader, props)
+    table = reader.here(props.require("route_table_id"), props.at("route_table_id"), "route_tables", "a route table")
+    if endpoint is not None:
+        append(endpoint, "route_tables", table)
+
+
+def _fold_policy(reader: Reader, props: Props, origin: Origin) -> None:
+    endpoint = _endpoint(reader, props)
+    document = props.doc("policy", required=True)
+    if endpoint is not None:
+        endpoint.kwargs["policy"] = document
+
+
+FOLDS = (
+    Fold(_fold_route_table, tf="aws_vpc_endpoint_route_table_association"),
+    Fold(_fold_policy, tf="aws_vpc_endpoint_policy"),
+)

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import CLOUDFORMATION, UNVERIFIED, Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf
 from harness.provider.base import ProviderContext, ResourceState
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
     cannot_change,
     check_tags,
+    ec2_tags,
     ignore_missing,
     ref_id,
     user_tags,
@@ -98,3 +100,46 @@ class VpcPeeringHandler(Ec2Handler[VpcPeering]):
 
 
 HANDLER = VpcPeeringHandler()
+
+
+# -- how the source formats spell a peering connection ---------------------------------------------------------
+
+
+def _other_account_or_region(reader: Reader, draft: Draft, props: Props) -> None:
+    cfn = reader.format == CLOUDFORMATION
+    keys = (("PeerOwnerId", "${account_id}"), ("PeerRegion", "${region}"), ("PeerRoleArn", None)) if cfn else (
+        ("peer_owner_id", "${account_id}"), ("peer_region", "${region}"))  # fmt: skip
+    for key, own in keys:
+        value = props.raw(key)
+        if value not in (None, "", own):
+            reader.note(f"{props.at(key)}: peering with another account or region is {UNVERIFIED}")
+
+
+SCHEMA = Schema(
+    VpcPeering,
+    fields=(
+        Field("requester", cfn="VpcId", tf="vpc_id", read="here", section="vpcs", what="a VPC", required=True),
+        Field("accepter", cfn="PeerVpcId", tf="peer_vpc_id", read="here", section="vpcs", what="a VPC",
+              required=True),
+        # Between two VPCs of one account and region, CloudFormation's request is accepted at once; Terraform's
+        # stays pending (and carries no traffic) without auto_accept or an accepter resource.
+        Field("accepted", cfn_read=lambda reader, props, draft: True, tf="auto_accept", read="flag", default=False),
+        Field("tags", cfn="Tags", tf="tags", read="tags", parse=ec2_tags),
+    ),
+    cfn=Cfn("AWS::EC2::VPCPeeringConnection", ref="{id}", attributes={"Id": "{id}"},
+            finish=_other_account_or_region),
+    tf=Tf("aws_vpc_peering_connection", name=None, attributes={"id": "id"}, ignore=("accept_status",),
+          finish=_other_account_or_region),
+)  # fmt: skip
+
+
+def _fold_accepter(reader: Reader, props: Props, origin: Origin) -> None:
+    key = "vpc_peering_connection_id"
+    name = reader.here(props.require(key), props.at(key), "vpc_peerings", "a VPC peering connection")
+    peering = reader.draft("vpc_peerings", name)
+    if peering is not None and props.flag("auto_accept", False):
+        peering.kwargs["accepted"] = True
+    props.ignore("accept_status", "peer_vpc_id", "vpc_id", "peer_owner_id", "peer_region", "tags")
+
+
+FOLDS = (Fold(_fold_accepter, tf="aws_vpc_peering_connection_accepter"),)

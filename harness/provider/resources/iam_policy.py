@@ -7,7 +7,9 @@ from typing import Any, ClassVar
 
 from harness.model.base import JsonDoc, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
+from harness.model.schema import UNVERIFIED, Cfn, Draft, Field, Props, Reader, Schema, Tf, attached
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
+from harness.provider.resources.iam_role import add_managed
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +118,41 @@ class ManagedPolicyHandler(Handler[ManagedPolicy]):
 
 
 HANDLER = ManagedPolicyHandler()
+
+
+# -- how the source formats spell a managed policy -------------------------------------------------------------
+
+
+def _attach_cfn(reader: Reader, draft: Draft, props: Props) -> None:
+    """``Roles`` of an AWS::IAM::ManagedPolicy attach it to those roles."""
+    for index, role in enumerate(props.seq("Roles")):
+        target = attached(reader, role, "roles", f"{props.at('Roles')}[{index}]", "attaches to")
+        if target is not None:
+            add_managed(target, draft.name)
+    for key in ("Users", "Groups"):
+        if props.has(key):
+            props.raw(key)
+            reader.note(f"{props.at(key)}: IAM users and groups are {UNVERIFIED}")
+
+
+SCHEMA = Schema(
+    ManagedPolicy,
+    fields=(
+        Field("document", cfn="PolicyDocument", tf="policy", read="doc", required=True),
+        Field("description", cfn="Description", tf="description", default=""),
+        Field("tags", tf="tags", read="tags"),
+    ),
+    cfn=Cfn(
+        "AWS::IAM::ManagedPolicy",
+        ref="{arn}",
+        attributes={"PolicyArn": "{arn}", "PolicyId": None},
+        name="ManagedPolicyName",
+        finish=_attach_cfn,
+    ),
+    tf=Tf(
+        "aws_iam_policy",
+        name="name",
+        attributes={"arn": "arn", "id": "arn", "name": "name"},
+        ignore=("path", "policy_id", "attachment_count"),
+    ),
+)

@@ -7,6 +7,19 @@ from typing import Annotated, Any, ClassVar
 
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
+from harness.model.schema import (
+    UNVERIFIED,
+    Cfn,
+    Draft,
+    Field,
+    Fold,
+    Origin,
+    Props,
+    Reader,
+    Schema,
+    Tf,
+    attached,
+)
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 
@@ -191,3 +204,95 @@ class RoleHandler(Handler[Role]):
 
 
 HANDLER = RoleHandler()
+
+
+# -- how the source formats spell a role -----------------------------------------------------------------------
+
+
+def _cfn_inline(reader: Reader, props: Props, draft: Draft) -> Any:
+    return {
+        item.text("PolicyName", required=True): item.doc("PolicyDocument", required=True)
+        for item in props.items("Policies")
+    }
+
+
+def _tf_inline(reader: Reader, props: Props, draft: Draft) -> Any:
+    policies: dict[str, Any] = {}
+    for block in props.items("inline_policy"):
+        name = block.text("name")
+        document = block.doc("policy") if block.has("policy") else None
+        block.ignore("policy")
+        if name and document:
+            policies[name] = document
+    return policies
+
+
+SCHEMA = Schema(
+    Role,
+    fields=(
+        Field("trust_policy", cfn="AssumeRolePolicyDocument", tf="assume_role_policy", read="doc", required=True),
+        Field("policies", cfn_read=_cfn_inline, tf_read=_tf_inline),
+        Field("managed_policies", cfn="ManagedPolicyArns", tf="managed_policy_arns", read="refs", section="policies"),
+        Field(
+            "permissions_boundary", cfn="PermissionsBoundary", tf="permissions_boundary", read="ref", section="policies"
+        ),
+        Field("description", cfn="Description", tf="description", default=""),
+        Field("path", cfn="Path", tf="path", default="/"),
+        Field("tags", cfn="Tags", tf="tags", read="tags"),
+    ),
+    cfn=Cfn("AWS::IAM::Role", ref="{name}", attributes={"Arn": "{arn}", "RoleId": None}, name="RoleName"),
+    tf=Tf(
+        "aws_iam_role",
+        name="name",
+        attributes={"arn": "arn", "id": "name", "name": "name"},
+        quiet={"max_session_duration": 3600, "force_detach_policies": False},
+    ),
+)
+
+
+def add_inline(draft: Draft, name: str, document: Any) -> None:
+    """Attach an inline policy to a role's draft (a separately declared policy resource)."""
+    draft.kwargs["policies"] = {**(draft.kwargs.get("policies") or {}), name: document}
+
+
+def add_managed(draft: Draft, policy: str) -> None:
+    """Attach a managed policy (a logical name or an ARN) to a role's draft."""
+    draft.kwargs["managed_policies"] = (*draft.kwargs.get("managed_policies", ()), policy)
+
+
+def _fold_cfn_policy(reader: Reader, props: Props, origin: Origin) -> None:
+    name = props.text("PolicyName", required=True)
+    document = props.doc("PolicyDocument", required=True)
+    for index, role in enumerate(props.seq("Roles")):
+        target = attached(reader, role, "roles", f"{props.at('Roles')}[{index}]", "attaches to")
+        if target is not None:
+            add_inline(target, name, document)
+    for key in ("Users", "Groups"):
+        if props.has(key):
+            props.raw(key)
+            reader.note(f"{props.at(key)}: IAM users and groups are {UNVERIFIED}")
+
+
+def _fold_tf_role_policy(reader: Reader, props: Props, origin: Origin) -> None:
+    role = attached(reader, props.require("role"), "roles", props.at("role"), "an inline policy for")
+    document = props.doc("policy") if props.has("policy") else None
+    props.ignore("policy")
+    name = props.text("name") or origin.name
+    if document is None:
+        reader.note(f"{props.at('policy')}: known only after apply and not derivable from the plan; {UNVERIFIED}")
+    if role is not None and document is not None:
+        add_inline(role, name, document)
+
+
+def _fold_tf_attachment(reader: Reader, props: Props, origin: Origin) -> None:
+    role = attached(reader, props.require("role"), "roles", props.at("role"), "a policy attachment for")
+    policy = reader.reference(props.require("policy_arn"), "policies", props.at("policy_arn"))
+    if role is not None and policy is not None:
+        add_managed(role, policy)
+
+
+FOLDS = (
+    Fold(_fold_cfn_policy, cfn="AWS::IAM::Policy"),
+    Fold(_fold_tf_role_policy, tf="aws_iam_role_policy"),
+    Fold(_fold_tf_attachment, tf="aws_iam_role_policy_attachment"),
+)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from harness.model.base import JsonDoc, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
+from harness.model.schema import Cfn, Field, Fold, Origin, Props, Reader, Schema, Tf, describe, ref_parts
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 _GONE_STATES = ("PendingDeletion", "PendingReplicaDeletion")
@@ -159,3 +160,54 @@ class KmsKeyHandler(Handler[KmsKey]):
 
 
 HANDLER = KmsKeyHandler()
+
+
+# -- how the source formats spell a key ------------------------------------------------------------------------
+
+SCHEMA = Schema(
+    KmsKey,
+    fields=(
+        Field("policy", cfn="KeyPolicy", tf="policy", read="doc"),
+        Field("description", cfn="Description", tf="description", default=""),
+        # CloudFormation and Terraform leave rotation off unless asked.
+        Field("rotation", cfn="EnableKeyRotation", tf="enable_key_rotation", read="flag", default=False),
+        Field("tags", cfn="Tags", tf="tags", read="tags"),
+    ),
+    cfn=Cfn(
+        "AWS::KMS::Key",
+        ref="{id}",
+        attributes={"Arn": "{arn}", "KeyId": "{id}"},
+        quiet={"KeySpec": "SYMMETRIC_DEFAULT", "KeyUsage": "ENCRYPT_DECRYPT", "Enabled": True},
+    ),
+    tf=Tf(
+        "aws_kms_key",
+        name=None,
+        attributes={"arn": "arn", "id": "id", "key_id": "id"},
+        quiet={
+            "key_usage": "ENCRYPT_DECRYPT",
+            "customer_master_key_spec": "SYMMETRIC_DEFAULT",
+            "is_enabled": True,
+            "multi_region": False,
+            "bypass_policy_lockout_safety_check": False,
+            "deletion_window_in_days": 30,
+        },
+    ),
+)
+
+_OWN_ALIAS = "the harness addresses keys by its own alias (alias/<prefix><name>), so this alias is not created"
+
+
+def _fold_cfn_alias(reader: Reader, props: Props, origin: Origin) -> None:
+    alias = props.text("AliasName", required=True)
+    target = props.require("TargetKeyId")
+    parts = ref_parts(target)
+    key = parts[1] if parts and parts[0] == "keys" else describe(target)
+    reader.note(f"{origin.path} (AWS::KMS::Alias): {alias!r} for key {key}; {_OWN_ALIAS}")
+
+
+def _fold_tf_alias(reader: Reader, props: Props, origin: Origin) -> None:
+    props.ignore("target_key_id", "target_key_arn")
+    reader.note(f"{origin.path} (aws_kms_alias): {props.text('name')!r}; {_OWN_ALIAS}")
+
+
+FOLDS = (Fold(_fold_cfn_alias, cfn="AWS::KMS::Alias"), Fold(_fold_tf_alias, tf="aws_kms_alias"))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import Cfn, Field, Reader, Schema, Tf
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code
 
 # The values PutRetentionPolicy accepts (CloudWatch Logs API reference).
@@ -149,3 +150,34 @@ class LogGroupHandler(Handler[LogGroup]):
 
 
 HANDLER = LogGroupHandler()
+
+
+# -- how the source formats spell a log group ------------------------------------------------------------------
+
+
+def _retention(reader: Reader, value: Any, path: str) -> Any:
+    return value or None  # Terraform's 0 means never expire
+
+
+SCHEMA = Schema(
+    LogGroup,
+    fields=(
+        Field("retention_days", cfn="RetentionInDays", tf="retention_in_days", read="int", parse=_retention),
+        Field("kms_key", cfn="KmsKeyId", tf="kms_key_id", read="ref", section="keys"),
+        Field("tags", cfn="Tags", tf="tags", read="tags"),
+    ),
+    # A log group's Arn attribute ends in ':*'; the model's ARN does not.
+    cfn=Cfn(
+        "AWS::Logs::LogGroup",
+        ref="{name}",
+        attributes={"Arn": "{arn}:*"},
+        name="LogGroupName",
+        quiet={"LogGroupClass": "STANDARD"},
+    ),
+    tf=Tf(
+        "aws_cloudwatch_log_group",
+        name="name",
+        attributes={"arn": "arn", "id": "name", "name": "name"},
+        quiet={"log_group_class": "STANDARD", "skip_destroy": False},
+    ),
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource
+from harness.model.schema import Cfn, Draft, Field, Props, Reader, Schema, Tf
 from harness.provider.base import UNKNOWN, Handler, ProviderContext, ResourceState, error_code
 
 
@@ -150,3 +151,38 @@ class MetricFilterHandler(Handler[MetricFilter]):
 
 
 HANDLER = MetricFilterHandler()
+
+
+# -- how the source formats spell a metric filter --------------------------------------------------------------
+
+
+def _cfn_dimensions(reader: Reader, props: Props, draft: Draft) -> Any:
+    first = props.block("MetricTransformations")
+    if first is None:
+        return {}
+    return {str(p.text("Key", required=True)): str(p.text("Value", required=True)) for p in first.items("Dimensions")}
+
+
+def _unit(reader: Reader, value: Any, path: str) -> Any:
+    return None if value == "None" else value  # the provider's way of saying no unit
+
+
+SCHEMA = Schema(
+    MetricFilter,
+    fields=(
+        Field("log_group", cfn="LogGroupName", tf="log_group_name", read="ref", section="log_groups", arn_ok=False,
+              required=True),
+        Field("pattern", cfn="FilterPattern", tf="pattern", default=""),
+        # Only the first transformation is modelled; CloudFormation allows one per filter anyway.
+        Field("metric_name", cfn="MetricTransformations.MetricName", tf="metric_transformation.name", required=True),
+        Field("namespace", cfn="MetricTransformations.MetricNamespace", tf="metric_transformation.namespace",
+              required=True),
+        Field("value", cfn="MetricTransformations.MetricValue", tf="metric_transformation.value", default="1"),
+        Field("default_value", cfn="MetricTransformations.DefaultValue", tf="metric_transformation.default_value",
+              read="number"),
+        Field("unit", cfn="MetricTransformations.Unit", tf="metric_transformation.unit", parse=_unit),
+        Field("dimensions", cfn_read=_cfn_dimensions, tf="metric_transformation.dimensions", read="map"),
+    ),
+    cfn=Cfn("AWS::Logs::MetricFilter", ref="{name}", name="FilterName"),
+    tf=Tf("aws_cloudwatch_log_metric_filter", name="name", attributes={"id": "name", "name": "name"}),
+)  # fmt: skip

@@ -7,6 +7,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
+from harness.model.schema import Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf, attached
+from harness.model.walker import build_struct
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 
@@ -236,3 +238,162 @@ class BucketHandler(Handler[Bucket]):
 
 
 HANDLER = BucketHandler()
+
+
+# -- how the source formats spell a bucket ---------------------------------------------------------------------
+
+
+def _algorithm(reader: Reader, value: Any, path: str) -> Any:
+    if value not in ("AES256", "aws:kms"):
+        # aws:kms:dsse (dual-layer) is still encryption under a KMS key, which is what the model compares.
+        reader.note(f"{path}: {value!r} is read as aws:kms")
+        return "aws:kms"
+    return value
+
+
+# One rule of default encryption: CloudFormation's first ServerSideEncryptionConfiguration item, Terraform's rule
+# block of aws_s3_bucket_server_side_encryption_configuration.
+ENCRYPTION = Field(
+    "encryption",
+    cfn="BucketEncryption.ServerSideEncryptionConfiguration",
+    read="struct",
+    struct=BucketEncryption,
+    fields=(
+        Field(
+            "algorithm",
+            cfn="ServerSideEncryptionByDefault.SSEAlgorithm",
+            tf="apply_server_side_encryption_by_default.sse_algorithm",
+            default="AES256",
+            parse=_algorithm,
+        ),
+        Field(
+            "kms_key",
+            cfn="ServerSideEncryptionByDefault.KMSMasterKeyID",
+            tf="apply_server_side_encryption_by_default.kms_master_key_id",
+            read="ref",
+            section="keys",
+        ),
+        Field("bucket_key", cfn="BucketKeyEnabled", tf="bucket_key_enabled", read="flag", default=False),
+    ),
+)
+
+# Settings left out of a public access block are false, in CloudFormation and in Terraform.
+PUBLIC_ACCESS_BLOCK = Field(
+    "public_access_block",
+    cfn="PublicAccessBlockConfiguration",
+    read="struct",
+    struct=PublicAccessBlock,
+    fields=tuple(
+        Field(name, cfn="".join(w.title() for w in name.split("_")), tf=name, read="flag", default=False)
+        for name in ("block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets")
+    ),
+)
+
+
+def _versioning(reader: Reader, value: Any, path: str) -> bool:
+    return bool(value == "Enabled")
+
+
+def _extra_rules(reader: Reader, draft: Draft, props: Props) -> None:
+    encryption = props.sub("BucketEncryption")
+    for extra in encryption.items("ServerSideEncryptionConfiguration")[1:] if encryption else []:
+        reader.note(f"{extra.path}: only the first encryption rule is modelled")
+        extra.ignore(*extra.values)
+
+
+SCHEMA = Schema(
+    Bucket,
+    fields=(
+        ENCRYPTION,
+        PUBLIC_ACCESS_BLOCK,
+        Field("versioning", cfn="VersioningConfiguration.Status", read="text", parse=_versioning),
+        Field("tags", cfn="Tags", tf="tags", read="tags"),
+    ),
+    cfn=Cfn(
+        "AWS::S3::Bucket",
+        ref="{name}",
+        attributes={
+            "Arn": "{arn}",
+            "DomainName": "{name}.s3.amazonaws.com",
+            "RegionalDomainName": "{name}.s3.{region}.amazonaws.com",
+            "DualStackDomainName": "{name}.s3.dualstack.{region}.amazonaws.com",
+            "WebsiteURL": "http://{name}.s3-website-{region}.amazonaws.com",
+        },
+        name="BucketName",
+        finish=_extra_rules,
+    ),
+    tf=Tf(
+        "aws_s3_bucket",
+        name="bucket",
+        attributes={"arn": "arn", "id": "name", "bucket": "name"},
+        quiet={"object_lock_enabled": False},
+        # Since AWS provider 4 these are computed here and set by the separate aws_s3_bucket_* resources.
+        ignore=(
+            "force_destroy",
+            "bucket_domain_name",
+            "bucket_regional_domain_name",
+            "hosted_zone_id",
+            "region",
+            "acceleration_status",
+            "request_payer",
+            "server_side_encryption_configuration",
+            "versioning",
+            "policy",
+            "acl",
+            "grant",
+            "object_lock_configuration",
+        ),
+    ),
+)
+
+
+def _bucket_of(reader: Reader, props: Props, what: str) -> Draft | None:
+    return attached(reader, props.require("bucket"), "buckets", props.at("bucket"), what)
+
+
+def _fold_cfn_policy(reader: Reader, props: Props, origin: Origin) -> None:
+    document = props.doc("PolicyDocument", required=True)
+    target = attached(reader, props.require("Bucket"), "buckets", props.at("Bucket"), "a policy for")
+    if target is None:
+        return
+    if target.kwargs.get("policy") is not None:
+        reader.note(f"{origin.path}: a second policy for bucket '{target.name}' replaces the first")
+    target.kwargs["policy"] = document
+
+
+def _fold_tf_policy(reader: Reader, props: Props, origin: Origin) -> None:
+    bucket = _bucket_of(reader, props, "a bucket policy for")
+    document = props.doc("policy", required=True)
+    if bucket is not None:
+        bucket.kwargs["policy"] = document
+
+
+def _fold_tf_encryption(reader: Reader, props: Props, origin: Origin) -> None:
+    bucket = _bucket_of(reader, props, "default encryption for")
+    rule = props.block("rule")
+    if bucket is not None and rule is not None:
+        bucket.kwargs["encryption"] = build_struct(reader, ENCRYPTION, rule, bucket)
+
+
+def _fold_tf_public_access_block(reader: Reader, props: Props, origin: Origin) -> None:
+    bucket = _bucket_of(reader, props, "a public access block for")
+    if bucket is None:
+        props.ignore(*props.values)
+        return
+    bucket.kwargs["public_access_block"] = build_struct(reader, PUBLIC_ACCESS_BLOCK, props, bucket)
+
+
+def _fold_tf_versioning(reader: Reader, props: Props, origin: Origin) -> None:
+    bucket = _bucket_of(reader, props, "versioning for")
+    config = props.block("versioning_configuration")
+    if bucket is not None and config is not None:
+        bucket.kwargs["versioning"] = config.text("status", required=True) == "Enabled"
+
+
+FOLDS = (
+    Fold(_fold_cfn_policy, cfn="AWS::S3::BucketPolicy"),
+    Fold(_fold_tf_policy, tf="aws_s3_bucket_policy"),
+    Fold(_fold_tf_encryption, tf="aws_s3_bucket_server_side_encryption_configuration"),
+    Fold(_fold_tf_public_access_block, tf="aws_s3_bucket_public_access_block"),
+    Fold(_fold_tf_versioning, tf="aws_s3_bucket_versioning"),
+)

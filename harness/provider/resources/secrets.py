@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import RefTo, Resource, Tags
+from harness.model.schema import CLOUDFORMATION, MISSING, Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 
@@ -160,3 +161,118 @@ class SecretHandler(Handler[Secret]):
 
 
 HANDLER = SecretHandler()
+
+
+# -- how the source formats spell a secret ---------------------------------------------------------------------
+
+STAND_IN = "pipewarden-stand-in-secret"
+"""The value held where the source gives none (never a real secret)."""
+
+
+def _secret_string(reader: Reader, props: Props, draft: Draft) -> Any:
+    value = props.text("SecretString")
+    if value:
+        return str(value)
+    if props.has("GenerateSecretString"):
+        props.raw("GenerateSecretString")
+        reader.note(f"{props.at('GenerateSecretString')}: a generated value; a fixed stand-in value is stored instead")
+    else:
+        reader.note(f"{props.path}: no SecretString; a fixed stand-in value is stored")
+    return STAND_IN
+
+
+def _parameter_value(reader: Reader, props: Props, draft: Draft) -> Any:
+    if reader.format == CLOUDFORMATION:
+        value = props.text("Value")
+        if not value:
+            reader.note(f"{props.path}: no Value; a fixed stand-in value is stored")
+        return str(value) if value else STAND_IN
+    value = props.text("value") or props.text("insecure_value")
+    return value or MISSING
+
+
+def _plain_type(reader: Reader, value: Any, path: str) -> Any:
+    if value in ("String", "StringList"):
+        # CloudFormation cannot create SecureString parameters; a plain one is held encrypted here.
+        reader.note(
+            f"{path}: {value} is stored unencrypted in AWS; the harness holds it as a SecureString, so "
+            "scenarios about how it is stored are unverified"
+        )
+    return "parameter-store"
+
+
+def _parameter_key(reader: Reader, value: Any, path: str) -> Any:
+    if value == "alias/aws/ssm":  # SSM's own key is what no key means
+        return MISSING
+    return reader.reference(value, "keys", path) or MISSING
+
+
+def _stand_in_value(reader: Reader, draft: Draft) -> None:
+    if not draft.kwargs.get("value"):
+        reader.note(f"{draft.origin}: no secret value in the {reader.noun}; a fixed stand-in value is stored")
+        draft.kwargs["value"] = STAND_IN
+
+
+SCHEMAS = (
+    Schema(
+        Secret,
+        fields=(
+            Field("store", default="secrets-manager"),
+            Field("value", cfn_read=_secret_string),
+            Field("kms_key", cfn="KmsKeyId", tf="kms_key_id", read="ref", section="keys"),
+            Field("description", cfn="Description", tf="description", default=""),
+            Field("tags", cfn="Tags", tf="tags", read="tags"),
+        ),
+        # A secret's Ref and Terraform id are its ARN.
+        cfn=Cfn("AWS::SecretsManager::Secret", ref="{arn}", attributes={"Id": "{arn}"}, name="Name"),
+        tf=Tf(
+            "aws_secretsmanager_secret",
+            name="name",
+            attributes={"id": "arn", "arn": "arn", "name": "name"},
+            quiet={"recovery_window_in_days": 30, "force_overwrite_replica_secret": False},
+            ignore=("name_prefix",),
+        ),
+        check=_stand_in_value,
+    ),
+    Schema(
+        Secret,
+        fields=(
+            Field("store", cfn="Type", tf="type", required=True, parse=_plain_type),
+            Field("value", cfn_read=_parameter_value, tf_read=_parameter_value),
+            Field("kms_key", tf="key_id", parse=_parameter_key),
+            Field("description", cfn="Description", tf="description", default=""),
+            Field("tags", cfn="Tags", tf="tags", read="tags"),
+        ),
+        # A parameter's Ref and Terraform id are its name.
+        cfn=Cfn(
+            "AWS::SSM::Parameter",
+            ref="{name}",
+            attributes={"Type": None, "Value": None},
+            name="Name",
+            quiet={"Tier": "Standard", "DataType": "text"},
+        ),
+        tf=Tf(
+            "aws_ssm_parameter",
+            name="name",
+            attributes={"id": "name", "arn": "arn", "name": "name"},
+            quiet={"tier": "Standard", "data_type": "text"},
+            ignore=("version", "overwrite"),
+        ),
+        check=_stand_in_value,
+    ),
+)
+
+
+def _fold_version(reader: Reader, props: Props, origin: Origin) -> None:
+    name = reader.here(props.require("secret_id"), props.at("secret_id"), "secrets", "a secret")
+    secret = reader.draft("secrets", name)
+    value = props.text("secret_string")
+    if props.has("secret_binary"):
+        props.raw("secret_binary")
+        reader.note(f"{props.at('secret_binary')}: binary secrets are held as a fixed stand-in text")
+    if value and secret is not None:
+        secret.kwargs["value"] = value
+    props.ignore("version_id", "version_stages", "arn")
+
+
+FOLDS = (Fold(_fold_version, tf="aws_secretsmanager_secret_version"),)

@@ -7,6 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
+from harness.model.schema import Cfn, Field, Fold, Origin, Props, Reader, Schema, Tf, attached
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 
@@ -114,3 +115,41 @@ def _is_default_policy(policy: dict[str, Any]) -> bool:
 
 
 HANDLER = TopicHandler()
+
+
+# -- how the source formats spell a topic ----------------------------------------------------------------------
+
+SCHEMA = Schema(
+    Topic,
+    fields=(
+        Field("kms_key", cfn="KmsMasterKeyId", tf="kms_master_key_id", read="ref", section="keys"),
+        Field("policy", tf="policy", read="doc"),
+        Field("tags", cfn="Tags", tf="tags", read="tags"),
+    ),
+    cfn=Cfn("AWS::SNS::Topic", ref="{arn}", attributes={"TopicArn": "{arn}", "TopicName": "{name}"}, name="TopicName"),
+    tf=Tf(
+        "aws_sns_topic",
+        name="name",
+        attributes={"arn": "arn", "id": "arn", "name": "name"},
+        quiet={"fifo_topic": False, "content_based_deduplication": False},
+        ignore=("signature_version", "tracing_config", "beginning_archive_time", "owner"),
+    ),
+)
+
+
+def _fold_cfn_policy(reader: Reader, props: Props, origin: Origin) -> None:
+    document = props.doc("PolicyDocument", required=True)
+    for index, topic in enumerate(props.seq("Topics")):
+        target = attached(reader, topic, "topics", f"{props.at('Topics')}[{index}]", "a policy for")
+        if target is not None:
+            target.kwargs["policy"] = document
+
+
+def _fold_tf_policy(reader: Reader, props: Props, origin: Origin) -> None:
+    topic = attached(reader, props.require("arn"), "topics", props.at("arn"), "a topic policy for")
+    document = props.doc("policy", required=True)
+    if topic is not None:
+        topic.kwargs["policy"] = document
+
+
+FOLDS = (Fold(_fold_cfn_policy, cfn="AWS::SNS::TopicPolicy"), Fold(_fold_tf_policy, tf="aws_sns_topic_policy"))
