@@ -21,8 +21,12 @@ class MotoBackend(Backend):
     """
 
     name = "moto"
-    # moto's CodeBuild keeps its own default for encryptionKey whatever CreateProject sends.
-    unstored_fields = frozenset({("build_projects", "encryption_key")})
+    # moto's CodeBuild keeps its own default for encryptionKey whatever CreateProject sends, and its S3 does not
+    # keep a logging configuration's TargetObjectKeyFormat nor give back a notification configuration's
+    # EventBridgeConfiguration.
+    unstored_fields = frozenset(
+        {("build_projects", "encryption_key"), ("buckets", "log_key_format"), ("buckets", "eventbridge")}
+    )
 
     def __init__(self, account_id: str = DEFAULT_ACCOUNT_ID, region: str = DEFAULT_REGION) -> None:
         super().__init__(account_id, region)

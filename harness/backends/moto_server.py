@@ -15,7 +15,9 @@ class MotoServerBackend(Backend):
     """moto's ThreadedMotoServer bound to 127.0.0.1 on a free port, or an existing loopback server by URL."""
 
     name = "moto-server"
-    unstored_fields = frozenset({("build_projects", "encryption_key")})
+    unstored_fields = frozenset(
+        {("build_projects", "encryption_key"), ("buckets", "log_key_format"), ("buckets", "eventbridge")}
+    )
 
     def __init__(
         self, account_id: str = DEFAULT_ACCOUNT_ID, region: str = DEFAULT_REGION, url: str | None = None

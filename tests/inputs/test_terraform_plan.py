@@ -67,6 +67,10 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_vpc_security_group_egress_rule",
         "aws_eip",
         "aws_secretsmanager_secret_version",
+        "aws_s3_bucket_ownership_controls",
+        "aws_s3_bucket_acl",
+        "aws_s3_bucket_logging",
+        "aws_s3_bucket_notification",
     }
 
 

@@ -47,6 +47,9 @@ buckets:
     versioning: {versioning}
     public_access_block: true
     encryption: {{algorithm: AES256}}
+    ownership: BucketOwnerPreferred
+    acl: log-delivery-write
+    logging: {{bucket: b, prefix: access/}}
     tags: {{team: blue}}
 """
 
