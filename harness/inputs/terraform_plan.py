@@ -433,7 +433,9 @@ class _Plan:
             }.get(section)
             if arn:
                 pairs.append((arn, f"${{{section}.{name}.arn}}"))
-            self.by_name.setdefault(section, {})[physical] = f"${{{section}.{name}.name}}"
+            names = self.by_name.setdefault(section, {})
+            # Values are read with the account id and region generalized, so a name holding them is found either way.
+            names[physical] = names[self.generalize(physical)] = f"${{{section}.{name}.name}}"
         for address, (section, name) in self.logical.items():
             # Resources that already exist (no-op or update) show their ARN and id in the plan.
             values = self.instances[address].values
