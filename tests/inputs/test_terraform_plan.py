@@ -44,6 +44,10 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_network_acl",
         "aws_secretsmanager_secret",
         "aws_ssm_parameter",
+        "aws_db_subnet_group",
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_rds_cluster_instance",
     }
     assert set(Registry.discover().tf_folded()) == {
         "aws_iam_role_policy",

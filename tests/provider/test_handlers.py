@@ -428,6 +428,84 @@ def _drift_approval_rule_template(backend: Backend, p: Provider) -> None:
     )
 
 
+DB_NETWORK = """
+vpcs:
+  v: {{cidr: 10.0.0.0/16}}
+subnets:
+  a: {{vpc: v, cidr: 10.0.1.0/24, availability_zone: us-east-1a}}
+  b: {{vpc: v, cidr: 10.0.2.0/24, availability_zone: us-east-1b}}
+  c: {{vpc: v, cidr: 10.0.3.0/24, availability_zone: us-east-1c}}
+security_groups:
+  db: {{vpc: v, ingress: [{{protocol: tcp, port: 5432, cidr: 10.0.0.0/16}}]}}
+"""
+
+DB_SUBNET_GROUP = (
+    DB_NETWORK
+    + """
+db_subnet_groups:
+  g: {{subnets: {subnets}, tags: {{team: blue}}}}
+"""
+)
+
+DATABASE = (
+    DB_NETWORK
+    + """
+keys:
+  data: {{}}
+db_subnet_groups:
+  g: {{subnets: [a, b]}}
+databases:
+  db:
+    engine: postgres
+    instance_class: {instance_class}
+    subnet_group: g
+    security_groups: [db]
+    storage_encrypted: true
+    kms_key: data
+    iam_auth: true
+    deletion_protection: true
+    master_password: managed
+    tags: {{environment: prod}}
+"""
+)
+
+DB_CLUSTER = (
+    DB_NETWORK
+    + """
+db_subnet_groups:
+  g: {{subnets: [a, b]}}
+db_clusters:
+  c:
+    engine: aurora-postgresql
+    subnet_group: g
+    security_groups: [db]
+    storage_encrypted: true
+    iam_auth: true
+    deletion_protection: true
+    master_password: set
+    tags: {{team: {team}}}
+"""
+)
+
+
+def _drift_db_subnet_group(backend: Backend, p: Provider) -> None:
+    rds = backend.client("rds")
+    arn = rds.describe_db_subnet_groups(DBSubnetGroupName=f"{p.prefix}g")["DBSubnetGroups"][0]["DBSubnetGroupArn"]
+    rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "owner", "Value": "mallory"}])
+
+
+def _drift_database(backend: Backend, p: Provider) -> None:
+    backend.client("rds").modify_db_instance(
+        DBInstanceIdentifier=f"{p.prefix}db", PubliclyAccessible=True, ApplyImmediately=True
+    )
+
+
+def _drift_db_cluster(backend: Backend, p: Provider) -> None:
+    backend.client("rds").modify_db_cluster(
+        DBClusterIdentifier=f"{p.prefix}c", DeletionProtection=False, ApplyImmediately=True
+    )
+
+
 @dataclass(frozen=True)
 class Spec:
     """How to exercise one resource type: a template, two sets of values, the field they differ in, and drift."""
@@ -490,6 +568,12 @@ SPECS = [
          _drift_repository, "tags"),
     Spec("approval_rule_templates.art", APPROVAL_RULE_TEMPLATE, {"needed": 1}, {"needed": 2}, "content",
          _drift_approval_rule_template, "repositories"),
+    Spec("db_subnet_groups.g", DB_SUBNET_GROUP, {"subnets": "[a, b]"}, {"subnets": "[a, b, c]"}, "subnets",
+         _drift_db_subnet_group, "tags"),
+    Spec("databases.db", DATABASE, {"instance_class": "db.t3.micro"}, {"instance_class": "db.t3.small"},
+         "instance_class", _drift_database, "publicly_accessible"),
+    Spec("db_clusters.c", DB_CLUSTER, {"team": "blue"}, {"team": "red"}, "tags", _drift_db_cluster,
+         "deletion_protection"),
 ]  # fmt: skip
 
 by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
