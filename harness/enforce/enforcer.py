@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import json
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +22,12 @@ from harness.backends.base import Backend, CallEvent, Identity, hook_answer
 from harness.enforce.denials import AwsError, denial
 from harness.enforce.mapping import UNAUTHORIZED_OPERATIONS, MappedCall, MappingEnv, RequiredAccess, map_call
 from harness.enforce.policies import PolicyReader, PolicySource, PrincipalPolicies
+from harness.errors import Unverified
 from harness.evidence.record import Evidence, redact
 from harness.iam import AuthorizationRequest, CallDescription, Decision, PolicySet, PrincipalDescription, build_context
-from harness.iam.evaluator import evaluate
+from harness.iam.evaluator import Outcome, evaluate
 from harness.iam.principals import PrincipalKind, parse_principal
+from harness.iam.s3_acl import OBJECT_ACL_ACTIONS
 
 if TYPE_CHECKING:
     from harness.enforce.principals import Principals
@@ -35,6 +38,12 @@ _READ_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Lookup", "Filt
 # Services where a write can change a policy, a tag or whether a policy-bearing resource exists. Writes elsewhere
 # (log events, objects, builds) leave the caches as they are.
 _POLICY_SERVICES = frozenset({"iam", "kms", "sns", "sqs", "secretsmanager", "organizations"})
+
+_S3_ARN = re.compile(r"arn:[^:]+:s3:::.")
+_OBJECT_ACL_ACTIONS = frozenset(a.lower() for a in OBJECT_ACL_ACTIONS)
+
+# Object writes that can set or drop an object's ACL.
+_OBJECT_ACL_WRITES = frozenset({"PutObject", "CopyObject", "PutObjectAcl", "DeleteObject", "CompleteMultipartUpload"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +280,18 @@ class Enforcer:
             event.service == "s3" and not any(word in event.operation for word in ("Object", "Part", "Multipart"))
         ):
             self.invalidate()
+        elif event.service == "s3" and event.operation in _OBJECT_ACL_WRITES:
+            # An object's ACL is read with the object's resource policy: only that object's entries go stale.
+            bucket, key = event.params.get("Bucket"), event.params.get("Key")
+            if isinstance(bucket, str) and isinstance(key, str):
+                self.forget(f"arn:aws:s3:::{bucket}/{key}")
+
+    def forget(self, resource: str) -> None:
+        """Forget the policies read and compiled for one resource."""
+        with self._lock:
+            for cached in [k for k in self._compiled if k[1].endswith(f" {resource}")]:
+                del self._compiled[cached]
+            self.reader.forget_resource(resource)
 
     def invalidate(self) -> None:
         """Forget every policy read and compiled so far (the next call reads the backend again)."""
@@ -371,17 +392,60 @@ class Enforcer:
         if identity.kind == "AssumedRole" and principal.arn:
             # aws:PrincipalArn of a role session is the role ARN with its path.
             context["aws:PrincipalArn"] = principal.arn
-        request = AuthorizationRequest.create(identity.arn, access.action, access.resource, context)
-        return evaluate(request, self.policies_for(identity, access.resource, access.action.split(":", 1)[0]))
+        # Bucket and object ARNs carry no account: every bucket lives in the backend's account, which is what makes
+        # a caller of another account a cross-account request.
+        owner = self.backend.account_id if _S3_ARN.match(access.resource) else None
+        request = AuthorizationRequest.create(identity.arn, access.action, access.resource, context, owner)
+        object_acl = bool(owner) and access.action.lower() in _OBJECT_ACL_ACTIONS
+        policies = self.policies_for(identity, access.resource, access.action.split(":", 1)[0], object_acl=object_acl)
+        decision = evaluate(request, policies)
+        if owner and not decision.allowed and decision.decision is not Outcome.EXPLICIT_DENY:
+            self._unresolved_acl(identity, access, request, object_acl)
+        return decision
 
-    def policies_for(self, identity: Identity, resource: str, service: str = "") -> PolicySet:
-        """The compiled policies for ``identity`` acting on ``resource`` (cached until a write)."""
-        key = (identity, f"{service} {resource}")
+    def _unresolved_acl(
+        self, identity: Identity, access: RequiredAccess, request: AuthorizationRequest, object_acl: bool
+    ) -> None:
+        """A denial that an ACL grant the harness cannot resolve could turn into an allow is not decided here.
+
+        Such a grant names a canonical user (whose account cannot be told) or sits in an object ACL that could not
+        be read back.
+
+        Raises:
+            Unverified: naming the grant, for a caller of another account (for the owner's own principals an ACL
+                grant adds nothing to what their policies allow).
+        """
+        if request.principal.account in (None, self.backend.account_id):
+            return
+        action = access.action.lower()
+        for grant in self.reader.unresolved_grants(access.resource, object_acl=object_acl):
+            if action not in (a.lower() for a in grant.actions):
+                continue
+            if not grant.grantee:
+                raise Unverified(
+                    f"{access.resource}: the object's ACL could not be read back, so whether it lets "
+                    f"{identity.arn} {access.action} is not decided; check the bucket policy lets the account's "
+                    "administrators read object ACLs"
+                )
+            raise Unverified(
+                f"{access.resource}: the ACL grants {grant.permission} to canonical user {grant.grantee}; "
+                f"whether that is the account of {identity.arn} cannot be told here, so {access.action} by it is "
+                "not decided; grant to the account in a bucket policy instead, which names it"
+            )
+
+    def policies_for(
+        self, identity: Identity, resource: str, service: str = "", *, object_acl: bool = False
+    ) -> PolicySet:
+        """The compiled policies for ``identity`` acting on ``resource`` (cached until a write).
+
+        ``object_acl`` adds an S3 object's own ACL to its resource policy (for reads of the object and its ACL).
+        """
+        key = (identity, f"{service}{'+acl' if object_acl else ''} {resource}")
         found = self._compiled.get(key)
         if found is None:
             principal = self.principal_of(identity)
             session = identity.attribute("session_policy") or None
-            resource_policy: Any = self.reader.resource_policy(resource)
+            resource_policy: Any = self.reader.resource_policy(resource, object_acl=object_acl)
             if service == "sts" and ":role/" in resource:
                 # A role's trust policy is the resource-based policy of assuming it.
                 resource_policy = self.reader.trust_policy(resource.rsplit("/", 1)[-1])
@@ -428,7 +492,10 @@ class Enforcer:
         """The caller's own side: identity policies, boundary and tags (session tags override role tags)."""
         principal = parse_principal(identity.arn)
         found: PrincipalPolicies | None = None
-        if principal.kind in (PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE) and principal.name:
+        people = (PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE, PrincipalKind.USER, PrincipalKind.FEDERATED_USER)
+        if principal.kind in people and principal.account not in (None, self.backend.account_id):
+            found = self.reader.foreign(principal)
+        elif principal.kind in (PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE) and principal.name:
             found = self.reader.role(principal.name)
         elif principal.kind is PrincipalKind.USER and principal.name:
             found = self.reader.user(principal.name)

@@ -16,7 +16,10 @@ from harness.backends.base import Backend
 from harness.backends.safety import scrubbed_aws_environment
 from harness.enforce.mapping import StaticResolver
 from harness.iam import Policy, parse_policy
+from harness.iam.principals import Principal
+from harness.iam.s3_acl import OBJECT_ACL_ACTIONS, Unresolved, acl_statements
 from harness.provider.base import error_code, tags_dict
+from harness.provider.resources.s3_bucket import read_grants, read_ownership
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,21 @@ class PrincipalPolicies:
     arn: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class BucketAccess:
+    """What decides whether a bucket's ACLs count: object ownership, IgnorePublicAcls, and the bucket ACL's grants.
+
+    Attributes:
+        acls_enabled: False under BucketOwnerEnforced, where S3 disables every ACL of the bucket and its objects.
+        ignore_public: Block Public Access's IgnorePublicAcls (on the bucket).
+        grants: the bucket ACL as ``(grantee, permission)`` pairs.
+    """
+
+    acls_enabled: bool
+    ignore_public: bool
+    grants: tuple[tuple[str, str], ...] = ()
+
+
 _MISSING = object()
 
 
@@ -79,6 +97,7 @@ class PolicyReader:
         self._static = StaticResolver(backend.account_id, backend.region)
         self._clients: dict[str, Any] = {}
         self._session: Any = None
+        self._unresolved: dict[str, tuple[Unresolved, ...]] = {}
 
     def _client(self, service: str) -> Any:
         """An admin client of its own, outside the backend's hooks and observers.
@@ -114,6 +133,13 @@ class PolicyReader:
     def invalidate(self) -> None:
         """Forget everything read so far."""
         self._cache.clear()
+        self._unresolved.clear()
+
+    def forget_resource(self, arn: str) -> None:
+        """Forget what was read about one resource (an object whose ACL a write may have changed)."""
+        for key in (arn, f"{arn}#object-acl"):
+            self._cache.pop(("resource", key), None)
+            self._unresolved.pop(key, None)
 
     def _cached(self, kind: str, key: str, load: Any) -> Any:
         found = self._cache.get((kind, key), _MISSING)
@@ -213,21 +239,26 @@ class PolicyReader:
         return self._cached("trust", role_name, load)  # type: ignore[no-any-return]
 
     # -- resources -----------------------------------------------------------------------------------------
-    def resource_policy(self, arn: str) -> Policy | None:
-        """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret), if any."""
-        return self._cached("resource", arn, lambda: self._load_resource_policy(arn))  # type: ignore[no-any-return]
+    def resource_policy(self, arn: str, *, object_acl: bool = False) -> Policy | None:
+        """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret), if any.
 
-    def _load_resource_policy(self, arn: str) -> Policy | None:
+        For S3 it holds the bucket ACL's grants too, and with ``object_acl`` the object's own ACL (which governs
+        reading the object and its ACL).
+        """
+        key = f"{arn}#object-acl" if object_acl else arn
+        return self._cached(  # type: ignore[no-any-return]
+            "resource", key, lambda: self._load_resource_policy(arn, object_acl)
+        )
+
+    def _load_resource_policy(self, arn: str, object_acl: bool = False) -> Policy | None:
         parts = arn.split(":", 5)
         if len(parts) != 6 or arn.endswith("*"):
             return None
         service, resource = parts[2], parts[5]
         try:
             if service == "s3" and resource:
-                bucket = resource.split("/", 1)[0]
-                owner = f"arn:{parts[1]}:s3:::{bucket}"
-                text = self._client("s3").get_bucket_policy(Bucket=bucket)["Policy"]
-                return self._named(text, PolicySource("resource", owner, "bucket policy"))
+                bucket, _, key = resource.partition("/")
+                return self._bucket_policy(arn, bucket, key if key and object_acl else None, parts[1])
             if service == "kms" and resource.startswith("key/"):
                 text = self._client("kms").get_key_policy(KeyId=arn, PolicyName="default")["Policy"]
                 return self._named(text, PolicySource("resource", arn, "key policy"))
@@ -254,6 +285,113 @@ class PolicyReader:
                 return None
             raise
         return None
+
+    def _bucket_policy(self, arn: str, bucket: str, key: str | None, partition: str) -> Policy | None:
+        """The bucket policy with the bucket's (and for an object, the object's) ACL grants as statements beside it.
+
+        S3 weighs both on the owner's side of a request (see :mod:`harness.iam.s3_acl`); grants to canonical user
+        ids are kept aside, for :meth:`unresolved_grants`.
+        """
+        owner = f"arn:{partition}:s3:::{bucket}"
+        try:
+            document: Any = _document(self._client("s3").get_bucket_policy(Bucket=bucket)["Policy"])
+        except Exception as exc:
+            if error_code(exc) != "NoSuchBucketPolicy":
+                raise
+            document = None
+        access = self.bucket_access(bucket)
+        statements: list[dict[str, Any]] = []
+        unresolved: list[Unresolved] = []
+        if access is not None and access.acls_enabled:
+            statements, unresolved = acl_statements(
+                bucket, access.grants, ignore_public=access.ignore_public, partition=partition
+            )
+            grants = self._object_grants(bucket, key) if key is not None else ()
+            if grants is None:
+                # The object's ACL could not be read back: what it would grant is not known.
+                unresolved.append(Unresolved("", "READ", tuple(sorted(OBJECT_ACL_ACTIONS))))
+            elif key is not None:
+                found, left = acl_statements(
+                    bucket, grants, key=key, ignore_public=access.ignore_public, partition=partition
+                )
+                statements.extend(found)
+                unresolved.extend(left)
+        self._unresolved[f"{arn}#object-acl" if key is not None else arn] = tuple(unresolved)
+        if not statements:
+            return self._named(document, PolicySource("resource", owner, "bucket policy")) if document else None
+        own = document.get("Statement", []) if isinstance(document, Mapping) else []
+        combined = {
+            "Version": "2012-10-17",
+            "Statement": [*(own if isinstance(own, list) else [own]), *statements],
+        }
+        name = "bucket policy and ACL" if document else "bucket ACL"
+        return self._named(combined, PolicySource("resource", owner, name))
+
+    def bucket_access(self, bucket: str) -> BucketAccess | None:
+        """The bucket's object ownership, IgnorePublicAcls and ACL as the backend holds them; None when it is gone.
+
+        A bucket without ownership controls keeps ACLs on, as S3 does for a bucket whose controls were removed.
+        """
+
+        def load() -> BucketAccess | None:
+            s3 = self._client("s3")
+            try:
+                ownership = read_ownership(s3, bucket)
+                if ownership == "BucketOwnerEnforced":
+                    return BucketAccess(acls_enabled=False, ignore_public=False)
+                try:
+                    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+                except Exception as exc:
+                    if error_code(exc) != "NoSuchPublicAccessBlockConfiguration":
+                        raise
+                    block = {}
+                grants = tuple((g.grantee, g.permission) for g in read_grants(s3.get_bucket_acl(Bucket=bucket)))
+            except Exception as exc:
+                if error_code(exc) in ("NoSuchBucket", "404"):
+                    return None
+                raise
+            return BucketAccess(True, bool(block.get("IgnorePublicAcls")), grants)
+
+        return self._cached("bucket-access", bucket, load)  # type: ignore[no-any-return]
+
+    def _object_grants(self, bucket: str, key: str) -> tuple[tuple[str, str], ...] | None:
+        """The object's ACL grants; () when there is no such object, None when reading its ACL is refused."""
+        try:
+            acl = self._client("s3").get_object_acl(Bucket=bucket, Key=key)
+        except Exception as exc:
+            code = error_code(exc)
+            if code in ("NoSuchKey", "404", "NoSuchBucket"):
+                return ()
+            if code in ("AccessDenied", "403"):
+                return None
+            raise
+        return tuple((g.grantee, g.permission) for g in read_grants(acl))
+
+    def unresolved_grants(self, arn: str, *, object_acl: bool = False) -> tuple[Unresolved, ...]:
+        """ACL grants bearing on ``arn`` that cannot be decided here: to canonical user ids, whose accounts cannot
+        be told, or (grantee '') an object ACL that could not be read back."""
+        return self._unresolved.get(f"{arn}#object-acl" if object_acl else arn, ())
+
+    def foreign(self, principal: Principal) -> PrincipalPolicies:
+        """The identity side of a principal of another account, which no deployment here shows.
+
+        That account's own policies decide what its principals may attempt; the harness takes them as allowing
+        everything, so what another account can do to this one is decided by this account's resource policies
+        and ACLs alone (the worst case for this account).
+        """
+        account = principal.account or ""
+
+        def load() -> PrincipalPolicies:
+            document = {
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "OutsideThisDeployment", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+            }
+            name = f"identity policies of account {account}, outside this deployment: taken as allowing"
+            source = PolicySource("identity", f"arn:aws:iam::{account}:root", name)
+            return PrincipalPolicies((self._named(document, source),))
+
+        found: PrincipalPolicies = self._cached("foreign", account, load)
+        return PrincipalPolicies(found.identity, arn=principal.principal_arn)
 
     def resource_tags(self, arn: str) -> Mapping[str, str]:
         """Tags of the resource, for ``aws:ResourceTag/*``; read where it is cheap (IAM roles and users)."""
@@ -314,4 +452,4 @@ class PolicyReader:
         return found.arn if found else self._static.role_arn(name)
 
 
-__all__ = ["PolicyReader", "PolicySource", "PrincipalPolicies"]
+__all__ = ["BucketAccess", "PolicyReader", "PolicySource", "PrincipalPolicies"]
