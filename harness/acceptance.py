@@ -16,6 +16,7 @@ from harness.errors import CheckFailed, PipewardenError
 from harness.evidence.record import Evidence, Outcome
 from harness.model.definition import Definition
 from harness.provider.lifecycle import Plan, Provider
+from harness.trail.access_logs import ServerAccessLogging
 from harness.trail.service import CloudTrailEmulator
 
 
@@ -46,6 +47,8 @@ class Deployment:
         self.principals = Principals(self.enforcer)
         # Every call made while the deployment is observed is recorded as CloudTrail would record it.
         self.trail = CloudTrailEmulator(backend)
+        # S3 server access logs of the buckets that have logging on, for the same calls.
+        self.access_logs = ServerAccessLogging(backend, self.trail.recorder, self.trail.clock)
         self.log_search = FilterLogEventsService(backend)
         self.definition: Definition | None = None
         self.last_plan: Plan | None = None
@@ -109,6 +112,9 @@ class Deployment:
         """Record every call made through the backend, and enforce IAM on it, while the block runs."""
         self.backend.add_observer(self.evidence)
         self.backend.add_observer(self.trail)
+        # Access logs follow the CloudTrail emulator in use (its clock, and its suspension of the harness's calls).
+        self.access_logs.recorder, self.access_logs.clock = self.trail.recorder, self.trail.clock
+        self.access_logs.attach()
         self.enforcer.attach()
         # After enforcement's hook: the emulator answers only the CloudTrail calls enforcement let through.
         self.backend.add_before_call(self.trail.before_call)
@@ -120,6 +126,7 @@ class Deployment:
             self.backend.remove_before_call(self.log_search.before_call)
             self.backend.remove_before_call(self.trail.before_call)
             self.enforcer.detach()
+            self.access_logs.detach()
             self.backend.remove_observer(self.trail)
             self.backend.remove_observer(self.evidence)
 

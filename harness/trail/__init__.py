@@ -1,24 +1,31 @@
 """CloudTrail as the emulators lack it: records of every call, delivery, signed digests, validation, lookup.
 
-Every :class:`harness.acceptance.Deployment` is recorded by a :class:`CloudTrailEmulator`; scenarios use the
-functions of :mod:`harness.trail.audit`::
+Every :class:`harness.acceptance.Deployment` is recorded by a :class:`CloudTrailEmulator` (and, for buckets that
+have server access logging on, by :class:`ServerAccessLogging`); scenarios use the functions of
+:mod:`harness.trail.audit`::
 
     scenario.deploy(deployment, definition)
     audit.require_delivery(deployment)              # deliver now; fail when the bucket refuses CloudTrail
     key = audit.tamper_log_file(deployment)
     audit.expect_validation_failure(FileState.MODIFIED, key=key)(deployment)
+    audit.expect_access_logged("trail-logs", "REST.DELETE.OBJECT", key=key, status=204)(deployment)
 """
 
 from __future__ import annotations
 
+from harness.trail.access_logs import AccessLogRecord, ServerAccessLogging
 from harness.trail.audit import (
+    access_log_records,
+    bucket_name,
     delete_log_file,
     delete_newest_log_file_as,
     deliver,
+    expect_access_logged,
     expect_logs_valid,
     expect_record,
     expect_validation_failure,
     file_state,
+    find_access_log_record,
     find_record,
     log_group_records,
     require_delivery,
@@ -40,26 +47,32 @@ from harness.trail.service import CloudTrailEmulator
 
 __all__ = [
     "EVENT_VERSION",
+    "AccessLogRecord",
     "Clock",
     "CloudTrailEmulator",
     "DeliveredFile",
     "DeliveryStatus",
     "FileResult",
     "FileState",
+    "ServerAccessLogging",
     "SigningKeys",
     "TrailConfig",
     "TrailDelivery",
     "TrailRecorder",
     "ValidationReport",
+    "access_log_records",
     "bucket_allows_delivery",
+    "bucket_name",
     "build_record",
     "delete_log_file",
     "delete_newest_log_file_as",
     "deliver",
+    "expect_access_logged",
     "expect_logs_valid",
     "expect_record",
     "expect_validation_failure",
     "file_state",
+    "find_access_log_record",
     "find_record",
     "log_group_records",
     "lookup_events",

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from harness.errors import CheckFailed, InputError
 from harness.provider.resources.cloudtrail import Trail
+from harness.provider.resources.s3_bucket import Bucket
+from harness.trail.access_logs import AccessLogRecord
 from harness.trail.delivery import DeliveredFile
 from harness.trail.integrity import FileState, ValidationReport
 
@@ -346,3 +348,100 @@ def expect_validation_failure(
             )
 
     return NamedCheck(f"expect_validation_failure({state.value!r}, {kind!r})", run)
+
+
+# -- S3 server access logs ---------------------------------------------------------------------------------
+
+
+def bucket_name(deployment: Deployment, bucket: str) -> str:
+    """The physical name of the definition's bucket ``bucket``.
+
+    Raises:
+        CheckFailed: when the definition declares no such bucket, listing those it declares.
+    """
+    definition = deployment.require_definition()
+    found = definition.get("buckets", bucket)
+    if not isinstance(found, Bucket):
+        declared = ", ".join(r.name for r in definition.of_type(Bucket)) or "none"
+        raise CheckFailed(
+            f"definition '{definition.name}': expected a bucket '{bucket}', found {declared}; name a declared bucket"
+        )
+    return deployment.provider.ctx.physical_name(found)
+
+
+def access_log_records(deployment: Deployment, bucket: str) -> list[AccessLogRecord]:
+    """The server access log records of requests on the definition's bucket ``bucket``, delivered now and read back
+    from its target bucket (not from memory); none when the bucket does not log."""
+    name = bucket_name(deployment, bucket)
+    records = deployment.access_logs.records(name)
+    deployment.evidence.note(f"read {len(records)} server access log record(s) of bucket {name}")
+    return records
+
+
+def find_access_log_record(
+    records: Iterable[AccessLogRecord],
+    *,
+    operation: str | None = None,
+    key: str | None = None,
+    requester_contains: str | None = None,
+    status: int | None = None,
+) -> AccessLogRecord | None:
+    """The first record matching every criterion given (``key`` as S3 writes it, URL-encoded), or None."""
+    for record in records:
+        if operation is not None and record.operation != operation:
+            continue
+        if key is not None and record.key != key:
+            continue
+        if requester_contains is not None and requester_contains not in record.requester:
+            continue
+        if status is not None and record.status != status:
+            continue
+        return record
+    return None
+
+
+def expect_access_logged(
+    bucket: str,
+    operation: str,
+    *,
+    key: str | None = None,
+    requester_contains: str | None = None,
+    status: int | None = None,
+) -> NamedCheck:
+    """The bucket's server access log holds a record of ``operation`` (``REST.DELETE.OBJECT``) as described."""
+    from harness.acceptance import NamedCheck
+
+    wanted: dict[str, Any] = {
+        k: v for k, v in {"key": key, "requester_contains": requester_contains, "status": status}.items() if v
+    }
+
+    def run(deployment: Deployment) -> None:
+        name = bucket_name(deployment, bucket)
+        records = access_log_records(deployment, bucket)
+        if find_access_log_record(records, operation=operation, **wanted) is not None:
+            return
+        what = f"an access log record of {operation}" + "".join(f", {k} {v!r}" for k, v in wanted.items())
+        logs = deployment.access_logs
+        if logs.target(name) is None:
+            raise CheckFailed(
+                f"bucket '{name}': expected {what}, found server access logging off; set logging on the bucket "
+                "(a target bucket and prefix)",
+                records=0,
+            )
+        lost = [b for b in logs.lost if b.source == name]
+        if not records and lost:
+            raise CheckFailed(
+                f"bucket '{name}': expected {what}, found none delivered: {lost[-1].reason}; let "
+                "logging.s3.amazonaws.com s3:PutObject into the target bucket (bucket policy, with aws:SourceArn "
+                "the source bucket)",
+                lost=sum(b.records for b in lost),
+            )
+        seen = ", ".join(f"{r.operation} {r.key} {r.http_status} by {r.requester}" for r in records[:3])
+        raise CheckFailed(
+            f"bucket '{name}': expected {what}, found "
+            + (f"{len(records)} other record(s): {seen}" if records else "no records")
+            + "; check the request was made on that bucket while the deployment was observed",
+            records=len(records),
+        )
+
+    return NamedCheck(f"expect_access_logged({bucket!r}, {operation!r}, {wanted!r})", run)
