@@ -2,8 +2,12 @@
 
 A resource belongs to the environment its ``environment`` tag names (a VPC may say it with its ``environment``
 field). What is placed in a VPC (subnets, security groups, endpoints, builds) belongs to the VPC's environment
-unless it says otherwise, and a role belongs to the environment of the builds that run with it. The data tier of
-an environment is what carries the tag ``tier: data``: buckets, security groups and subnets.
+unless it says otherwise, and a role belongs to the environment of the builds that run with it. An RDS database
+belongs to its cluster's environment, else to that of its subnet group's VPC.
+
+The data tier of an environment is what carries the tag ``tier: data`` (buckets, security groups and subnets),
+and every RDS instance and cluster, which are data tier by nature: their security groups and their subnet groups'
+subnets join the environment's data groups and data subnets.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from harness.provider.resources.ec2_subnet import Subnet
 from harness.provider.resources.ec2_vpc import Vpc
 from harness.provider.resources.iam_role import Role
 from harness.provider.resources.kms_key import KmsKey
+from harness.provider.resources.rds import Database, DbCluster, DbSubnetGroup
 from harness.provider.resources.s3_bucket import Bucket
 
 TIER_TAG = "tier"
@@ -34,7 +39,10 @@ class EnvironmentScope:
         name: the environment (``prod``).
         production: whether it holds production data.
         vpcs, builds, roles, buckets, keys: what belongs to it.
-        data_buckets, data_groups, data_subnets: its data tier.
+        databases, db_clusters: its RDS instances (cluster members included) and clusters.
+        data_buckets, data_groups, data_subnets: its data tier (with the databases' groups and subnets).
+        unplaced: addresses of its databases and clusters placed in no subnet group of the definition (in AWS's
+            default VPC, which the analysis does not cover).
     """
 
     name: str
@@ -44,9 +52,12 @@ class EnvironmentScope:
     roles: tuple[str, ...] = ()
     buckets: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
+    databases: tuple[str, ...] = ()
+    db_clusters: tuple[str, ...] = ()
     data_buckets: tuple[str, ...] = ()
     data_groups: tuple[str, ...] = ()
     data_subnets: tuple[str, ...] = ()
+    unplaced: tuple[str, ...] = ()
 
 
 def _tier(resource: Resource) -> str:
@@ -68,6 +79,21 @@ def resource_environments(definition: Definition) -> dict[str, str]:
                 env = vpc_env.get(vpc) or ""
         if env:
             out[str(resource.address)] = env
+    # A subnet group is where its subnets are; a cluster is in its subnet group's environment, and a database in its
+    # cluster's, else in its subnet group's.
+    for group in definition.of_type(DbSubnetGroup):
+        assert isinstance(group, DbSubnetGroup)
+        found = {out[f"subnets.{s}"] for s in group.subnets if f"subnets.{s}" in out}
+        if str(group.address) not in out and len(found) == 1:
+            out[str(group.address)] = found.pop()
+    for cls in (DbCluster, Database):
+        for db in definition.of_type(cls):
+            address = str(db.address)
+            cluster = getattr(db, "cluster", None)
+            inherited = out.get(f"db_clusters.{cluster}") if cluster else None
+            placed = out.get(f"db_subnet_groups.{getattr(db, 'subnet_group', None)}")
+            if address not in out and (inherited or placed):
+                out[address] = str(inherited or placed)
     # A role without an environment of its own takes the one of the builds that run with it.
     for project in definition.of_type(BuildProject):
         assert isinstance(project, BuildProject)
@@ -94,6 +120,10 @@ def scopes(definition: Definition) -> dict[str, EnvironmentScope]:
                 if envs.get(str(r.address)) == env and (not data or _tier(r) == DATA_TIER)
             )
 
+        databases = [
+            r for cls in (Database, DbCluster) for r in definition.of_type(cls) if envs.get(str(r.address)) == name
+        ]
+        groups, subnets, unplaced = _database_tier(definition, databases)
         out[name] = EnvironmentScope(
             name=name,
             production=production,
@@ -102,11 +132,43 @@ def scopes(definition: Definition) -> dict[str, EnvironmentScope]:
             roles=members(Role),
             buckets=members(Bucket),
             keys=members(KmsKey),
+            databases=members(Database),
+            db_clusters=members(DbCluster),
             data_buckets=members(Bucket, data=True),
-            data_groups=members(SecurityGroup, data=True),
-            data_subnets=members(Subnet, data=True),
+            data_groups=_merged(members(SecurityGroup, data=True), groups),
+            data_subnets=_merged(members(Subnet, data=True), subnets),
+            unplaced=unplaced,
         )
     return out
+
+
+def _database_tier(
+    definition: Definition, databases: list[Resource]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The security groups and subnets the databases are placed with, and the databases placed nowhere.
+
+    A cluster's members are placed by the cluster (its groups and subnet group).
+    """
+    groups: list[str] = []
+    subnets: list[str] = []
+    unplaced: list[str] = []
+    for db in databases:
+        placed_by = db
+        cluster = getattr(db, "cluster", None)
+        if cluster:
+            found = definition.get("db_clusters", cluster)
+            placed_by = found if found is not None else db
+        groups.extend(getattr(placed_by, "security_groups", ()))
+        subnet_group = definition.get("db_subnet_groups", getattr(placed_by, "subnet_group", None) or "")
+        if isinstance(subnet_group, DbSubnetGroup):
+            subnets.extend(subnet_group.subnets)
+        else:
+            unplaced.append(str(placed_by.address))
+    return tuple(dict.fromkeys(groups)), tuple(dict.fromkeys(subnets)), tuple(dict.fromkeys(unplaced))
+
+
+def _merged(first: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*first, *more)))
 
 
 def production(definition: Definition) -> tuple[EnvironmentScope, ...]:

@@ -138,11 +138,40 @@ def _production_tier(deployment: Deployment, model: NetworkModel) -> list[Destin
     definition = deployment.require_definition()
     targets = [t for scope in production(definition) for t in data_tier(deployment, model, scope)]
     if not targets:
+        unplaced = [a for scope in production(definition) for a in scope.unplaced]
+        if unplaced:
+            raise Unverified(_unplaced_reason(unplaced[0]))
         raise CheckFailed(
-            f"definition '{definition.name}': expected a production data tier, found none; tag the production "
-            "database's security group and subnet 'tier: data'"
+            f"definition '{definition.name}': expected a production data tier, found none; declare the production "
+            "database (an RDS instance or cluster), or tag its security group and subnet 'tier: data'"
         )
     return targets
+
+
+def _unplaced_reason(address: str) -> str:
+    return (
+        f"{address} is in no subnet group of the definition (AWS places it in the default VPC), so paths to it "
+        "cannot be analysed; place it in a DB subnet group of the definition's subnets"
+    )
+
+
+def _unplaced(sources: Iterable[Source], deployment: Deployment) -> tuple[Reachability, ...]:
+    """An undecided answer from each source to each production database placed in no subnet group."""
+    definition = deployment.require_definition()
+    return tuple(
+        Reachability(
+            Verdict.UNVERIFIED,
+            source.name,
+            address,
+            "-1",
+            None,
+            reason=_unplaced_reason(address),
+            explanation=f"{source.name} -> {address}: undecided, {_unplaced_reason(address)}",
+        )
+        for scope in production(definition)
+        for address in scope.unplaced
+        for source in sources
+    )
 
 
 def _every_protocol(
@@ -174,7 +203,7 @@ def survey_data_tier_from_non_production(deployment: Deployment) -> Survey:
         )
     return Survey(
         "non-production builds -> production data tier",
-        _every_protocol(model, sources, targets),
+        _every_protocol(model, sources, targets) + _unplaced(sources, deployment),
         names_of(deployment),
     )
 
@@ -310,7 +339,7 @@ def survey_data_tier_exposure(deployment: Deployment) -> Survey:
         raise Unverified("the production data tier's VPC has no other subnet to place a workload in")
     return Survey(
         "other workloads of the production network -> production data tier",
-        _every_protocol(model, probes, targets),
+        _every_protocol(model, probes, targets) + _unplaced(probes, deployment),
         names_of(deployment),
     )
 
