@@ -141,9 +141,11 @@ def test_cloudformation_cluster_and_member_with_a_password_set() -> None:
         True,
         "set",
     )
+    assert cluster.security_groups == ("db-group",)
     writer = only(definition, "databases")
     assert (writer.cluster, writer.subnet_group, writer.instance_class) == ("cluster", "subnets", "db.r6g.large")
     assert PASSWORD not in repr(definition)
+    assert definition.notes == ()
 
 
 def test_cloudformation_placement_outside_the_template_is_noted_not_failed() -> None:

@@ -707,6 +707,8 @@ def _placement(reader: Reader, draft: Draft, props: Props) -> None:
     be placed here: it is deployed outside any VPC and the isolation scenarios about it say so (unverified).
     """
     group_key, groups_key = _PLACEMENT_KEYS[reader.format]
+    if reader.format == CLOUDFORMATION and draft.cls is DbCluster:
+        groups_key = "VpcSecurityGroupIds"  # a cluster's own spelling
     subnet_group = props.raw(group_key)
     groups = props.seq(groups_key) if props.has(groups_key) else []
     props.ignore(groups_key)
