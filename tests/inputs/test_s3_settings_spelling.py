@@ -109,8 +109,8 @@ def test_cloudformation_notification_to_an_unmodelled_function_is_dropped_with_a
 """)
     assert only(definition, "buckets").notifications == ()
     assert (
-        "Resources.Data.Properties.NotificationConfiguration.LambdaConfigurations[0].Function: the function "
-        "'arn:${partition}:unmodelled:${region}:${account_id}:Handler' is not modelled; notifications to it are "
+        "Resources.Data.Properties.NotificationConfiguration.LambdaConfigurations[0].Function: notifications to "
+        "the function 'arn:${partition}:unmodelled:${region}:${account_id}:Handler' are left out; "
         f"{UNVERIFIED}" in definition.notes
     )
 

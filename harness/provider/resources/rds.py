@@ -16,6 +16,7 @@ from harness.model.base import RefTo, Resource, Tags
 from harness.model.schema import (
     CLOUDFORMATION,
     MISSING,
+    TERRAFORM,
     UNVERIFIED,
     Cfn,
     Draft,
@@ -691,7 +692,7 @@ _KMS_KEY = Field("kms_key", cfn="KmsKeyId", tf="kms_key_id", read="ref", section
 
 _PLACEMENT_KEYS = {
     CLOUDFORMATION: ("DBSubnetGroupName", "VPCSecurityGroups"),
-    "terraform": ("db_subnet_group_name", "vpc_security_group_ids"),
+    TERRAFORM: ("db_subnet_group_name", "vpc_security_group_ids"),
 }
 
 

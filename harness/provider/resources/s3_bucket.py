@@ -12,6 +12,7 @@ from harness.model.policy_doc import canonical_policy, load_policy, policy_json
 from harness.model.schema import (
     CLOUDFORMATION,
     MISSING,
+    TERRAFORM,
     UNVERIFIED,
     Cfn,
     Draft,
@@ -751,7 +752,7 @@ def _key_format(reader: Reader, props: Props, draft: Draft) -> Any:
 
 _LOGGING_KEYS = {
     CLOUDFORMATION: ("LoggingConfiguration", "DestinationBucketName", "LogFilePrefix"),
-    "terraform": ("logging", "target_bucket", "target_prefix"),
+    TERRAFORM: ("logging", "target_bucket", "target_prefix"),
 }
 
 
@@ -792,7 +793,7 @@ def _destination(reader: Reader, kind: str, value: Any, path: str) -> str | None
     arn = value if isinstance(value, str) else None
     # Account, region and partition are filled in at deploy; any other interpolation names something unmodelled.
     if arn is None or ":unmodelled:" in arn or "${" in _DEPLOY_VALUES.sub("", arn):
-        reader.note(f"{path}: the {kind} {describe(value)} is not modelled; notifications to it are {UNVERIFIED}")
+        reader.note(f"{path}: notifications to the {kind} {describe(value)} are left out; {UNVERIFIED}")
         return None
     word = "an SQS queue" if kind == "queue" else "a Lambda function"
     reader.note(f"{path}: {word} is not modelled; the notification is configured but its delivery is unverified")
