@@ -9,6 +9,7 @@ Usable from plain pytest::
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,8 @@ from harness.enforce.enforcer import AccessDecision, CallDecision, Enforcer
 from harness.enforce.principals import Principals, SessionRequest
 from harness.errors import CheckFailed, Unverified
 from harness.evidence.record import redact
-from harness.model.definition import Definition
+from harness.iam.evaluator import Outcome
+from harness.model.definition import PRINCIPAL_ASPECTS, RESOURCE_ASPECTS, Definition, Unknown, describe_unknowns
 
 # How AWS services name the sessions of the service roles they assume.
 _SESSION_PREFIX = {
@@ -59,6 +61,7 @@ class CallOutcome:
         focus: the action the claim is about (``iam:PassRole`` for a call that passes a role).
         subject: ``pipeline 'name'`` for messages.
         grants: the statements that allowed the focus action, with their locations.
+        unknowns: what the decision depends on that the definition does not say (then it cannot be judged).
     """
 
     actor: str
@@ -74,6 +77,7 @@ class CallOutcome:
     subject: str = "pipeline"
     grants: tuple[Grant, ...] = ()
     fix: str = "scope it to the actions the role needs"
+    unknowns: tuple[Unknown, ...] = ()
 
     @property
     def focused(self) -> AccessDecision | None:
@@ -230,20 +234,12 @@ def _explained(deployment: Deployment, enforcer: Enforcer, outcome: CallOutcome)
             )
     subject = f"pipeline '{definition.name}'" if definition else "pipeline"
     role_word = outcome.actor.removesuffix(" role")
-    return CallOutcome(
-        outcome.actor,
-        outcome.identity,
-        outcome.service,
-        outcome.operation,
-        outcome.params,
-        outcome.decision,
-        outcome.error_code,
-        outcome.error_message,
-        outcome.response,
-        outcome.focus,
-        subject,
-        tuple(grants),
-        f"scope it to the actions the {role_word} needs",
+    return dataclasses.replace(
+        outcome,
+        subject=subject,
+        grants=tuple(grants),
+        fix=f"scope it to the actions the {role_word} needs",
+        unknowns=unknowns_behind(deployment, outcome),
     )
 
 
@@ -272,13 +268,66 @@ def _grants_text(grants: tuple[Grant, ...]) -> str:
     return "; ".join(parts) + (" allows it" if len(grants) == 1 else " allow it")
 
 
+def unknowns_behind(deployment: Deployment, outcome: CallOutcome) -> tuple[Unknown, ...]:
+    """What the decision on the focus access depends on that the definition does not say.
+
+    An explicit deny stands whatever else exists; any other decision could be turned by a policy the definition
+    does not show: the caller's own (a stand-in role, an attached policy known only by name, a policy known only
+    at apply) or the resource's (a bucket or key of another stack).
+    """
+    definition = deployment.definition
+    focused = outcome.focused
+    if definition is None or not definition.unknowns or focused is None:
+        return ()
+    if focused.decision.decision is Outcome.EXPLICIT_DENY:
+        return ()
+    states = deployment.provider.state
+    request = focused.decision.request
+    found: list[Unknown] = []
+    role_name = _role_name(request.principal.arn)
+    for address, state in states.items():
+        if address.startswith("roles.") and state.physical_id == role_name:
+            found.extend(definition.unknowns_of(address, PRINCIPAL_ASPECTS))
+            role = definition.get("roles", address.split(".", 1)[1])
+            for policy in getattr(role, "managed_policies", ()):
+                found.extend(definition.unknowns_of(f"policies.{policy}", PRINCIPAL_ASPECTS))
+        elif state.arn and (request.resource == state.arn or request.resource.startswith(state.arn + "/")):
+            found.extend(definition.unknowns_of(address, RESOURCE_ASPECTS))
+    return tuple(dict.fromkeys(found))
+
+
+def _role_name(principal_arn: str) -> str:
+    """The role of an assumed-role session (``arn:aws:sts::1:assumed-role/build/s`` -> ``build``) or role ARN."""
+    if ":assumed-role/" in principal_arn:
+        return principal_arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+    if ":role/" in principal_arn:
+        return principal_arn.rsplit("/", 1)[-1]
+    return ""
+
+
+def _require_known(outcome: CallOutcome) -> None:
+    if outcome.unknowns:
+        focused = outcome.focused
+        access = f"{focused.access.action} on {focused.access.resource}" if focused else outcome.operation
+        raise Unverified(
+            f"{outcome.subject}: the decision on {outcome.actor}'s {access} depends on what the definition does "
+            f"not say: {describe_unknowns(outcome.unknowns)}; give the template or plan that declares it "
+            "too (pipewarden check A B), or declare it here",
+            unknowns=[str(u) for u in outcome.unknowns],
+        )
+
+
 def expect_denied(outcome: CallOutcome) -> CallOutcome:
     """The call was denied the way AWS denies it (the focus action, with the service's access-denied error).
 
+    A decision that depends on what the definition does not say is UNVERIFIED.
+
     Raises:
+        Unverified: the decision depends on an unknown (a stand-in's policies, a value known only at apply).
         CheckFailed: ``pipeline 'x': build role expected AccessDenied on iam:CreateUser, got success; statement
             'Admin' in file:line (roles.build) allows it; scope it to the actions the build needs.``
     """
+    _require_known(outcome)
     expected = _expected_code(outcome)
     focused = outcome.focused
     if focused is None:
@@ -312,9 +361,13 @@ def expect_denied(outcome: CallOutcome) -> CallOutcome:
 def expect_allowed(outcome: CallOutcome) -> CallOutcome:
     """The call was authorized and the service answered it.
 
+    A decision that depends on what the definition does not say is UNVERIFIED.
+
     Raises:
+        Unverified: the decision depends on an unknown (a stand-in's policies, a value known only at apply).
         CheckFailed: naming the denied action, resource and AWS's message.
     """
+    _require_known(outcome)
     focused = outcome.focused
     if focused is None:
         raise CheckFailed(f"{outcome.subject}: {outcome.actor} expected an enforced call, found none")
@@ -344,4 +397,5 @@ __all__ = [
     "expect_allowed",
     "expect_denied",
     "principals_of",
+    "unknowns_behind",
 ]

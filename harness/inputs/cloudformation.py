@@ -66,13 +66,13 @@ class _Template:
         self.filename = filename
         self.stack_name = stack_name
         self.overrides = dict(overrides or {})
-        self.assembly = Assembly(filename)
         self.names = NameAllocator()
+        self.registry = Registry.discover()
+        self.assembly = Assembly(filename, self.names, self.registry)
         self.params: dict[str, Any] = {}
         self.conditions: dict[str, bool] = {}
         self.resolving: list[str] = []
         self.resources: Mapping[str, Any] = {}
-        self.registry = Registry.discover()
         self.logical: dict[str, str] = {}  # logical id -> model name
         self.drafts: dict[str, Draft] = {}
 
@@ -558,6 +558,7 @@ class _Template:
 
     def map_resources(self) -> None:
         reader = _CfnReader(self)
+        self.assembly.reader = reader
         for logical_id, spec in self.resources.items():
             schema = self.registry.cfn_schema(spec["Type"])
             if schema is None or schema.cfn is None or not self.active(logical_id, spec):
@@ -621,8 +622,19 @@ class _CfnReader:
     def make(self, cls: Callable[..., T], origin: str, line: int | None, **kwargs: Any) -> T:
         return self.template.assembly.make(cls, origin, line, **kwargs)
 
-    def reference(self, value: Any, section: str, origin: str, *, arn_ok: bool = True) -> str | None:
-        return self.template.assembly.reference(value, section, origin, arn_ok=arn_ok)
+    def reference(
+        self, value: Any, section: str, origin: str, *, arn_ok: bool = True, crosses: bool = False
+    ) -> str | None:
+        return self.template.assembly.reference(value, section, origin, arn_ok=arn_ok, crosses=crosses)
+
+    def stand_in(self, section: str, identifier: str, origin: str, reason: str) -> str | None:
+        return self.template.assembly.stand_in(section, identifier, origin, reason)
+
+    def unknown_at(self, path: str) -> str | None:
+        return None  # a template's values are all known once parameters are given
+
+    def unknown(self, address: str, aspect: str, reason: str) -> None:
+        self.template.assembly.unknown(address, aspect, reason)
 
     def here(self, value: Any, path: str, section: str, what: str) -> str:
         # The network is analysed as declared: a rule, route or placement naming something outside the template
@@ -630,6 +642,13 @@ class _CfnReader:
         parts = ref_parts(value)
         if parts is not None and parts[0] == section:
             return parts[1]
+        if isinstance(value, str) and value and parts is None:
+            # An existing network resource named by id (a parameter, a literal) is stood in for, and the analysis
+            # of a network that holds stand-ins is unverified.
+            reason = f"{path} names {describe(value)}, which the template does not declare"
+            found = self.stand_in(section, value, path, reason)
+            if found is not None:
+                return found
         self.fail(
             path,
             f"{what} of this template (!Ref or !GetAtt of its logical id)",
@@ -639,12 +658,13 @@ class _CfnReader:
         )
 
     def draft(self, section: str, name: str) -> Draft | None:
-        return next((d for d in self.template.drafts.values() if section == d.cls.SECTION and d.name == name), None)
+        drafts = self.template.assembly.drafts  # declared resources and stand-ins
+        return next((d for d in drafts if section == d.cls.SECTION and d.name == name), None)
 
     def target(self, value: Any, section: str) -> Draft | None:
         parts = ref_parts(value)
         if parts is None or parts[0] != section:
-            return None
+            return self.template.assembly.existing(section, value)
         return self.draft(section, parts[1])
 
     def spelled(self, value: Any, section: str | None = None) -> Any:

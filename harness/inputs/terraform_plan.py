@@ -75,14 +75,16 @@ class _Plan:
         self.data = data
         self.filename = filename
         self.text = text
-        self.assembly = Assembly(filename)
         self.names = NameAllocator()
+        self.registry = Registry.discover()
+        self.assembly = Assembly(filename, self.names, self.registry)
+        self.assembly.reader = self
+        self.unknown_paths: dict[str, str] = {}  # property path -> why it is unknown
         self.instances: dict[str, _Instance] = {}
         self.logical: dict[str, tuple[str, str]] = {}  # address -> (section, name)
         self.drafts: dict[str, Draft] = {}
         self.globals: list[tuple[str, str]] = []
         self.by_name: dict[str, dict[str, str]] = {}
-        self.registry = Registry.discover()
         self.deferred: list[Callable[[], None]] = []
 
     # -- errors ---------------------------------------------------------------------------------------------
@@ -270,6 +272,7 @@ class _Plan:
             if not isinstance(expr, dict):
                 if expr:  # a configured block as a whole known only after apply
                     self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
+                    self.unknown_paths[path] = f"{path} is known only after apply"
                 return values  # otherwise computed by the provider (arn, id...), not configured
             if path.rsplit(".", 1)[-1] in _LIST_ATTRIBUTES:
                 many = self.list_from_expression(instance, expr)
@@ -279,6 +282,7 @@ class _Plan:
             resolved = self.from_expression(instance, expr, path)
             if resolved is None:
                 self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
+                self.unknown_paths[path] = f"{path} is known only after apply"
             else:
                 self.note(f"{path}: known only after apply; taken as {resolved} from the configuration's reference")
             return resolved
@@ -536,8 +540,19 @@ class _Plan:
     def make(self, cls: Callable[..., T], origin: str, line: int | None, **kwargs: Any) -> T:
         return self.assembly.make(cls, origin, line, **kwargs)
 
-    def reference(self, value: Any, section: str, origin: str, *, arn_ok: bool = True) -> str | None:
-        return self.assembly.reference(self.named(value, section), section, origin, arn_ok=arn_ok)
+    def reference(
+        self, value: Any, section: str, origin: str, *, arn_ok: bool = True, crosses: bool = False
+    ) -> str | None:
+        return self.assembly.reference(self.named(value, section), section, origin, arn_ok=arn_ok, crosses=crosses)
+
+    def stand_in(self, section: str, identifier: str, origin: str, reason: str) -> str | None:
+        return self.assembly.stand_in(section, identifier, origin, reason)
+
+    def unknown_at(self, path: str) -> str | None:
+        return self.unknown_paths.get(path)
+
+    def unknown(self, address: str, aspect: str, reason: str) -> None:
+        self.assembly.unknown(address, aspect, reason)
 
     def here(self, value: Any, path: str, section: str, what: str) -> str:
         # The network is analysed as planned: a rule, route or placement naming something outside the plan would
@@ -545,6 +560,13 @@ class _Plan:
         parts = ref_parts(self.named(value, section))
         if parts is not None and parts[0] == section:
             return parts[1]
+        if isinstance(value, str) and value and ref_parts(value) is None:
+            # An existing network resource named by id is stood in for, and the analysis of a network that holds
+            # stand-ins is unverified.
+            reason = f"{path} names {describe(value)}, which the plan does not declare"
+            found = self.stand_in(section, value, path, reason)
+            if found is not None:
+                return found
         self.fail(
             path,
             f"{what} of this plan (a reference such as {_EXAMPLES.get(section, section)})",
@@ -554,12 +576,13 @@ class _Plan:
         )
 
     def draft(self, section: str, name: str) -> Draft | None:
-        return next((d for d in self.drafts.values() if section == d.cls.SECTION and d.name == name), None)
+        drafts = self.assembly.drafts  # declared resources and stand-ins
+        return next((d for d in drafts if section == d.cls.SECTION and d.name == name), None)
 
     def target(self, value: Any, section: str) -> Draft | None:
         parts = ref_parts(self.named(value, section))
         if parts is None or parts[0] != section:
-            return None
+            return self.assembly.existing(section, value)
         return self.draft(section, parts[1])
 
     def spelled(self, value: Any, section: str | None = None) -> Any:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.model.base import Resource
-from harness.model.schema import Fold, Ignored, Schema
+from harness.model.schema import Fold, Ignored, Schema, StandIn
 from harness.provider import resources as _resources_pkg
 from harness.provider.base import Handler
 
@@ -24,12 +24,14 @@ class Registry:
             Parameter Store).
         folds: source types that become part of other resources.
         ignored: source types deliberately not deployed, with the reason.
+        stand_ins: how resources named but not declared are stood in for, per type.
     """
 
     handlers: dict[str, Handler[Any]]
     schemas: tuple[Schema, ...] = ()
     folds: tuple[Fold, ...] = ()
     ignored: tuple[Ignored, ...] = ()
+    stand_ins: tuple[StandIn, ...] = ()
     _cfn: dict[str, Schema] = field(default_factory=dict, repr=False)
     _tf: dict[str, Schema] = field(default_factory=dict, repr=False)
 
@@ -48,7 +50,7 @@ class Registry:
 
         Returns:
             A registry; adding a resource type means adding one module with a ``HANDLER`` (or ``HANDLERS``) and
-            its ``SCHEMA`` (or ``SCHEMAS``), ``FOLDS`` and ``IGNORED`` as it needs.
+            its ``SCHEMA`` (or ``SCHEMAS``), ``FOLDS``, ``IGNORED`` and ``STAND_IN`` as it needs.
         """
         return _discovered()
 
@@ -100,6 +102,10 @@ class Registry:
         """Why a Terraform type is deliberately not deployed."""
         return next((i for i in self.ignored if i.tf == rtype), None)
 
+    def stand_in(self, section: str) -> StandIn | None:
+        """How a section's resources are stood in for, if they can be."""
+        return next((s for s in self.stand_ins if section == s.cls.SECTION), None)
+
     def schema_of(self, cls: type[Resource]) -> tuple[Schema, ...]:
         """The schemas that map onto a model type."""
         return tuple(s for s in self.schemas if s.cls is cls)
@@ -112,6 +118,7 @@ def _discovered() -> Registry:
     schemas: list[Schema] = []
     folds: list[Fold] = []
     ignored: list[Ignored] = []
+    stand_ins: list[StandIn] = []
     for info in sorted(pkgutil.iter_modules(_resources_pkg.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{_resources_pkg.__name__}.{info.name}")
         # A module declares one type with HANDLER, or several closely related types with HANDLERS.
@@ -123,4 +130,7 @@ def _discovered() -> Registry:
                 schemas.append(schema)
         folds.extend(f for f in getattr(module, "FOLDS", ()) if isinstance(f, Fold))
         ignored.extend(i for i in getattr(module, "IGNORED", ()) if isinstance(i, Ignored))
-    return Registry(handlers, tuple(schemas), tuple(folds), tuple(ignored))
+        stand_in = getattr(module, "STAND_IN", None)
+        if isinstance(stand_in, StandIn):
+            stand_ins.append(stand_in)
+    return Registry(handlers, tuple(schemas), tuple(folds), tuple(ignored), tuple(stand_ins))

@@ -9,6 +9,7 @@ from harness.inputs.terraform_plan import parse_plan_text
 from harness.model.definition import Definition
 from harness.provider.registry import Registry
 from harness.provider.resources.codebuild_project import BuildProject
+from harness.provider.resources.iam_role import PIPELINE_SERVICES
 from tests.inputs.conftest import named, only
 from tests.inputs.tfplan import R, caller, doc, plan, ref, role, trust
 
@@ -455,11 +456,7 @@ def test_resources_planned_for_deletion_are_left_out() -> None:
     assert [str(r.address) for r in load(plan(role(), gone)).resources] == ["roles.build"]
 
 
-def test_unknown_trust_policy_in_a_role_fails_with_the_address() -> None:
-    import pytest
-
-    from harness.errors import InputError
-
+def test_unknown_trust_policy_deploys_a_stand_in_trust_and_is_unknown() -> None:
     build = R(
         "aws_iam_role",
         "build",
@@ -467,11 +464,15 @@ def test_unknown_trust_policy_in_a_role_fails_with_the_address() -> None:
         unknown={"assume_role_policy": True},
         expressions={"assume_role_policy": ref("data.aws_iam_policy_document.trust.json")},
     )
-    with pytest.raises(InputError) as info:
-        load(plan(build))
-    assert str(info.value) == (
-        "plan.json:8 (aws_iam_role.build.assume_role_policy): expected 'assume_role_policy' known at plan time, "
-        "found it unknown or missing; set the policy document"
+    definition = load(plan(build))
+    role = only(definition, "roles")
+    assert role.trust_policy["Statement"][0]["Principal"]["Service"] == list(PIPELINE_SERVICES)
+    assert [(u.address, u.aspect, u.reason) for u in definition.unknowns] == [
+        ("roles.build", "trust_policy", "aws_iam_role.build.assume_role_policy is known only after apply")
+    ]
+    assert (
+        f"aws_iam_role.build.assume_role_policy: known only after apply and not derivable from the plan; {UNVERIFIED}"
+        in definition.notes
     )
 
 

@@ -113,11 +113,21 @@ def test_policy_that_is_not_json() -> None:
     )
 
 
-def test_project_without_a_role_of_the_plan() -> None:
+def test_project_naming_a_role_outside_the_plan_gets_a_stand_in() -> None:
     project = R("aws_codebuild_project", "b", {"name": "b", "service_role": "someone"})
-    assert error_for(plan(project)) == (
-        "plan.json:8 (aws_codebuild_project.b.service_role): expected a role of this plan or a role ARN, "
-        "found 'someone'; use aws_iam_role.x.arn"
+    definition = parse_plan_text(json.dumps(plan(project), indent=2), "plan.json")
+    (built,) = [r for r in definition.resources if r.SECTION == "build_projects"]
+    assert built.service_role == "someone"
+    assert definition.is_stand_in("roles.someone")
+    assert {u.aspect for u in definition.unknowns_of("roles.someone")} == {
+        "resource",
+        "policies",
+        "managed_policies",
+        "permissions_boundary",
+        "trust_policy",
+    }
+    assert definition.unknowns_of("roles.someone")[0].reason == (
+        "aws_codebuild_project.b.service_role names 'someone', which the plan does not declare"
     )
 
 

@@ -212,18 +212,22 @@ HANDLER = PipelineHandler()
 _CATEGORIES = ("Source", "Build", "Test", "Deploy", "Approval", "Invoke", "Compute")
 _OWNERS = ("AWS", "ThirdParty", "Custom")
 
-# Action configuration keys whose value names a resource; a plan may spell its physical name.
+# Action configuration keys whose value names a resource, and the attribute the value is.
 _CONFIGURATION_SECTIONS = {
-    "ProjectName": "build_projects",
-    "S3Bucket": "buckets",
-    "BucketName": "buckets",
-    "RoleArn": "roles",
-    "RepositoryName": "repositories",
+    "ProjectName": ("build_projects", "name"),
+    "S3Bucket": ("buckets", "name"),
+    "BucketName": ("buckets", "name"),
+    "RoleArn": ("roles", "arn"),
+    "RepositoryName": ("repositories", "name"),
 }
 
 
 def _configuration(reader: Reader, value: Any, path: str) -> dict[str, str]:
-    """Action configuration as CodePipeline stores it: strings, structured values as JSON text."""
+    """Action configuration as CodePipeline stores it: strings, structured values as JSON text.
+
+    A value naming a resource (a project, a bucket, a repository, a role) refers to it, so it follows the
+    resource's physical name; one the definition does not declare gets a stand-in where its type has one.
+    """
     if not isinstance(value, Mapping):
         reader.fail(path, "a mapping", describe(value), "write the configuration as key: value pairs")
     out: dict[str, str] = {}
@@ -234,8 +238,12 @@ def _configuration(reader: Reader, value: Any, path: str) -> dict[str, str]:
             out[str(key)] = str(item).lower()
         elif isinstance(item, float) and item.is_integer():
             out[str(key)] = str(int(item))
+        elif str(key) in _CONFIGURATION_SECTIONS and isinstance(item, str) and item:
+            section, attribute = _CONFIGURATION_SECTIONS[str(key)]
+            found = reader.reference(item, section, f"{path}.{key}", crosses=section == "roles")
+            out[str(key)] = f"${{{section}.{found}.{attribute}}}" if found and not found.startswith("arn:") else item
         else:
-            out[str(key)] = str(reader.spelled(str(item), _CONFIGURATION_SECTIONS.get(str(key))))
+            out[str(key)] = str(item)
     return out
 
 
@@ -262,7 +270,8 @@ ACTION = Field(
         Field("configuration", cfn="Configuration", tf="configuration", read="raw", parse=_configuration),
         Field("input_artifacts", cfn_read=_artifact_names("InputArtifacts"), tf="input_artifacts", read="strings"),
         Field("output_artifacts", cfn_read=_artifact_names("OutputArtifacts"), tf="output_artifacts", read="strings"),
-        Field("role", cfn="RoleArn", tf="role_arn", read="ref", section="roles"),
+        # An action may run under a role of another account (a cross-account deployment).
+        Field("role", cfn="RoleArn", tf="role_arn", read="ref", section="roles", crosses=True),
     ),
 )
 

@@ -20,6 +20,8 @@ from harness.model.schema import (
     Props,
     Reader,
     Schema,
+    StandIn,
+    StandInRequest,
     Tf,
     describe,
 )
@@ -38,6 +40,7 @@ from harness.provider.resources.ec2_common import (
     user_tags,
 )
 from harness.provider.resources.ec2_route_table import prefix_list_id
+from harness.provider.resources.ec2_vpc import EXISTING_NETWORK
 
 _PORTED = ("6", "17")  # tcp, udp
 _ICMP = ("1", "58")
@@ -512,3 +515,20 @@ FOLDS = (
     Fold(_fold_tf_vpc_rule("ingress"), tf="aws_vpc_security_group_ingress_rule"),
     Fold(_fold_tf_vpc_rule("egress"), tf="aws_vpc_security_group_egress_rule"),
 )
+
+
+# -- a security group the definition names but does not declare ------------------------------------------------
+
+
+def _stand_in(request: StandInRequest) -> dict[str, Any]:
+
+    vpc = request.reader.stand_in(
+        "vpcs",
+        EXISTING_NETWORK,
+        request.origin,
+        f"{request.origin} names a group of a network the definition does not declare",
+    )
+    return {"vpc": vpc or EXISTING_NETWORK, "description": "stands in for a group the definition does not declare"}
+
+
+STAND_IN = StandIn(SecurityGroup, fields=_stand_in, deployed="a security group without rules")

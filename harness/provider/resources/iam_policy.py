@@ -7,7 +7,18 @@ from typing import Any, ClassVar
 
 from harness.model.base import JsonDoc, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
-from harness.model.schema import UNVERIFIED, Cfn, Draft, Field, Props, Reader, Schema, Tf, attached
+from harness.model.schema import (
+    UNVERIFIED,
+    Cfn,
+    Draft,
+    Field,
+    Props,
+    Reader,
+    Schema,
+    StandIn,
+    Tf,
+    attached,
+)
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 from harness.provider.resources.iam_role import add_managed
 
@@ -155,4 +166,19 @@ SCHEMA = Schema(
         attributes={"arn": "arn", "id": "arn", "name": "name"},
         ignore=("path", "policy_id", "attachment_count"),
     ),
+)
+
+
+# A customer managed policy of the account that the definition only names: its document is unknown, so the
+# stand-in allows nothing and the roles it is attached to have unknown permissions.
+STAND_IN = StandIn(
+    ManagedPolicy,
+    fields=lambda request: {
+        "document": {
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "StandIn", "Effect": "Allow", "Action": "none:None", "Resource": "*"}],
+        }
+    },
+    deployed="a managed policy that allows nothing",
+    unknown=("document",),
 )

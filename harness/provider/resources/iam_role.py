@@ -17,6 +17,8 @@ from harness.model.schema import (
     Props,
     Reader,
     Schema,
+    StandIn,
+    StandInRequest,
     Tf,
     attached,
 )
@@ -206,6 +208,17 @@ class RoleHandler(Handler[Role]):
 HANDLER = RoleHandler()
 
 
+# The services that assume a pipeline's roles; a role whose trust is
+# unknown (a stand-in, or a trust policy known only at apply) trusts them so the harness can act as they do.
+PIPELINE_SERVICES = (
+    "cloudformation.amazonaws.com",
+    "codebuild.amazonaws.com",
+    "codepipeline.amazonaws.com",
+    "events.amazonaws.com",
+    "lambda.amazonaws.com",
+)
+
+
 # -- how the source formats spell a role -----------------------------------------------------------------------
 
 
@@ -230,7 +243,14 @@ def _tf_inline(reader: Reader, props: Props, draft: Draft) -> Any:
 SCHEMA = Schema(
     Role,
     fields=(
-        Field("trust_policy", cfn="AssumeRolePolicyDocument", tf="assume_role_policy", read="doc", required=True),
+        Field(
+            "trust_policy",
+            cfn="AssumeRolePolicyDocument",
+            tf="assume_role_policy",
+            read="doc",
+            required=True,
+            when_unknown=Role(name="trust", assumed_by=PIPELINE_SERVICES).trust_document(),
+        ),
         Field("policies", cfn_read=_cfn_inline, tf_read=_tf_inline),
         Field("managed_policies", cfn="ManagedPolicyArns", tf="managed_policy_arns", read="refs", section="policies"),
         Field(
@@ -279,7 +299,10 @@ def _fold_tf_role_policy(reader: Reader, props: Props, origin: Origin) -> None:
     props.ignore("policy")
     name = props.text("name") or origin.name
     if document is None:
+        reason = reader.unknown_at(props.at("policy")) or f"{props.at('policy')} is not in the plan"
         reader.note(f"{props.at('policy')}: known only after apply and not derivable from the plan; {UNVERIFIED}")
+        if role is not None:
+            reader.unknown(role.address, "policies", reason)
     if role is not None and document is not None:
         add_inline(role, name, document)
 
@@ -295,4 +318,22 @@ FOLDS = (
     Fold(_fold_cfn_policy, cfn="AWS::IAM::Policy"),
     Fold(_fold_tf_role_policy, tf="aws_iam_role_policy"),
     Fold(_fold_tf_attachment, tf="aws_iam_role_policy_attachment"),
+)
+
+
+# -- a role the definition names but does not declare ----------------------------------------------------------
+
+def _stand_in(request: StandInRequest) -> dict[str, Any]:
+    path = "/"
+    if request.identifier.startswith("arn:") and ":role/" in request.identifier:
+        inner = request.identifier.split(":role/", 1)[1].rsplit("/", 1)
+        path = f"/{inner[0]}/" if len(inner) == 2 else "/"
+    return {"assumed_by": PIPELINE_SERVICES, "path": path}
+
+
+STAND_IN = StandIn(
+    Role,
+    fields=_stand_in,
+    deployed="a role without policies, trusted by the pipeline services,",
+    unknown=("policies", "managed_policies", "permissions_boundary", "trust_policy"),
 )

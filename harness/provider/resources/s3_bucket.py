@@ -7,7 +7,19 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
-from harness.model.schema import Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf, attached
+from harness.model.schema import (
+    Cfn,
+    Draft,
+    Field,
+    Fold,
+    Origin,
+    Props,
+    Reader,
+    Schema,
+    StandIn,
+    Tf,
+    attached,
+)
 from harness.model.walker import build_struct
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
@@ -396,4 +408,13 @@ FOLDS = (
     Fold(_fold_tf_encryption, tf="aws_s3_bucket_server_side_encryption_configuration"),
     Fold(_fold_tf_public_access_block, tf="aws_s3_bucket_public_access_block"),
     Fold(_fold_tf_versioning, tf="aws_s3_bucket_versioning"),
+)
+
+
+# A bucket the definition names (a companion stack's artifact bucket): what is not declared here is unknown.
+STAND_IN = StandIn(
+    Bucket,
+    fields=lambda request: {},
+    deployed="an empty bucket",
+    settable=("policy", "encryption", "public_access_block", "versioning"),
 )

@@ -6,7 +6,20 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import RefTo, Resource, Tags
-from harness.model.schema import CLOUDFORMATION, MISSING, Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf
+from harness.model.schema import (
+    CLOUDFORMATION,
+    MISSING,
+    Cfn,
+    Draft,
+    Field,
+    Fold,
+    Origin,
+    Props,
+    Reader,
+    Schema,
+    StandIn,
+    Tf,
+)
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 
@@ -165,7 +178,7 @@ HANDLER = SecretHandler()
 
 # -- how the source formats spell a secret ---------------------------------------------------------------------
 
-STAND_IN = "pipewarden-stand-in-secret"
+STAND_IN_VALUE = "pipewarden-stand-in-secret"
 """The value held where the source gives none (never a real secret)."""
 
 
@@ -178,7 +191,7 @@ def _secret_string(reader: Reader, props: Props, draft: Draft) -> Any:
         reader.note(f"{props.at('GenerateSecretString')}: a generated value; a fixed stand-in value is stored instead")
     else:
         reader.note(f"{props.path}: no SecretString; a fixed stand-in value is stored")
-    return STAND_IN
+    return STAND_IN_VALUE
 
 
 def _parameter_value(reader: Reader, props: Props, draft: Draft) -> Any:
@@ -186,7 +199,7 @@ def _parameter_value(reader: Reader, props: Props, draft: Draft) -> Any:
         value = props.text("Value")
         if not value:
             reader.note(f"{props.path}: no Value; a fixed stand-in value is stored")
-        return str(value) if value else STAND_IN
+        return str(value) if value else STAND_IN_VALUE
     value = props.text("value") or props.text("insecure_value")
     return value or MISSING
 
@@ -210,7 +223,7 @@ def _parameter_key(reader: Reader, value: Any, path: str) -> Any:
 def _stand_in_value(reader: Reader, draft: Draft) -> None:
     if not draft.kwargs.get("value"):
         reader.note(f"{draft.origin}: no secret value in the {reader.noun}; a fixed stand-in value is stored")
-        draft.kwargs["value"] = STAND_IN
+        draft.kwargs["value"] = STAND_IN_VALUE
 
 
 SCHEMAS = (
@@ -276,3 +289,12 @@ def _fold_version(reader: Reader, props: Props, origin: Origin) -> None:
 
 
 FOLDS = (Fold(_fold_version, tf="aws_secretsmanager_secret_version"),)
+
+
+STAND_IN = StandIn(
+    Secret,
+    fields=lambda request: {"value": STAND_IN_VALUE},
+    deployed="a secret holding a stand-in value",
+    unknown=("value",),
+    settable=("kms_key",),
+)
