@@ -13,6 +13,7 @@ from typing import Any, NoReturn, TypeVar
 from harness.errors import InputError
 from harness.inputs._cfn_parse import line_of, parse_template
 from harness.inputs._common import UNVERIFIED, Assembly, NameAllocator, describe, ref_parts
+from harness.inputs.text import read_text
 from harness.model.base import GLOBAL_VARIABLES
 from harness.model.definition import Definition
 from harness.model.schema import CLOUDFORMATION, Draft, Origin, Props
@@ -860,14 +861,5 @@ def load_template(
         InputError: when the file cannot be read or the template is invalid.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            where=str(path),
-            expected="a readable CloudFormation template",
-            found=getattr(exc, "strerror", None) or str(exc),
-            fix="check the path",
-            file=str(path),
-        ) from None
+    text = read_text(path, "a CloudFormation template")
     return parse_template_text(text, str(path), parameters, lint_template=lint_template)

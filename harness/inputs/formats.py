@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from harness.errors import InputError
+from harness.inputs.text import read_text
 from harness.model.definition import Definition
 
 FORMATS = ("auto", "harness", "cloudformation", "terraform-plan")
@@ -24,16 +25,7 @@ def detect_format(path: Path) -> str:
     Raises:
         InputError: when the file cannot be read or matches no known format.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            where=str(path),
-            expected="a readable definition file",
-            found=getattr(exc, "strerror", None) or str(exc),
-            fix="check the path",
-            file=str(path),
-        ) from None
+    text = read_text(path, "a definition file")
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)

@@ -100,14 +100,17 @@ def describe_unknowns(unknowns: Iterable[Unknown]) -> str:
     """One phrase per resource and reason: ``roles.x: its policies and trust policy are unknown (why)``."""
     grouped: dict[tuple[str, str], list[str]] = {}
     for unknown in unknowns:
-        words = "what it is beyond its name" if unknown.aspect == "resource" else unknown.aspect.replace("_", " ")
         aspects = grouped.setdefault((unknown.address, unknown.reason), [])
-        if words not in aspects:
-            aspects.append(words)
+        if unknown.aspect not in aspects:
+            aspects.append(unknown.aspect)
     parts = []
     for (address, reason), aspects in grouped.items():
-        listed = aspects[0] if len(aspects) == 1 else ", ".join(aspects[:-1]) + " and " + aspects[-1]
-        verb = "is" if len(aspects) == 1 else "are"
+        if "resource" in aspects:  # a stand-in: the rest follows
+            parts.append(f"{address}: everything but its name is unknown ({reason})")
+            continue
+        words = [a.replace("_", " ") for a in aspects]
+        listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+        verb = "are" if len(words) > 1 or words[0].endswith("s") else "is"
         parts.append(f"{address}: its {listed} {verb} unknown ({reason})")
     return "; ".join(parts)
 

@@ -78,6 +78,9 @@ def read_field(reader: Reader, item: Field, props: Props, draft: Draft) -> Any:
             node.ignore(key)
         return default
     value = _read(reader, item, node, key, draft)
+    approximate = reader.unknown_at(node.at(key))
+    if approximate is not None:
+        reader.unknown(draft.address, item.name, approximate)  # a value the source can only approximate
     if item.choices and isinstance(value, str) and value not in item.choices:
         if len(item.choices) == 2:
             either = " or ".join(item.choices)

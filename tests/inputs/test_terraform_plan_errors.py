@@ -38,8 +38,8 @@ def test_not_an_object() -> None:
 
 def test_wrong_format_version() -> None:
     assert error_for({**plan(role()), "format_version": "2.0"}) == (
-        "plan.json:2 (format_version): expected a plan in JSON format version 1.x, found '2.0'; "
-        "produce the plan with Terraform 1.x: 'terraform show -json plan.out'"
+        "plan.json:2 (format_version): expected a plan in JSON format version 0.1, 0.2 or 1.x (Terraform 0.12 or "
+        "later), found '2.0'; produce the plan with 'terraform show -json plan.out'"
     )
 
 
@@ -47,8 +47,8 @@ def test_missing_format_version() -> None:
     data = plan(role())
     del data["format_version"]
     assert error_for(data) == (
-        "plan.json (format_version): expected a plan in JSON format version 1.x, found none; "
-        "produce the plan with Terraform 1.x: 'terraform show -json plan.out'"
+        "plan.json (format_version): expected a plan in JSON format version 0.1, 0.2 or 1.x (Terraform 0.12 or "
+        "later), found none; produce the plan with 'terraform show -json plan.out'"
     )
 
 

@@ -224,12 +224,13 @@ def test_a_rule_admitting_a_group_outside_the_plan_admits_a_stand_in() -> None:
     )
 
 
-def test_a_rule_without_a_peer_is_refused() -> None:
-    db = group("db", ingress=[block("tcp", 5432, 5432)])
-    assert error_of(vpc(), db).endswith(
-        "(aws_security_group.db.ingress[0]): expected a peer (cidr_blocks, prefix_list_ids, security_groups or "
-        "self), found none; name one"
-    )
+def test_an_inline_rule_without_a_peer_opens_nothing_and_is_noted() -> None:
+    definition = load(vpc(), group("db", ingress=[block("tcp", 5432, 5432)]))
+    db = definition.get("security_groups", "db")
+    assert db is not None and db.ingress == ()
+    assert (
+        "aws_security_group.db.ingress[0]: no peer in the plan; AWS refuses such a rule at apply; the rule is left out"
+    ) in definition.notes
 
 
 def test_routes_gateways_peering_and_associations_fold_into_place() -> None:

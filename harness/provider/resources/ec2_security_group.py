@@ -362,7 +362,17 @@ def _tf_rules(reader: Reader, props: Props, own: str, line: int | None) -> list[
     if props.flag("self", False):
         peers.append({"group": own})
     if not peers:
-        reader.fail(props.path, "a peer (cidr_blocks, prefix_list_ids, security_groups or self)", "none", "name one")
+        # A plan may hold a rule whose peer is known only at apply, or none at all (which AWS refuses at apply):
+        # either way it opens nothing the plan shows.
+        peer_keys = ("source_security_group_id", "cidr_blocks", "prefix_list_ids")
+        unknown = next((p for p in peer_keys if reader.unknown_at(props.at(p))), None)
+        reader.note(
+            f"{props.path}: no peer in the plan"
+            + (f" ({unknown} is known only after apply)" if unknown else "; AWS refuses such a rule at apply")
+            + "; the rule is left out"
+        )
+        props.ignore(*props.values)
+        return []
     return [reader.make(SecurityGroupRule, props.path, line, **base, **peer) for peer in peers]
 
 

@@ -233,7 +233,8 @@ def _tf_inline(reader: Reader, props: Props, draft: Draft) -> Any:
     policies: dict[str, Any] = {}
     for block in props.items("inline_policy"):
         name = block.text("name")
-        document = block.doc("policy") if block.has("policy") else None
+        # An existing role shows its inline policies with an empty document when they are managed elsewhere.
+        document = block.doc("policy") if block.values.get("policy") else None
         block.ignore("policy")
         if name and document:
             policies[name] = document
@@ -295,14 +296,15 @@ def _fold_cfn_policy(reader: Reader, props: Props, origin: Origin) -> None:
 
 def _fold_tf_role_policy(reader: Reader, props: Props, origin: Origin) -> None:
     role = attached(reader, props.require("role"), "roles", props.at("role"), "an inline policy for")
-    document = props.doc("policy") if props.has("policy") else None
+    document = props.doc("policy") if props.values.get("policy") else None
     props.ignore("policy")
     name = props.text("name") or origin.name
+    reason = reader.unknown_at(props.at("policy"))
     if document is None:
-        reason = reader.unknown_at(props.at("policy")) or f"{props.at('policy')} is not in the plan"
+        reason = reason or f"{props.at('policy')} is not in the plan"
         reader.note(f"{props.at('policy')}: known only after apply and not derivable from the plan; {UNVERIFIED}")
-        if role is not None:
-            reader.unknown(role.address, "policies", reason)
+    if role is not None and reason is not None:
+        reader.unknown(role.address, "policies", reason)
     if role is not None and document is not None:
         add_inline(role, name, document)
 
