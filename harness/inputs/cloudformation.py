@@ -6,7 +6,7 @@ import base64
 import difflib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, get_args
@@ -27,6 +27,7 @@ from harness.inputs._common import (
     tags_from_pairs,
     vpc_config,
 )
+from harness.inputs.lint import lint, refusal
 from harness.model.base import GLOBAL_VARIABLES, Resource
 from harness.model.definition import Definition
 from harness.provider.resources.alarm import Alarm, Comparison, MissingData
@@ -1721,34 +1722,6 @@ _FUNCTIONS: dict[str, Callable[[_Template, Any, tuple[Any, ...]], Any]] = {
 }
 
 
-# -- linting ------------------------------------------------------------------------------------------------
-
-
-def lint(text: str, filename: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """Run cfn-lint over template text.
-
-    Returns:
-        ``(errors, warnings)``, each a list of ``(line, "RULE message")``.
-    """
-    from cfnlint.api import ManualArgs
-    from cfnlint.api import lint as cfn_lint
-
-    try:
-        matches = cfn_lint(text, config=ManualArgs(regions=["us-east-1"]))
-    except Exception as exc:  # a linter crash must not hide the template; say it was not linted
-        return [], [(0, f"cfn-lint could not check the template ({type(exc).__name__})")]
-    errors: list[tuple[int, str]] = []
-    warnings: list[tuple[int, str]] = []
-    for match in matches:
-        severity = str(getattr(match.rule, "severity", "error")).lower()
-        entry = (int(match.linenumber or 0), f"{match.rule.id} {match.message}")
-        if severity == "error":
-            errors.append(entry)
-        elif severity == "warning":
-            warnings.append(entry)
-    return errors, warnings
-
-
 # -- entry points -------------------------------------------------------------------------------------------
 
 
@@ -1759,6 +1732,7 @@ def parse_template_text(
     *,
     stack_name: str | None = None,
     lint_template: bool = True,
+    lint_ignore: Sequence[str] = (),
 ) -> Definition:
     """Turn CloudFormation template text into a definition.
 
@@ -1767,16 +1741,18 @@ def parse_template_text(
         filename: used in messages and as the source.
         parameters: parameter overrides by name.
         stack_name: the value of AWS::StackName (the file's stem by default).
-        lint_template: validate with cfn-lint first (errors fail, warnings become notes).
+        lint_template: validate with cfn-lint first (findings become notes; see ``harness.inputs.lint``).
+        lint_ignore: cfn-lint rule ids or prefixes whose findings are left out.
 
     Returns:
-        The definition; ``notes`` lists unsupported types, properties and placeholders by logical id.
+        The definition; ``notes`` lists cfn-lint's findings in line order, then unsupported types, properties and
+        placeholders by logical id.
 
     Raises:
         InputError: naming file, line and template path, what was expected, found and the fix.
     """
     try:
-        return _parse(text, filename, parameters, stack_name, lint_template)
+        return _parse(text, filename, parameters, stack_name, lint_template, lint_ignore)
     except RecursionError:
         raise InputError(
             where=filename,
@@ -1793,26 +1769,19 @@ def _parse(
     parameters: Mapping[str, str] | None,
     stack_name: str | None,
     lint_template: bool,
+    lint_ignore: Sequence[str],
 ) -> Definition:
     name = stack_name or Path(filename).stem or "stack"
     data = parse_template(text, filename)
     template = _Template(data, filename, name, parameters)
     template.sections()
     if lint_template:
-        errors, warnings = lint(text, filename)
-        if errors:
-            listed = "; ".join(f"line {line}: {message}" for line, message in errors[:10])
-            more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
-            raise InputError(
-                where=f"{filename}:{errors[0][0]}" if errors[0][0] else filename,
-                expected="a template cfn-lint accepts",
-                found=f"{len(errors)} error(s): {listed}{more}",
-                fix="correct the template at those lines (the rule id names each problem)",
-                file=filename,
-                line=errors[0][0] or None,
-            )
-        for line, message in warnings:
-            template.note(f"{filename}:{line}: cfn-lint {message}" if line else f"{filename}: {message}")
+        findings = lint(text, lint_ignore)
+        fatal = [finding for finding in findings if finding.fatal]
+        if fatal:
+            raise refusal(filename, fatal)
+        for finding in findings:
+            template.note(finding.note)
     template.parameters()
     for condition in template.data.get("Conditions") or {}:
         template.condition(condition, ("Conditions", condition))
@@ -1822,7 +1791,11 @@ def _parse(
 
 
 def load_template(
-    path: str | Path, parameters: Mapping[str, str] | None = None, *, lint_template: bool = True
+    path: str | Path,
+    parameters: Mapping[str, str] | None = None,
+    *,
+    lint_template: bool = True,
+    lint_ignore: Sequence[str] = (),
 ) -> Definition:
     """Load a CloudFormation template file (see ``parse_template_text``).
 
@@ -1840,4 +1813,4 @@ def load_template(
             fix="check the path",
             file=str(path),
         ) from None
-    return parse_template_text(text, str(path), parameters, lint_template=lint_template)
+    return parse_template_text(text, str(path), parameters, lint_template=lint_template, lint_ignore=lint_ignore)

@@ -269,24 +269,6 @@ def test_pipeline_the_model_rejects_names_the_resource() -> None:
     )
 
 
-def test_cfn_lint_errors_are_listed_with_template_lines() -> None:
-    error = error_in(ROLE + GROUP % "RetentionInDays: 7\n      Foo: 1", lint_template=True)
-    assert str(error) == (
-        "t.yaml:15: expected a template cfn-lint accepts, found 1 error(s): line 15: E3002 Additional properties "
-        "are not allowed ('Foo' was unexpected); correct the template at those lines (the rule id names each "
-        "problem)"
-    )
-    assert error.line == 15
-
-
-def test_cfn_lint_warnings_become_notes() -> None:
-    head = "Parameters:\n  Unused: {Type: String, Default: x}\n"
-    definition = cfn(ROLE, head, lint_template=True)
-    assert any(n.startswith("t.yaml:3: cfn-lint W2001 Parameter Unused not used") for n in definition.notes), (
-        definition.notes
-    )
-
-
 def test_unreadable_file(tmp_path: object) -> None:
     from pathlib import Path
 
