@@ -186,27 +186,6 @@ def test_missing_required_property() -> None:
     )
 
 
-def test_parameter_value_not_allowed() -> None:
-    head = "Parameters:\n  Stage: {Type: String, AllowedValues: [dev, prod], Default: dev}\n"
-    assert str(error_in(ROLE, head, {"Stage": "qa"})) == (
-        "t.yaml:3 (Parameters.Stage): expected one of dev, prod, found 'qa'; pass an allowed value or change "
-        "AllowedValues"
-    )
-
-
-def test_parameter_without_value() -> None:
-    assert str(error_in(ROLE, "Parameters:\n  Stage: {Type: String}\n")) == (
-        "t.yaml:3 (Parameters.Stage): expected a value for the parameter, found no Default and no override; "
-        "give a Default or pass the parameter (Stage=VALUE)"
-    )
-
-
-def test_number_parameter_that_is_not_a_number() -> None:
-    assert str(error_in(ROLE, "Parameters:\n  Days: {Type: Number, Default: x}\n")) == (
-        "t.yaml:3 (Parameters.Days): expected a number, found 'x'; pass a number"
-    )
-
-
 def test_override_of_an_undeclared_parameter() -> None:
     assert str(error_in(ROLE, "Parameters:\n  Stage: {Type: String, Default: a}\n", {"Stag": "x"})) == (
         "t.yaml (parameter override 'Stag'): expected the name of a declared parameter, found 'Stag'; "
