@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from harness.inputs.cloudformation import load_template, parse_template_text
     from harness.inputs.formats import load_any
     from harness.inputs.harness_yaml import load_definition, parse_definition
+    from harness.inputs.parameters import read_parameter_file
     from harness.inputs.terraform_plan import load_plan, parse_plan_text
     from harness.model.definition import Definition
     from harness.network import can_reach, reachable_ports, read_network
@@ -84,6 +85,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("load_template", "parse_template_text"), "harness.inputs.cloudformation"),
     "load_any": "harness.inputs.formats",
     **dict.fromkeys(("load_definition", "parse_definition"), "harness.inputs.harness_yaml"),
+    "read_parameter_file": "harness.inputs.parameters",
     **dict.fromkeys(("load_plan", "parse_plan_text"), "harness.inputs.terraform_plan"),
     "Definition": "harness.model.definition",
     **dict.fromkeys(("can_reach", "read_network", "reachable_ports"), "harness.network"),
@@ -144,6 +146,7 @@ __all__ = [
     "parse_template_text",
     "reachable_ports",
     "read_network",
+    "read_parameter_file",
     "resolve_role",
     "run_case",
     "run_step",

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from harness.errors import InputError
 from harness.inputs._cfn_parse import line_of, parse_template
 from harness.inputs._common import UNVERIFIED, Assembly, NameAllocator, describe, ref_parts
+from harness.inputs.lint import lint, refusal
+from harness.inputs.parameters import CHECK_OPTIONS, Declaration, ParameterOptions, Rejected, redact
 from harness.inputs.text import read_text
 from harness.model.base import GLOBAL_VARIABLES
 from harness.model.definition import Definition
@@ -62,11 +65,20 @@ _STACK_DEPENDENT = ("AWS::StackName", "AWS::StackId")
 class _Template:
     """One template being read: its data, parameters, conditions, names and the notes found so far."""
 
-    def __init__(self, data: Any, filename: str, stack_name: str, overrides: Mapping[str, str] | None) -> None:
+    def __init__(
+        self,
+        data: Any,
+        filename: str,
+        stack_name: str,
+        overrides: Mapping[str, str] | None,
+        options: ParameterOptions = CHECK_OPTIONS,
+    ) -> None:
         self.data = data
         self.filename = filename
         self.stack_name = stack_name
         self.overrides = dict(overrides or {})
+        self.options = options
+        self.secrets: list[str] = []  # values of NoEcho parameters, kept out of every message and note
         self.names = NameAllocator()
         self.registry = Registry.discover()
         self.assembly = Assembly(filename, self.names, self.registry)
@@ -148,7 +160,10 @@ class _Template:
             path: tuple[Any, ...] = ("Parameters", name)
             if not isinstance(spec, dict) or not isinstance(spec.get("Type"), str):
                 self.fail(path, "a parameter with a Type", describe(spec), "add 'Type: String' (or another type)")
-            kind = spec["Type"]
+            try:
+                declaration = Declaration.of(name, spec)
+            except Rejected as exc:
+                self.fail((*path, exc.key), exc.expected, exc.found, exc.fix)
             if name in self.overrides:
                 raw: Any = self.overrides[name]
             elif "Default" in spec:
@@ -158,40 +173,33 @@ class _Template:
                     path,
                     "a value for the parameter",
                     "no Default and no override",
-                    f"give a Default or pass the parameter ({name}=VALUE)",
-                )
-            if kind.startswith("AWS::SSM::Parameter::Value<"):
-                self.note(
-                    f"Parameters.{name}: {kind} is read from SSM Parameter Store at deploy; "
-                    f"the parameter name {describe(raw)} stands in for its value"
+                    f"give a Default or {self.options.missing_fix(name)}",
                 )
             text = _scalar_text(raw) if not isinstance(raw, list) else ",".join(map(_scalar_text, raw))
-            allowed = spec.get("AllowedValues")
-            if isinstance(allowed, list) and text not in [_scalar_text(a) for a in allowed]:
-                self.fail(
-                    path,
-                    f"one of {', '.join(_scalar_text(a) for a in allowed)}",
-                    repr(text),
-                    "pass an allowed value or change AllowedValues",
-                )
-            pattern = spec.get("AllowedPattern")
-            if isinstance(pattern, str) and kind == "String":
-                try:
-                    matches = re.fullmatch(pattern, text) is not None
-                except re.error:
-                    matches = True  # a pattern Python cannot read is CloudFormation's to judge
-                if not matches:
-                    self.fail(path, f"a value matching {pattern}", repr(text), "pass a matching value")
-            if kind == "Number" or kind == "List<Number>":
-                for item in text.split(",") if kind == "List<Number>" else [text]:
-                    try:
-                        float(item)
-                    except ValueError:
-                        self.fail(path, "a number", repr(item), "pass a number")
-            if kind == "CommaDelimitedList" or kind.startswith("List<"):
-                self.params[name] = [item.strip() for item in text.split(",")] if text else []
-            else:
-                self.params[name] = text
+            if declaration.no_echo:
+                self.secrets += [text, *(item.strip() for item in text.split(",") if declaration.is_list)]
+            note = declaration.note(text)
+            if note:
+                self.note(f"Parameters.{name}: {note}")
+            try:
+                self.params[name] = declaration.value(text)
+            except Rejected as exc:
+                self.fail(path, exc.expected, exc.found, exc.fix)
+
+    def redacted(self, error: InputError) -> InputError:
+        """The error with every NoEcho value replaced by ``****``."""
+        if not self.secrets:
+            return error
+        return InputError(
+            where=error.where,
+            expected=redact(error.expected, self.secrets),
+            found=redact(error.found, self.secrets),
+            fix=redact(error.fix, self.secrets),
+            file=error.file,
+            line=error.line,
+            field=error.field,
+            column=error.column,
+        )
 
     # -- conditions ---------------------------------------------------------------------------------------
     def condition(self, name: Any, path: tuple[Any, ...]) -> bool:
@@ -752,34 +760,6 @@ _FUNCTIONS: dict[str, Callable[[_Template, Any, tuple[Any, ...]], Any]] = {
 }
 
 
-# -- linting ------------------------------------------------------------------------------------------------
-
-
-def lint(text: str, filename: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """Run cfn-lint over template text.
-
-    Returns:
-        ``(errors, warnings)``, each a list of ``(line, "RULE message")``.
-    """
-    from cfnlint.api import ManualArgs
-    from cfnlint.api import lint as cfn_lint
-
-    try:
-        matches = cfn_lint(text, config=ManualArgs(regions=["us-east-1"]))
-    except Exception as exc:  # a linter crash must not hide the template; say it was not linted
-        return [], [(0, f"cfn-lint could not check the template ({type(exc).__name__})")]
-    errors: list[tuple[int, str]] = []
-    warnings: list[tuple[int, str]] = []
-    for match in matches:
-        severity = str(getattr(match.rule, "severity", "error")).lower()
-        entry = (int(match.linenumber or 0), f"{match.rule.id} {match.message}")
-        if severity == "error":
-            errors.append(entry)
-        elif severity == "warning":
-            warnings.append(entry)
-    return errors, warnings
-
-
 # -- entry points -------------------------------------------------------------------------------------------
 
 
@@ -790,24 +770,29 @@ def parse_template_text(
     *,
     stack_name: str | None = None,
     lint_template: bool = True,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
 ) -> Definition:
     """Turn CloudFormation template text into a definition.
 
     Args:
         text: the template, YAML (short-form tags allowed) or JSON.
         filename: used in messages and as the source.
-        parameters: parameter overrides by name.
+        parameters: parameter values by name (they replace the declared defaults).
         stack_name: the value of AWS::StackName (the file's stem by default).
-        lint_template: validate with cfn-lint first (errors fail, warnings become notes).
+        lint_template: validate with cfn-lint first (findings become notes; see ``harness.inputs.lint``).
+        lint_ignore: cfn-lint rule ids or prefixes whose findings are left out.
+        options: how the interface in use takes parameters, named in the fix of a missing value.
 
     Returns:
-        The definition; ``notes`` lists unsupported types, properties and placeholders by logical id.
+        The definition; ``notes`` lists cfn-lint's findings in line order, then unsupported types, properties and
+        placeholders by logical id. A NoEcho parameter's value appears in none of them.
 
     Raises:
         InputError: naming file, line and template path, what was expected, found and the fix.
     """
     try:
-        return _parse(text, filename, parameters, stack_name, lint_template)
+        return _parse(text, filename, parameters, stack_name, lint_template, lint_ignore, options)
     except RecursionError:
         raise InputError(
             where=filename,
@@ -824,36 +809,43 @@ def _parse(
     parameters: Mapping[str, str] | None,
     stack_name: str | None,
     lint_template: bool,
+    lint_ignore: Sequence[str],
+    options: ParameterOptions,
 ) -> Definition:
     name = stack_name or Path(filename).stem or "stack"
     data = parse_template(text, filename)
-    template = _Template(data, filename, name, parameters)
+    template = _Template(data, filename, name, parameters, options)
     template.sections()
     if lint_template:
-        errors, warnings = lint(text, filename)
-        if errors:
-            listed = "; ".join(f"line {line}: {message}" for line, message in errors[:10])
-            more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
-            raise InputError(
-                where=f"{filename}:{errors[0][0]}" if errors[0][0] else filename,
-                expected="a template cfn-lint accepts",
-                found=f"{len(errors)} error(s): {listed}{more}",
-                fix="correct the template at those lines (the rule id names each problem)",
-                file=filename,
-                line=errors[0][0] or None,
-            )
-        for line, message in warnings:
-            template.note(f"{filename}:{line}: cfn-lint {message}" if line else f"{filename}: {message}")
-    template.parameters()
-    for condition in template.data.get("Conditions") or {}:
-        template.condition(condition, ("Conditions", condition))
-    template.allocate()
-    template.map_resources()
-    return template.assembly.definition(name)
+        findings = lint(text, lint_ignore)
+        fatal = [finding for finding in findings if finding.fatal]
+        if fatal:
+            raise refusal(filename, fatal)
+        for finding in findings:
+            template.note(finding.note)
+    try:
+        template.parameters()
+        for condition in template.data.get("Conditions") or {}:
+            template.condition(condition, ("Conditions", condition))
+        template.allocate()
+        template.map_resources()
+        definition = template.assembly.definition(name)
+    except InputError as exc:
+        raise template.redacted(exc) from None
+    if template.secrets:
+        notes = tuple(redact(note, template.secrets) for note in definition.notes)
+        if notes != definition.notes:
+            definition = dataclasses.replace(definition, notes=notes)
+    return definition
 
 
 def load_template(
-    path: str | Path, parameters: Mapping[str, str] | None = None, *, lint_template: bool = True
+    path: str | Path,
+    parameters: Mapping[str, str] | None = None,
+    *,
+    lint_template: bool = True,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
 ) -> Definition:
     """Load a CloudFormation template file (see ``parse_template_text``).
 
@@ -862,4 +854,6 @@ def load_template(
     """
     path = Path(path)
     text = read_text(path, "a CloudFormation template")
-    return parse_template_text(text, str(path), parameters, lint_template=lint_template)
+    return parse_template_text(
+        text, str(path), parameters, lint_template=lint_template, lint_ignore=lint_ignore, options=options
+    )

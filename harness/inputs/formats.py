@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from harness.errors import InputError
+from harness.inputs.parameters import CHECK_OPTIONS, ParameterOptions, gather
 from harness.inputs.text import read_text
 from harness.model.definition import Definition
 
@@ -55,20 +57,33 @@ def detect_format(path: Path) -> str:
     )
 
 
-def load_any(path: str | Path, fmt: str = "auto", parameters: Mapping[str, str] | None = None) -> Definition:
+def load_any(
+    path: str | Path,
+    fmt: str = "auto",
+    parameters: Mapping[str, str] | None = None,
+    *,
+    parameters_file: str | Path | None = None,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
+) -> Definition:
     """Load a definition in any supported format.
 
     Args:
         path: the file.
         fmt: one of ``FORMATS``; ``auto`` detects it.
-        parameters: template parameter overrides (CloudFormation parameters, Terraform has none: its
-            variables are already applied in a plan).
+        parameters: template parameter values by name (CloudFormation parameters; Terraform has none: its
+            variables are already applied in a plan). They replace the values of ``parameters_file``.
+        parameters_file: a CloudFormation parameters file, in the AWS CLI format or CodePipeline's template
+            configuration (see ``harness.inputs.parameters``).
+        lint_ignore: cfn-lint rule ids or prefixes whose findings are left out (CloudFormation only).
+        options: how the interface in use takes parameters, named in messages.
 
     Returns:
-        The definition.
+        The definition; the notes of reading the parameters file come first among its notes.
 
     Raises:
-        InputError: for an unknown format or invalid content.
+        InputError: for an unknown format, invalid content, an unreadable parameters file, or parameters given for
+            a definition that is not a CloudFormation template.
     """
     path = Path(path)
     if fmt not in FORMATS:
@@ -80,12 +95,17 @@ def load_any(path: str | Path, fmt: str = "auto", parameters: Mapping[str, str] 
     if fmt == "cloudformation":
         from harness.inputs.cloudformation import load_template
 
-        return load_template(path, parameters)
-    if parameters:
+        given = gather(parameters_file, parameters)
+        definition = load_template(path, given.values, lint_ignore=lint_ignore, options=options)
+        if given.notes:
+            definition = dataclasses.replace(definition, notes=(*given.notes, *definition.notes))
+        return definition
+    if parameters or parameters_file is not None:
+        count = f"{len(parameters)} parameter(s)" if parameters else f"the parameters file {parameters_file}"
         raise InputError(
             where=str(path),
             expected="parameters only for a CloudFormation template",
-            found=f"{len(parameters)} parameter(s) for a {fmt} definition",
+            found=f"{count} for a {fmt} definition",
             fix="drop the parameters (Terraform plans carry their variables already)",
             file=str(path),
         )
