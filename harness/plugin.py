@@ -43,6 +43,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--pw-format", choices=FORMATS, default="auto", help="format of --pw-definition")
     group.addoption(
+        "--pw-companion",
+        action="append",
+        default=[],
+        metavar="TEMPLATE",
+        help="a CloudFormation template deployed with --pw-definition (a companion stack whose exports it imports); "
+        "repeatable",
+    )
+    group.addoption(
         "--pw-map",
         action="append",
         default=[],
@@ -152,6 +160,7 @@ def pw_definition(request: pytest.FixtureRequest, pw_definition_path: Path) -> D
             parameters_file=Path(parameters_file) if parameters_file else None,
             lint_ignore=lint_ignore,
             options=PLUGIN_OPTIONS,
+            companions=[Path(c) for c in config.getoption("--pw-companion")],
         )
     except InputError as exc:
         message = str(exc)

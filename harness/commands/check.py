@@ -40,6 +40,12 @@ def register(subparsers: Any) -> None:
         "Exit 0: all passed; 1: a scenario failed; 2: usage or input error.",
     )
     parser.add_argument("template", help="harness YAML, CloudFormation template or Terraform plan JSON")
+    parser.add_argument(
+        "companions",
+        nargs="*",
+        metavar="TEMPLATE",
+        help="further CloudFormation templates deployed with the first (companion stacks whose exports it imports)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="auto", help="input format (default: detect)")
     parser.add_argument(
         "--features",
@@ -160,7 +166,15 @@ def run(args: argparse.Namespace) -> int:
     lint_ignore = check_ignores(args.lint_ignore, "--lint-ignore")
     parameters_file = Path(args.parameters) if args.parameters else None
     # An InputError here exits 2 with the message.
-    definition = load_any(template, args.format, parameters, parameters_file=parameters_file, lint_ignore=lint_ignore)
+    companions = [Path(c) for c in args.companions]
+    definition = load_any(
+        template,
+        args.format,
+        parameters,
+        parameters_file=parameters_file,
+        lint_ignore=lint_ignore,
+        companions=companions,
+    )
     features = Path(args.features) if args.features else packaged_features()
     if not features.is_dir() or not any(features.rglob("*.feature")):
         raise InputError(
@@ -208,6 +222,8 @@ def run(args: argparse.Namespace) -> int:
             pytest_args += ["--pw-parameters", str(parameters_file.resolve())]
         for rule in lint_ignore:
             pytest_args += ["--pw-lint-ignore", rule]
+        for companion in companions:
+            pytest_args += ["--pw-companion", str(companion.resolve())]
         if args.keyword:
             pytest_args += ["-k", args.keyword]
         if args.marker:

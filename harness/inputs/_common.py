@@ -254,13 +254,20 @@ class Assembly:
         for record in self.stand_ins.values():
             if record.spec.complete is not None:
                 record.spec.complete(record.draft, self.drafts)
-        resources = [self.make(d.cls, d.origin, d.line, name=d.name, **d.kwargs) for d in self.drafts]
+        source = self.filename
+        resources = []
+        for d in self.drafts:
+            self.filename = d.file or source  # messages name the file each resource comes from
+            resources.append(self.make(d.cls, d.origin, d.line, name=d.name, **d.kwargs))
+        self.filename = source
         resources = break_cycles([spell_self(r) for r in resources])
-        locations = {d.address: SourceLocation(self.filename, d.line) for d in self.drafts if d.line is not None}
+        locations = {
+            d.address: SourceLocation(d.file or source, d.line) for d in self.drafts if d.line is not None
+        }
         return Definition(
             name=name,
             resources=tuple(resources),
-            source=self.filename,
+            source=source,
             locations=locations,
             notes=tuple(self.notes),
             unknowns=tuple(self._stand_in_unknowns() + self.unknowns),

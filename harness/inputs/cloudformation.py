@@ -25,7 +25,7 @@ from harness.provider.registry import Registry
 
 T = TypeVar("T")
 
-__all__ = ["load_template", "parse_template_text"]
+__all__ = ["load_template", "load_templates", "parse_template_text", "parse_templates"]
 
 TOP_LEVEL = (
     "AWSTemplateFormatVersion",
@@ -62,6 +62,16 @@ PSEUDO: dict[str, Any] = {
 _STACK_DEPENDENT = ("AWS::StackName", "AWS::StackId")
 
 
+class _Stacks:
+    """What templates given together share: one assembly of drafts and notes, and the exports by name."""
+
+    def __init__(self, filename: str) -> None:
+        self.assembly = Assembly(filename, NameAllocator(), Registry.discover())
+        self.exports: dict[str, tuple[_Template, str]] = {}
+        self.resolving: list[tuple[int, str]] = []
+        self.several = False  # with several templates, a parameter need only be declared by one of them
+
+
 class _Template:
     """One template being read: its data, parameters, conditions, names and the notes found so far."""
 
@@ -72,6 +82,7 @@ class _Template:
         stack_name: str,
         overrides: Mapping[str, str] | None,
         options: ParameterOptions = CHECK_OPTIONS,
+        stacks: _Stacks | None = None,
     ) -> None:
         self.data = data
         self.filename = filename
@@ -79,9 +90,11 @@ class _Template:
         self.overrides = dict(overrides or {})
         self.options = options
         self.secrets: list[str] = []  # values of NoEcho parameters, kept out of every message and note
-        self.names = NameAllocator()
-        self.registry = Registry.discover()
-        self.assembly = Assembly(filename, self.names, self.registry)
+        # Templates given together share names, drafts and notes, and see each other's exports.
+        self.stacks = stacks or _Stacks(filename)
+        self.names = self.stacks.assembly.names
+        self.registry = self.stacks.assembly.registry
+        self.assembly = self.stacks.assembly
         self.params: dict[str, Any] = {}
         self.conditions: dict[str, bool] = {}
         self.resolving: list[str] = []
@@ -145,7 +158,7 @@ class _Template:
     # -- parameters ---------------------------------------------------------------------------------------
     def parameters(self) -> None:
         declared = self.data.get("Parameters") or {}
-        for name in self.overrides:
+        for name in self.overrides if not self.stacks.several else ():
             if name not in declared:
                 close = difflib.get_close_matches(name, list(declared), n=1)
                 raise InputError(
@@ -529,8 +542,43 @@ class _Template:
 
     def fn_import_value(self, arg: Any, path: tuple[Any, ...]) -> Any:
         name = self.text(arg, path, "Fn::ImportValue")
-        self.note(f"{_dotted(path)}: Fn::ImportValue {name!r} reads another stack's output; {UNVERIFIED}")
-        return f"imported-{name}"
+        export = self.stacks.exports.get(name)
+        if export is None:
+            # Another stack's output: what names a resource becomes a stand-in named after the export.
+            self.note(
+                f"{_dotted(path)}: Fn::ImportValue {name!r} reads an output of a stack none of the given templates "
+                "declares; give that template too to have it resolved"
+            )
+            return name
+        owner, logical_id = export
+        if (id(owner), logical_id) in self.stacks.resolving:
+            self.fail(path, "exports that do not depend on themselves", f"'{name}' imported in a cycle", "break it")
+        self.stacks.resolving.append((id(owner), logical_id))
+        try:
+            return owner.evaluate(owner.data["Outputs"][logical_id]["Value"], ("Outputs", logical_id, "Value"))
+        finally:
+            self.stacks.resolving.pop()
+
+    def exports(self) -> dict[str, tuple[_Template, str]]:
+        """This template's exported outputs by export name (their values are evaluated where imported)."""
+        found: dict[str, tuple[_Template, str]] = {}
+        for logical_id, output in (self.data.get("Outputs") or {}).items():
+            export = output.get("Export") if isinstance(output, dict) else None
+            if not isinstance(export, dict) or "Name" not in export:
+                continue
+            if "Condition" in output and not self.condition(output["Condition"], ("Outputs", logical_id, "Condition")):
+                continue
+            path = ("Outputs", logical_id, "Export", "Name")
+            name = self.text(export["Name"], path, "an export name")
+            if name in found:
+                self.fail(
+                    path,
+                    "export names unique across the templates, as CloudFormation requires in a region",
+                    f"'{name}' exported by {self.filename} too",
+                    "rename one of the exports",
+                )
+            found[name] = (self, logical_id)
+        return found
 
     def fn_length(self, arg: Any, path: tuple[Any, ...]) -> Any:
         items = self.evaluate(arg, path)
@@ -574,7 +622,13 @@ class _Template:
                 continue
             base = ("Resources", logical_id, "Properties")
             props = self.props(logical_id, spec)
-            draft = Draft(schema.cls, self.logical[logical_id], f"Resources.{logical_id}", line_of(self.data, base[:2]))
+            draft = Draft(
+                schema.cls,
+                self.logical[logical_id],
+                f"Resources.{logical_id}",
+                line_of(self.data, base[:2]),
+                file=self.filename,
+            )
             name_property = schema.cfn.name
             if name_property and props.has(name_property):
                 props.raw(name_property)
@@ -812,31 +866,123 @@ def _parse(
     lint_ignore: Sequence[str],
     options: ParameterOptions,
 ) -> Definition:
-    name = stack_name or Path(filename).stem or "stack"
-    data = parse_template(text, filename)
-    template = _Template(data, filename, name, parameters, options)
-    template.sections()
-    if lint_template:
-        findings = lint(text, lint_ignore)
-        fatal = [finding for finding in findings if finding.fatal]
-        if fatal:
-            raise refusal(filename, fatal)
-        for finding in findings:
-            template.note(finding.note)
+    return _parse_all([(text, filename)], parameters, stack_name, lint_template, lint_ignore, options)
+
+
+def _parse_all(
+    sources: Sequence[tuple[str, str]],
+    parameters: Mapping[str, str] | None,
+    stack_name: str | None,
+    lint_template: bool,
+    lint_ignore: Sequence[str],
+    options: ParameterOptions,
+) -> Definition:
+    """Read templates given together (a pipeline and its companion stacks) into one definition."""
+    first = sources[0][1]
+    stacks = _Stacks(first)
+    stacks.several = len(sources) > 1
+    templates: list[_Template] = []
+    for text, filename in sources:
+        name = (stack_name if len(sources) == 1 else None) or Path(filename).stem or "stack"
+        data = parse_template(text, filename)
+        template = _Template(data, filename, name, parameters, options, stacks)
+        template.sections()
+        if lint_template:
+            findings = lint(text, lint_ignore)
+            fatal = [finding for finding in findings if finding.fatal]
+            if fatal:
+                raise refusal(filename, fatal)
+            for finding in findings:
+                template.note(finding.note if len(sources) == 1 else f"{filename}: {finding.note}")
+        templates.append(template)
+    secrets: list[str] = []
+    current = templates[0]
     try:
-        template.parameters()
-        for condition in template.data.get("Conditions") or {}:
-            template.condition(condition, ("Conditions", condition))
-        template.allocate()
-        template.map_resources()
-        definition = template.assembly.definition(name)
+        if stacks.several:
+            _every_parameter_declared(templates, parameters or {}, first)
+        for current in templates:
+            current.parameters()
+            secrets += current.secrets
+            for condition in current.data.get("Conditions") or {}:
+                current.condition(condition, ("Conditions", condition))
+            current.allocate()
+        for current in templates:
+            for export, owner in current.exports().items():
+                if export in stacks.exports:
+                    current.fail(
+                        ("Outputs", owner[1], "Export", "Name"),
+                        "export names unique across the templates, as CloudFormation requires in a region",
+                        f"'{export}' exported by {stacks.exports[export][0].filename} too",
+                        "rename one of the exports",
+                    )
+                stacks.exports[export] = owner
+        for current in templates:
+            stacks.assembly.filename = current.filename
+            current.map_resources()
+        stacks.assembly.filename = first
+        definition = stacks.assembly.definition(templates[0].stack_name)
     except InputError as exc:
-        raise template.redacted(exc) from None
-    if template.secrets:
-        notes = tuple(redact(note, template.secrets) for note in definition.notes)
+        current.secrets = secrets or current.secrets
+        raise current.redacted(exc) from None
+    if secrets:
+        notes = tuple(redact(note, secrets) for note in definition.notes)
         if notes != definition.notes:
             definition = dataclasses.replace(definition, notes=notes)
     return definition
+
+
+def _every_parameter_declared(templates: Sequence[_Template], parameters: Mapping[str, str], first: str) -> None:
+    """With several templates, a parameter given must be declared by at least one of them."""
+    declared = [name for t in templates for name in (t.data.get("Parameters") or {})]
+    for name in parameters:
+        if name not in declared:
+            close = difflib.get_close_matches(name, declared, n=1)
+            raise InputError(
+                where=f"{first} (parameter override '{name}')",
+                expected="the name of a parameter one of the templates declares",
+                found=f"'{name}'",
+                fix=f"did you mean '{close[0]}'?" if close else "declare it under Parameters or drop it",
+                file=first,
+                field=f"Parameters.{name}",
+            )
+
+
+def parse_templates(
+    sources: Sequence[tuple[str, str]],
+    parameters: Mapping[str, str] | None = None,
+    *,
+    lint_template: bool = True,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
+) -> Definition:
+    """Turn templates given together (a pipeline and its companion stacks) into one definition.
+
+    Each template is read as ``parse_template_text`` reads one; they share logical names, and an
+    ``Fn::ImportValue`` of an output one of them exports resolves to that output's value. A parameter value
+    applies to every template that declares the parameter.
+
+    Args:
+        sources: ``(text, filename)`` of each template, the pipeline's first (it names the definition).
+        parameters: parameter values by name.
+        lint_template: validate each with cfn-lint first (findings become notes).
+        lint_ignore: cfn-lint rule ids or prefixes whose findings are left out.
+        options: how the interface in use takes parameters, named in the fix of a missing value.
+
+    Raises:
+        InputError: naming the file and line of the problem.
+    """
+    if not sources:
+        raise InputError(where="templates", expected="at least one template", found="none", fix="give a template")
+    try:
+        return _parse_all(sources, parameters, None, lint_template, lint_ignore, options)
+    except RecursionError:
+        raise InputError(
+            where=sources[0][1],
+            expected="CloudFormation templates",
+            found="values nested too deeply to read",
+            fix="check the files are templates",
+            file=sources[0][1],
+        ) from None
 
 
 def load_template(
@@ -857,3 +1003,20 @@ def load_template(
     return parse_template_text(
         text, str(path), parameters, lint_template=lint_template, lint_ignore=lint_ignore, options=options
     )
+
+
+def load_templates(
+    paths: Sequence[str | Path],
+    parameters: Mapping[str, str] | None = None,
+    *,
+    lint_template: bool = True,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
+) -> Definition:
+    """Load template files given together (see ``parse_templates``).
+
+    Raises:
+        InputError: when a file cannot be read or a template is invalid.
+    """
+    sources = [(read_text(path, "a CloudFormation template"), str(path)) for path in paths]
+    return parse_templates(sources, parameters, lint_template=lint_template, lint_ignore=lint_ignore, options=options)

@@ -65,6 +65,7 @@ def load_any(
     parameters_file: str | Path | None = None,
     lint_ignore: Sequence[str] = (),
     options: ParameterOptions = CHECK_OPTIONS,
+    companions: Sequence[str | Path] = (),
 ) -> Definition:
     """Load a definition in any supported format.
 
@@ -77,6 +78,8 @@ def load_any(
             configuration (see ``harness.inputs.parameters``).
         lint_ignore: cfn-lint rule ids or prefixes whose findings are left out (CloudFormation only).
         options: how the interface in use takes parameters, named in messages.
+        companions: CloudFormation templates loaded together with ``path`` (the companion stacks whose exports
+            it imports and whose resources it uses); they must be templates too.
 
     Returns:
         The definition; the notes of reading the parameters file come first among its notes.
@@ -92,11 +95,21 @@ def load_any(
         )
     if fmt == "auto":
         fmt = detect_format(path)
+    for companion in companions:
+        kind = detect_format(Path(companion))
+        if fmt != "cloudformation" or kind != "cloudformation":
+            raise InputError(
+                where=str(companion),
+                expected="companion templates only beside a CloudFormation template",
+                found=f"a {kind} file beside a {fmt} definition",
+                fix="give one definition, or CloudFormation templates only",
+                file=str(companion),
+            )
     if fmt == "cloudformation":
-        from harness.inputs.cloudformation import load_template
+        from harness.inputs.cloudformation import load_templates
 
         given = gather(parameters_file, parameters)
-        definition = load_template(path, given.values, lint_ignore=lint_ignore, options=options)
+        definition = load_templates([path, *companions], given.values, lint_ignore=lint_ignore, options=options)
         if given.notes:
             definition = dataclasses.replace(definition, notes=(*given.notes, *definition.notes))
         return definition

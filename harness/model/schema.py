@@ -283,6 +283,7 @@ class Draft:
     origin: str
     line: int | None
     kwargs: dict[str, Any] = field(default_factory=dict)
+    file: str = ""  # the source file, when several are loaded together
 
     @property
     def address(self) -> str:
