@@ -220,12 +220,12 @@ def test_get_azs_are_in_the_deploy_region() -> None:
     assert tag_value("!Select [0, !GetAZs '']") == "${region}a"
 
 
-def test_import_value_is_a_noted_placeholder() -> None:
+def test_import_value_of_a_stack_not_given_is_the_export_name_and_noted() -> None:
     definition = cfn(GROUP % "!ImportValue shared-vpc")
-    assert only(definition, "topics").tags["value"] == "imported-shared-vpc"
+    assert only(definition, "topics").tags["value"] == "shared-vpc"
     assert (
-        "Resources.Probe.Properties.Tags[0].Value.Fn::ImportValue: Fn::ImportValue 'shared-vpc' reads another "
-        "stack's output; not modelled; scenarios depending on it are unverified"
+        "Resources.Probe.Properties.Tags[0].Value.Fn::ImportValue: Fn::ImportValue 'shared-vpc' reads an output of a "
+        "stack none of the given templates declares; give that template too to have it resolved"
     ) in definition.notes
 
 
