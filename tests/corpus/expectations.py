@@ -420,7 +420,6 @@ class Comparison:
     case: str
     mismatches: tuple[Mismatch, ...]
     known_gaps: tuple[str, ...]
-    scenarios: int
 
     @property
     def ok(self) -> bool:
@@ -472,11 +471,11 @@ def compare(expectation: CaseExpectation, run: Run) -> Comparison:
     """
     name = expectation.name
     if run.exit_code is None:
-        return Comparison(name, (Mismatch(_CASE, "a finished run", "timeout", run.error()),), (), 0)
+        return Comparison(name, (Mismatch(_CASE, "a finished run", "timeout", run.error()),), ())
     if run.exit_code == 2:
         expected_exit = "exit 0 or 1" if expectation.exit is None else f"exit {expectation.exit}"
         return Comparison(
-            name, (Mismatch(_CASE, expected_exit, "exit 2", f"the case did not load: {run.error()}"),), (), 0
+            name, (Mismatch(_CASE, expected_exit, "exit 2", f"the case did not load: {run.error()}"),), ()
         )
     mismatches: list[Mismatch] = []
     gaps: list[str] = []
@@ -523,4 +522,4 @@ def compare(expectation: CaseExpectation, run: Run) -> Comparison:
                     outcome.title, "(not listed)", outcome.status, f"the suite grew: add it to {expectation.path.name}"
                 )
             )
-    return Comparison(name, tuple(mismatches), tuple(gaps), len(expectation.scenarios))
+    return Comparison(name, tuple(mismatches), tuple(gaps))
