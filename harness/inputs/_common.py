@@ -124,6 +124,9 @@ class Assembly:
         self.notes: list[str] = []
         self.unknowns: list[Unknown] = []
         self.stand_ins: dict[tuple[str, str], _StandInRecord] = {}
+        # Physical names a source gives its own resources: a reference by that name (a parameter holding a
+        # project's name, a role's ARN spelled out) is a reference to the declared resource.
+        self.physical: dict[tuple[str, str], str] = {}
 
     def note(self, text: str) -> None:
         """Record a finding that is not an error, once."""
@@ -191,6 +194,9 @@ class Assembly:
         if parts is not None and parts[0] == section:
             return parts[1]
         if isinstance(value, str) and parts is None:
+            declared = self.physical.get((section, value)) or self.physical.get((section, identifier_name(value)))
+            if declared is not None:
+                return declared
             literal = value.replace("${partition}", "aws")
             fixed = arn_ok and literal.startswith("arn:") and "${" not in literal
             account = literal.split(":")[4] if fixed and literal.count(":") >= 5 else ""
@@ -212,6 +218,9 @@ class Assembly:
         if not isinstance(identifier, str):
             return None
         label = identifier_name(identifier)
+        declared = self.physical.get((section, identifier)) or self.physical.get((section, label))
+        if declared is not None:
+            return next((d for d in self.drafts if section == d.cls.SECTION and d.name == declared), None)
         record = self.stand_ins.get((section, label.lower() if section != "keys" else label))
         return record.draft if record is not None else None
 

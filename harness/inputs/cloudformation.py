@@ -609,6 +609,19 @@ class _Template:
             if schema is not None:
                 self.logical[logical_id] = self.names.allocate(schema.cls.SECTION, _kebab(logical_id))
 
+    def record_names(self) -> None:
+        """Remember the physical names the template gives its resources (``Name: !Ref ProjectName``)."""
+        for logical_id, name in self.logical.items():
+            spec = self.resources[logical_id]
+            schema = self.registry.cfn_schema(spec["Type"])
+            prop = schema.cfn.name if schema is not None and schema.cfn is not None else None
+            raw = (spec.get("Properties") or {}).get(prop) if prop else None
+            if raw is None or not self.active(logical_id, spec):
+                continue
+            physical = self.evaluate(raw, ("Resources", logical_id, "Properties", prop))
+            if isinstance(physical, str) and physical and "${" not in physical.replace("${account_id}", ""):
+                self.assembly.physical.setdefault((schema.cls.SECTION, physical), name)  # type: ignore[union-attr]
+
     def active(self, logical_id: str, spec: Mapping[str, Any]) -> bool:
         condition = spec.get("Condition")
         return condition is None or self.condition(condition, ("Resources", logical_id, "Condition"))
@@ -906,6 +919,8 @@ def _parse_all(
             for condition in current.data.get("Conditions") or {}:
                 current.condition(condition, ("Conditions", condition))
             current.allocate()
+        for current in templates:
+            current.record_names()
         for current in templates:
             for export, owner in current.exports().items():
                 if export in stacks.exports:

@@ -204,3 +204,47 @@ def test_a_cross_account_action_role_stays_its_arn() -> None:
         "Resources.Pipeline.Properties.Stages[1].Actions[0].RoleArn: 'arn:aws:iam::222222222222:role/deployer' is a "
         "resource of account 222222222222; it stays as named"
     ) in definition.notes
+
+
+def test_a_resource_named_by_its_declared_physical_name_is_the_declared_one() -> None:
+    head = """
+Parameters:
+  ProjectName: {Type: String}
+"""
+    resources = (
+        ROLE.replace("    Properties:\n", "    Properties:\n      RoleName: acme-build-role\n", 1)
+        + """
+  Build:
+    Type: AWS::CodeBuild::Project
+    Properties:
+      Name: !Ref ProjectName
+      ServiceRole: !Sub arn:aws:iam::${AWS::AccountId}:role/acme-build-role
+      Artifacts: {Type: CODEPIPELINE}
+      Source: {Type: CODEPIPELINE}
+      Environment: {Type: LINUX_CONTAINER, ComputeType: BUILD_GENERAL1_SMALL, Image: aws/codebuild/standard:7.0}
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: !GetAtt BuildRole.Arn
+      ArtifactStore: {Type: S3, Location: acme-artifacts}
+      Stages:
+        - Name: Source
+          Actions:
+            - Name: Src
+              ActionTypeId: {Category: Source, Owner: AWS, Provider: S3, Version: "1"}
+              Configuration: {S3Bucket: acme-artifacts, S3ObjectKey: src.zip}
+              OutputArtifacts: [{Name: src}]
+        - Name: Build
+          Actions:
+            - Name: Build
+              ActionTypeId: {Category: Build, Owner: AWS, Provider: CodeBuild, Version: "1"}
+              Configuration: {ProjectName: !Ref ProjectName}
+              InputArtifacts: [{Name: src}]
+"""
+    )
+    definition = cfn(resources, head, {"ProjectName": "acme-build"})
+    assert only(definition, "build_projects").service_role == "build-role"
+    action = only(definition, "pipelines").stages[1].actions[0]
+    assert action.configuration["ProjectName"] == "${build_projects.build.name}"
+    assert not definition.is_stand_in("roles.acme-build-role")
+    assert [str(u.address) for u in definition.unknowns if u.aspect == "resource"] == ["buckets.acme-artifacts"]
