@@ -515,6 +515,8 @@ def compare(expectation: CaseExpectation, run: Run) -> Comparison:
             mismatches.append(
                 Mismatch(title, f"{wanted.expect} naming {', '.join(missing)}", got, message or "(no message)")
             )
+    for note in unmodelled_listed_types(run.stdout):
+        mismatches.append(Mismatch("(notes)", "every type a pipeline is made of modelled", "not modelled", note))
     for key, outcome in run.outcomes.items():
         if key not in listed:
             mismatches.append(
@@ -523,3 +525,69 @@ def compare(expectation: CaseExpectation, run: Run) -> Comparison:
                 )
             )
     return Comparison(name, tuple(mismatches), tuple(gaps))
+
+
+# The types real pipelines are made of, which must never be left out as "not modelled" (their CloudFormation and
+# Terraform names).
+PIPELINE_TYPES = frozenset(
+    {
+        "AWS::IAM::User",
+        "aws_iam_user",
+        "AWS::IAM::Group",
+        "aws_iam_group",
+        "AWS::IAM::UserToGroupAddition",
+        "aws_iam_group_membership",
+        "aws_iam_user_group_membership",
+        "AWS::IAM::ManagedPolicy",
+        "aws_iam_policy",
+        "aws_iam_policy_attachment",
+        "aws_iam_role_policy_attachment",
+        "aws_iam_user_policy_attachment",
+        "aws_iam_group_policy_attachment",
+        "aws_iam_user_policy",
+        "aws_iam_group_policy",
+        "AWS::IAM::InstanceProfile",
+        "aws_iam_instance_profile",
+        "AWS::IAM::OIDCProvider",
+        "aws_iam_openid_connect_provider",
+        "aws_s3_bucket_logging",
+        "aws_s3_bucket_ownership_controls",
+        "aws_s3_bucket_acl",
+        "aws_s3_bucket_notification",
+        "AWS::RDS::DBInstance",
+        "aws_db_instance",
+        "AWS::RDS::DBCluster",
+        "aws_rds_cluster",
+        "AWS::RDS::DBSubnetGroup",
+        "aws_db_subnet_group",
+        "AWS::CodeStarConnections::Connection",
+        "AWS::CodeConnections::Connection",
+        "aws_codestarconnections_connection",
+        "aws_codeconnections_connection",
+        "AWS::ECR::Repository",
+        "aws_ecr_repository",
+        "aws_ecr_repository_policy",
+        "AWS::Lambda::Function",
+        "aws_lambda_function",
+        "AWS::Lambda::Permission",
+        "aws_lambda_permission",
+        "AWS::SSM::Parameter",
+        "aws_ssm_parameter",
+        "AWS::Events::Rule",
+        "aws_cloudwatch_event_rule",
+        "aws_cloudwatch_event_target",
+        "AWS::SecurityHub::Hub",
+        "aws_securityhub_account",
+        "AWS::CodeBuild::ReportGroup",
+        "aws_codebuild_report_group",
+    }
+)
+
+_UNMODELLED = re.compile(r"^note: .*\((?P<type>[A-Za-z0-9_:]+)\): resource type not modelled", re.MULTILINE)
+
+
+def unmodelled_listed_types(stdout: str) -> list[str]:
+    """The notes of a run that leave out a type of ``PIPELINE_TYPES`` as not modelled."""
+    return [
+        m.group(0).removeprefix("note: ") for m in _UNMODELLED.finditer(stdout) if m.group("type") in PIPELINE_TYPES
+    ]

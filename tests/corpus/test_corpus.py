@@ -84,7 +84,9 @@ else:
     @pytest.fixture(scope="module")
     def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Future[Run]]]:
         """Every runnable case, started at once, a few at a time; each test waits for its own."""
-        reports = tmp_path_factory.mktemp("corpus-reports")
+        # PIPEWARDEN_CORPUS_REPORTS keeps each case's reports (cucumber.json, junit.xml, evidence) for reading.
+        kept = os.environ.get("PIPEWARDEN_CORPUS_REPORTS")
+        reports = Path(kept).resolve() if kept else tmp_path_factory.mktemp("corpus-reports")
         started: dict[str, Future[Run]] = {}
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             for path in expectation_files():

@@ -431,3 +431,18 @@ def test_each_expectation_file_lists_exactly_the_packaged_scenarios(path: Path) 
     packaged = set(feature_scenarios(ROOT / "features"))
     assert not packaged - listed, f"{path.name}: add {sorted(packaged - listed)}"
     assert not listed - packaged, f"{path.name}: no such scenario {sorted(listed - packaged)}"
+
+
+def test_a_pipeline_type_left_out_as_not_modelled_is_a_mismatch() -> None:
+    stdout = (
+        "note: Resources.Fn (AWS::Lambda::Function): resource type not modelled; scenarios depending on it are "
+        "unverified\n"
+        "note: aws_eks_cluster.c (aws_eks_cluster): resource type not modelled; scenarios depending on it are "
+        "unverified\n"
+        "note: aws_iam_user.u (aws_iam_user): resource type not modelled; scenarios depending on it are unverified\n"
+    )
+    comparison = compare(sample(), Run(1, as_expected(), stdout=stdout))
+    assert [(m.scenario, m.got, m.message.split(":")[0]) for m in comparison.mismatches] == [
+        ("(notes)", "not modelled", "Resources.Fn (AWS"),
+        ("(notes)", "not modelled", "aws_iam_user.u (aws_iam_user)"),
+    ]
