@@ -1034,6 +1034,54 @@ EVENTS: dict[str, tuple[Access, ...]] = {
     "ListTagsForResource": (A("events:ListTagsForResource", "{ResourceARN}"),),
 }
 
+
+def _repositories(params: Params, env: MappingEnv) -> Sequence[str]:
+    """Repository ARNs in the registry the call names (``registryId``), the caller's account by default."""
+    account = str(params.get("registryId") or env.account)
+    names = [str(n) for n in _lookup(params, "repositoryNames[]") + _lookup(params, "repositoryName")] or ["*"]
+    return [f"arn:{env.partition}:ecr:{env.region}:{account}:repository/{name}" for name in names]
+
+
+def _repository(action: str, **extra: Any) -> Access:
+    return A(action, _repositories, **extra)
+
+
+# Pushing and pulling are authorized on the repository (its repository policy is the resource-based policy);
+# GetAuthorizationToken, which yields the registry login, is not tied to a repository.
+ECR: dict[str, tuple[Access, ...]] = {
+    "GetAuthorizationToken": (A("ecr:GetAuthorizationToken"),),
+    "BatchCheckLayerAvailability": (_repository("ecr:BatchCheckLayerAvailability"),),
+    "BatchGetImage": (_repository("ecr:BatchGetImage"),),
+    "GetDownloadUrlForLayer": (_repository("ecr:GetDownloadUrlForLayer"),),
+    "InitiateLayerUpload": (_repository("ecr:InitiateLayerUpload"),),
+    "UploadLayerPart": (_repository("ecr:UploadLayerPart"),),
+    "CompleteLayerUpload": (_repository("ecr:CompleteLayerUpload"),),
+    "PutImage": (_repository("ecr:PutImage"),),
+    "BatchDeleteImage": (_repository("ecr:BatchDeleteImage"),),
+    "DescribeImages": (_repository("ecr:DescribeImages"),),
+    "ListImages": (_repository("ecr:ListImages"),),
+    "DescribeRepositories": (_repository("ecr:DescribeRepositories"),),
+    "CreateRepository": (
+        _repository("ecr:CreateRepository"),
+        _repository("ecr:TagResource", when=_has("tags")),
+    ),
+    "DeleteRepository": (_repository("ecr:DeleteRepository"),),
+    "GetRepositoryPolicy": (_repository("ecr:GetRepositoryPolicy"),),
+    "SetRepositoryPolicy": (_repository("ecr:SetRepositoryPolicy"),),
+    "DeleteRepositoryPolicy": (_repository("ecr:DeleteRepositoryPolicy"),),
+    "GetLifecyclePolicy": (_repository("ecr:GetLifecyclePolicy"),),
+    "PutLifecyclePolicy": (_repository("ecr:PutLifecyclePolicy"),),
+    "DeleteLifecyclePolicy": (_repository("ecr:DeleteLifecyclePolicy"),),
+    "PutImageTagMutability": (_repository("ecr:PutImageTagMutability"),),
+    "PutImageScanningConfiguration": (_repository("ecr:PutImageScanningConfiguration"),),
+    "StartImageScan": (_repository("ecr:StartImageScan"),),
+    "DescribeImageScanFindings": (_repository("ecr:DescribeImageScanFindings"),),
+    "TagResource": (A("ecr:TagResource", "{resourceArn}"),),
+    "UntagResource": (A("ecr:UntagResource", "{resourceArn}"),),
+    "ListTagsForResource": (A("ecr:ListTagsForResource", "{resourceArn}"),),
+}
+
+
 _SECRET = "{SecretId|secret}"
 
 
@@ -1104,6 +1152,7 @@ OPERATIONS: Mapping[str, Mapping[str, tuple[Access, ...]]] = {
     "sns": SNS,
     "sqs": SQS,
     "events": EVENTS,
+    "ecr": ECR,
     "secretsmanager": SECRETSMANAGER,
     "ssm": SSM,
 }

@@ -25,7 +25,7 @@ class PolicySource:
 
     Attributes:
         kind: ``inline``, ``managed``, ``boundary``, ``session``, ``trust`` or ``resource``.
-        owner_arn: the role, user, bucket, key, topic, queue or secret the policy belongs to.
+        owner_arn: the role, user, bucket, key, topic, queue, secret or repository the policy belongs to.
         name: the inline policy name, the managed policy ARN, or the resource policy's kind.
     """
 
@@ -214,7 +214,8 @@ class PolicyReader:
 
     # -- resources -----------------------------------------------------------------------------------------
     def resource_policy(self, arn: str) -> Policy | None:
-        """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret), if any."""
+        """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret, repository),
+        if any."""
         return self._cached("resource", arn, lambda: self._load_resource_policy(arn))  # type: ignore[no-any-return]
 
     def _load_resource_policy(self, arn: str) -> Policy | None:
@@ -247,6 +248,11 @@ class PolicyReader:
             if service == "secretsmanager":
                 text = self._client("secretsmanager").get_resource_policy(SecretId=arn).get("ResourcePolicy")
                 return self._named(text, PolicySource("resource", arn, "secret policy")) if text else None
+            if service == "ecr" and resource.startswith("repository/"):
+                answer = self._client("ecr").get_repository_policy(
+                    registryId=parts[4], repositoryName=resource.removeprefix("repository/")
+                )
+                return self._named(answer["policyText"], PolicySource("resource", arn, "repository policy"))
         except Exception as exc:
             # A resource that does not exist (or has no policy) has no resource-based policy; the service
             # answers the call with its own not-found error once authorization passes.

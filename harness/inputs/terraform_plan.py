@@ -430,6 +430,7 @@ class _Plan:
                 "repositories": f"arn:${{partition}}:codecommit:${{region}}:${{account_id}}:{physical}",
                 "trails": f"arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/{physical}",
                 "alarms": f"arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:{physical}",
+                "ecr_repositories": f"arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/{physical}",
             }.get(section)
             if arn:
                 pairs.append((arn, f"${{{section}.{name}.arn}}"))

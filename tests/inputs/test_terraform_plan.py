@@ -44,6 +44,7 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_network_acl",
         "aws_secretsmanager_secret",
         "aws_ssm_parameter",
+        "aws_ecr_repository",
     }
     assert set(Registry.discover().tf_folded()) == {
         "aws_iam_role_policy",
@@ -67,6 +68,8 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_vpc_security_group_egress_rule",
         "aws_eip",
         "aws_secretsmanager_secret_version",
+        "aws_ecr_repository_policy",
+        "aws_ecr_lifecycle_policy",
     }
 
 

@@ -425,6 +425,36 @@ def _drift_approval_rule_template(backend: Backend, p: Provider) -> None:
     )
 
 
+ECR_REPOSITORY = """
+roles:
+  build:
+    assumed_by: codebuild.amazonaws.com
+ecr_repositories:
+  images:
+    scan_on_push: true
+    tag_mutability: {mutability}
+    tags: {{team: blue}}
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: BuildPushes
+          Effect: Allow
+          Principal: {{AWS: "${{roles.build.arn}}"}}
+          Action: [ecr:PutImage, ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload]
+    lifecycle_policy:
+      rules:
+        - rulePriority: 1
+          selection: {{tagStatus: untagged, countType: imageCountMoreThan, countNumber: 10}}
+          action: {{type: expire}}
+"""
+
+
+def _drift_ecr_repository(backend: Backend, p: Provider) -> None:
+    # Someone opens the repository to every account behind the harness's back.
+    everyone = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}
+    backend.client("ecr").set_repository_policy(repositoryName=f"{p.prefix}images", policyText=json.dumps(everyone))
+
+
 @dataclass(frozen=True)
 class Spec:
     """How to exercise one resource type: a template, two sets of values, the field they differ in, and drift."""
@@ -487,6 +517,8 @@ SPECS = [
          _drift_repository, "tags"),
     Spec("approval_rule_templates.art", APPROVAL_RULE_TEMPLATE, {"needed": 1}, {"needed": 2}, "content",
          _drift_approval_rule_template, "repositories"),
+    Spec("ecr_repositories.images", ECR_REPOSITORY, {"mutability": "MUTABLE"}, {"mutability": "IMMUTABLE"},
+         "tag_mutability", _drift_ecr_repository, "policy"),
 ]  # fmt: skip
 
 by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
