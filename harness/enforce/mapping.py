@@ -1082,6 +1082,76 @@ ECR: dict[str, tuple[Access, ...]] = {
 }
 
 
+def _function_arns(params: Params, env: MappingEnv) -> Sequence[str]:
+    """The function a call names: by name, ARN or partial ARN (``123456789012:function:name``), with a version or
+    alias (``name:prod`` or ``Qualifier``) when given, as Lambda authorizes it."""
+    value = str(params.get("FunctionName") or "*")
+    account, region = env.account, env.region
+    if value.startswith("arn:"):
+        parts = value.split(":")
+        region, account, rest = parts[3], parts[4], parts[6:]
+    elif ":function:" in value:
+        account, _, tail = value.partition(":function:")
+        rest = tail.split(":")
+    else:
+        rest = value.split(":")
+    name, qualifier = rest[0], (rest[1] if len(rest) > 1 else str(params.get("Qualifier") or ""))
+    arn = f"arn:{env.partition}:lambda:{region}:{account}:function:{name}"
+    return [f"{arn}:{qualifier}" if qualifier else arn]
+
+
+def _function(action: str, **extra: Any) -> Access:
+    return A(action, _function_arns, **extra)
+
+
+def _lambda_network(params: Params, env: MappingEnv) -> Mapping[str, Any]:
+    vpc = params.get("VpcConfig") or {}
+    out: dict[str, Any] = {}
+    if vpc.get("SubnetIds"):
+        out["lambda:SubnetIds"] = [str(s) for s in vpc["SubnetIds"]]
+    if vpc.get("SecurityGroupIds"):
+        out["lambda:SecurityGroupIds"] = [str(g) for g in vpc["SecurityGroupIds"]]
+    return out
+
+
+_PASS_TO_LAMBDA = _passed_to("lambda.amazonaws.com")
+
+# A function's resource-based policy (AddPermission) is read for every action on the function, so another account
+# or a service it names may invoke it.
+LAMBDA: dict[str, tuple[Access, ...]] = {
+    # The API operation is Invoke; IAM calls its action InvokeFunction.
+    "Invoke": (_function("lambda:InvokeFunction"),),
+    "InvokeWithResponseStream": (_function("lambda:InvokeFunction"),),
+    "GetFunction": (_function("lambda:GetFunction"),),
+    "GetFunctionConfiguration": (_function("lambda:GetFunctionConfiguration"),),
+    "ListFunctions": (A("lambda:ListFunctions"),),
+    "CreateFunction": (
+        _function("lambda:CreateFunction", context=_lambda_network),
+        A("iam:PassRole", "{Role|role}", _PASS_TO_LAMBDA),
+    ),
+    "UpdateFunctionCode": (_function("lambda:UpdateFunctionCode"),),
+    "UpdateFunctionConfiguration": (
+        _function("lambda:UpdateFunctionConfiguration", context=_lambda_network),
+        A("iam:PassRole", "{Role|role}", _PASS_TO_LAMBDA, when=_has("Role")),
+    ),
+    "DeleteFunction": (_function("lambda:DeleteFunction"),),
+    "PublishVersion": (_function("lambda:PublishVersion"),),
+    "ListVersionsByFunction": (_function("lambda:ListVersionsByFunction"),),
+    "AddPermission": (_function("lambda:AddPermission", context=_keys(**{"lambda:Principal": "Principal"})),),
+    "RemovePermission": (_function("lambda:RemovePermission"),),
+    "GetPolicy": (_function("lambda:GetPolicy"),),
+    "GetFunctionConcurrency": (_function("lambda:GetFunctionConcurrency"),),
+    "PutFunctionConcurrency": (_function("lambda:PutFunctionConcurrency"),),
+    "DeleteFunctionConcurrency": (_function("lambda:DeleteFunctionConcurrency"),),
+    "CreateAlias": (_function("lambda:CreateAlias"),),
+    "GetAlias": (_function("lambda:GetAlias"),),
+    "DeleteAlias": (_function("lambda:DeleteAlias"),),
+    "ListAliases": (_function("lambda:ListAliases"),),
+    "TagResource": (A("lambda:TagResource", "{Resource}"),),
+    "UntagResource": (A("lambda:UntagResource", "{Resource}"),),
+    "ListTags": (A("lambda:ListTags", "{Resource}"),),
+}
+
 _SECRET = "{SecretId|secret}"
 
 
@@ -1153,6 +1223,7 @@ OPERATIONS: Mapping[str, Mapping[str, tuple[Access, ...]]] = {
     "sqs": SQS,
     "events": EVENTS,
     "ecr": ECR,
+    "lambda": LAMBDA,
     "secretsmanager": SECRETSMANAGER,
     "ssm": SSM,
 }

@@ -25,7 +25,8 @@ class PolicySource:
 
     Attributes:
         kind: ``inline``, ``managed``, ``boundary``, ``session``, ``trust`` or ``resource``.
-        owner_arn: the role, user, bucket, key, topic, queue, secret or repository the policy belongs to.
+        owner_arn: the role, user, bucket, key, topic, queue, secret, repository or function the policy belongs
+            to.
         name: the inline policy name, the managed policy ARN, or the resource policy's kind.
     """
 
@@ -63,6 +64,22 @@ def _document(raw: Any) -> Any:
             text = unquote(text)
         return json.loads(text)
     return raw
+
+
+def _lambda_policy(text: str, partition: str) -> dict[str, Any]:
+    """A function policy with each principal as AWS writes it: a bare account id is the account's root, a bare
+    service name a service principal (emulators keep what AddPermission was given)."""
+    document = json.loads(text)
+    for statement in document.get("Statement") or ():
+        principal = statement.get("Principal")
+        if isinstance(principal, str) and principal != "*":
+            if principal.isdigit():
+                statement["Principal"] = {"AWS": f"arn:{partition}:iam::{principal}:root"}
+            elif principal.endswith(".amazonaws.com"):
+                statement["Principal"] = {"Service": principal}
+            else:
+                statement["Principal"] = {"AWS": principal}
+    return dict(document)
 
 
 class PolicyReader:
@@ -214,7 +231,7 @@ class PolicyReader:
 
     # -- resources -----------------------------------------------------------------------------------------
     def resource_policy(self, arn: str) -> Policy | None:
-        """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret, repository),
+        """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret, repository, function),
         if any."""
         return self._cached("resource", arn, lambda: self._load_resource_policy(arn))  # type: ignore[no-any-return]
 
@@ -248,6 +265,11 @@ class PolicyReader:
             if service == "secretsmanager":
                 text = self._client("secretsmanager").get_resource_policy(SecretId=arn).get("ResourcePolicy")
                 return self._named(text, PolicySource("resource", arn, "secret policy")) if text else None
+            if service == "lambda" and resource.startswith("function:"):
+                _kind, name, *qualifier = resource.split(":")
+                kwargs = {"FunctionName": name, **({"Qualifier": qualifier[0]} if qualifier else {})}
+                text = self._client("lambda").get_policy(**kwargs)["Policy"]
+                return self._named(_lambda_policy(text, parts[1]), PolicySource("resource", arn, "function policy"))
             if service == "ecr" and resource.startswith("repository/"):
                 answer = self._client("ecr").get_repository_policy(
                     registryId=parts[4], repositoryName=resource.removeprefix("repository/")

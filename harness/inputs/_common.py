@@ -48,6 +48,8 @@ _SPELLED: dict[tuple[str, str], str] = {
     ("alarms", "arn"): "arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:${{prefix}}{name}",
     ("repositories", "arn"): "arn:${{partition}}:codecommit:${{region}}:${{account_id}}:${{prefix}}{name}",
     ("ecr_repositories", "arn"): "arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/${{prefix}}{name}",
+    ("functions", "arn"): "arn:${{partition}}:lambda:${{region}}:${{account_id}}:function:${{prefix}}{name}",
+    ("event_rules", "arn"): "arn:${{partition}}:events:${{region}}:${{account_id}}:rule/${{prefix}}{name}",
 }
 
 

@@ -431,6 +431,8 @@ class _Plan:
                 "trails": f"arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/{physical}",
                 "alarms": f"arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:{physical}",
                 "ecr_repositories": f"arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/{physical}",
+                "functions": f"arn:${{partition}}:lambda:${{region}}:${{account_id}}:function:{physical}",
+                "event_rules": f"arn:${{partition}}:events:${{region}}:${{account_id}}:rule/{physical}",
             }.get(section)
             if arn:
                 pairs.append((arn, f"${{{section}.{name}.arn}}"))

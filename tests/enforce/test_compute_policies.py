@@ -1,4 +1,4 @@
-"""Repository policies in enforcement: ECR pushes and pulls, decided as AWS does."""
+"""Repository and function policies in enforcement: ECR pushes and pulls, Lambda invocations, decided as AWS does."""
 
 from __future__ import annotations
 
@@ -213,4 +213,132 @@ def test_a_denied_ecr_call_raises_ecrs_own_error(backend: Backend, enforcer: Enf
     assert _code(caught.value) == "AccessDeniedException"
     assert caught.value.response["Error"]["Message"].endswith(
         "because no identity-based policy allows the ecr:DescribeRepositories action"
+    )
+
+
+# -- Lambda --------------------------------------------------------------------------------------------------
+
+FUNCTIONS = """
+roles:
+  runner:
+    assumed_by: lambda.amazonaws.com
+  pipeline:
+    assumed_by: codepipeline.amazonaws.com
+    policies:
+      invoke:
+        Version: "2012-10-17"
+        Statement:
+          - Sid: InvokeMerge
+            Effect: Allow
+            Action: lambda:InvokeFunction
+            Resource: "${functions.merge.arn}"
+  stranger:
+    assumed_by: codebuild.amazonaws.com
+  auditor:
+    assumed_by: codebuild.amazonaws.com
+functions:
+  merge:
+    role: runner
+    runtime: python3.12
+    handler: index.handler
+    permissions:
+      - sid: AuditorMayRead
+        principal: "${roles.auditor.arn}"
+        action: lambda:GetFunction
+      - sid: PartnerInvokes
+        principal: "444455556666"
+"""
+
+
+@pytest.fixture
+def functions(provider: Provider, enforcer: Enforcer) -> Provider:
+    provider.apply(definition(FUNCTIONS))
+    return provider
+
+
+def test_a_pipeline_role_allowed_to_invoke_its_function_may_and_a_stranger_may_not(
+    functions: Provider, principals: Principals, enforcer: Enforcer
+) -> None:
+    name = f"{functions.prefix}merge"
+    pipeline = _act(principals, functions, "pipeline", "codepipeline.amazonaws.com")
+    stranger = _act(principals, functions, "stranger")
+    assert enforcer.authorize_call(pipeline, "lambda", "Invoke", {"FunctionName": name}).allowed
+    denied = enforcer.authorize_call(stranger, "lambda", "Invoke", {"FunctionName": name})
+    assert denied.error is not None and denied.error.code == "AccessDeniedException"
+    assert f"lambda:InvokeFunction on resource: {functions.state['functions.merge'].arn}" in denied.error.message
+
+
+def test_the_function_policy_is_the_resource_based_policy_of_calls_on_the_function(
+    backend: Backend, functions: Provider, principals: Principals, enforcer: Enforcer
+) -> None:
+    auditor = _act(principals, functions, "auditor")
+    name = f"{functions.prefix}merge"
+    config = backend.client("lambda", auditor).get_function(FunctionName=name)["Configuration"]
+    assert config["FunctionName"] == name
+    decision = enforcer.decisions[-1]
+    assert [m.statement for m in decision.accesses[0].decision.matched] == ["AuditorMayRead"]
+    assert any("function policy" in s.describe() for s in decision.explanations.values())
+    with pytest.raises(ClientError) as caught:
+        backend.client("lambda", auditor).delete_function(FunctionName=name)
+    assert _code(caught.value) == "AccessDeniedException"
+
+
+def test_a_function_policy_granting_another_account_is_decided_across_accounts(
+    functions: Provider, enforcer: Enforcer
+) -> None:
+    arn = functions.state["functions.merge"].arn
+    policy = enforcer.reader.resource_policy(arn)
+    assert policy is not None
+    partner = f"arn:aws:sts::{FOREIGN}:assumed-role/partner/session"
+    allow = parse_policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "*"}]}, "p"
+    )
+    invoke = AuthorizationRequest.create(partner, "lambda:InvokeFunction", arn)
+    assert evaluate(invoke, PolicySet.compile(identity_policies=(allow,), resource_policy=policy)).allowed
+    assert not evaluate(invoke, PolicySet.compile(resource_policy=policy)).allowed
+    update = AuthorizationRequest.create(partner, "lambda:UpdateFunctionCode", arn)
+    assert not evaluate(update, PolicySet.compile(identity_policies=(allow,), resource_policy=policy)).allowed
+
+
+HERE = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function"
+
+
+@pytest.mark.parametrize(
+    ("params", "resource"),
+    [
+        ({"FunctionName": "merge"}, f"{HERE}:merge"),
+        ({"FunctionName": "merge", "Qualifier": "prod"}, f"{HERE}:merge:prod"),
+        ({"FunctionName": "merge:prod"}, f"{HERE}:merge:prod"),
+        ({"FunctionName": f"{FOREIGN}:function:merge"}, f"arn:aws:lambda:eu-west-1:{FOREIGN}:function:merge"),
+        (
+            {"FunctionName": f"arn:aws:lambda:us-west-2:{FOREIGN}:function:merge:live"},
+            f"arn:aws:lambda:us-west-2:{FOREIGN}:function:merge:live",
+        ),
+    ],
+    ids=["name", "qualifier", "name-and-alias", "partial-arn", "arn"],
+)
+def test_invocations_are_mapped_to_the_function_they_name(params: dict[str, Any], resource: str) -> None:
+    env = MappingEnv(ACCOUNT, "eu-west-1", StaticResolver(ACCOUNT, "eu-west-1"))
+    (access,) = map_call("lambda", "Invoke", params, env).accesses
+    assert (access.action, access.resource) == ("lambda:InvokeFunction", resource)
+
+
+def test_creating_a_function_passes_its_role_to_lambda() -> None:
+    env = MappingEnv(ACCOUNT, "eu-west-1", StaticResolver(ACCOUNT, "eu-west-1"))
+    role = f"arn:aws:iam::{ACCOUNT}:role/runner"
+    mapped = map_call(
+        "lambda",
+        "CreateFunction",
+        {"FunctionName": "f", "Role": role, "VpcConfig": {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}},
+        env,
+    )
+    create, pass_role = mapped.accesses
+    assert (create.action, create.context) == (
+        "lambda:CreateFunction",
+        {"lambda:SubnetIds": ["subnet-1"], "lambda:SecurityGroupIds": ["sg-1"]},
+    )
+    assert (pass_role.action, pass_role.resource, dict(pass_role.context)) == (
+        "iam:PassRole",
+        role,
+        {"iam:PassedToService": "lambda.amazonaws.com"},
     )

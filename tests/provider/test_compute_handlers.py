@@ -1,0 +1,105 @@
+"""Handlers of ECR repositories and Lambda functions on moto, beyond the common create/update/delete/drift cases."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from harness.backends import Backend
+from harness.provider.lifecycle import Provider
+from harness.provider.resources.lambda_function import STAND_IN_FILE, deployed_runtime
+from tests.conftest import definition
+
+RUNNER = """
+roles:
+  runner:
+    assumed_by: lambda.amazonaws.com
+"""
+
+
+def _configuration(backend: Backend, provider: Provider, name: str) -> dict[str, object]:
+    found: dict[str, object] = backend.client("lambda").get_function_configuration(
+        FunctionName=f"{provider.prefix}{name}"
+    )
+    return found
+
+
+def test_a_deprecated_runtime_is_deployed_as_a_supported_one_of_the_same_language(
+    backend: Backend, provider: Provider
+) -> None:
+    d = definition(
+        RUNNER
+        + """
+functions:
+  legacy: {role: runner, runtime: python2.7, handler: index.handler, package: s3://builds/legacy.zip}
+  node: {role: runner, runtime: nodejs12.x, handler: index.handler}
+  go: {role: runner, runtime: go1.x, handler: main}
+"""
+    )
+    provider.apply(d)
+    runtimes = {n: _configuration(backend, provider, n)["Runtime"] for n in ("legacy", "node", "go")}
+    assert runtimes == {"legacy": "python3.12", "node": "nodejs20.x", "go": "provided.al2023"}
+    assert provider.state["functions.legacy"].attribute("runtime") == "python2.7"
+    assert deployed_runtime("python3.12") == "python3.12"
+    assert provider.plan(d).empty
+
+
+def test_inline_code_is_packaged_as_written_and_a_missing_package_gets_the_stand_in() -> None:
+    from harness.provider.resources.lambda_function import Function, package_bytes
+
+    inline = Function("a", role="r", runtime="python3.12", handler="index.handler", code="def handler(e, c): pass\n")
+    with zipfile.ZipFile(io.BytesIO(package_bytes(inline, inline.code))) as archive:
+        assert archive.namelist() == ["index.py"]
+        assert archive.read("index.py") == b"def handler(e, c): pass\n"
+    outside = Function("b", role="r", runtime="nodejs20.x", handler="index.handler", package="s3://builds/b.zip")
+    with zipfile.ZipFile(io.BytesIO(package_bytes(outside, ""))) as archive:
+        assert archive.namelist() == [STAND_IN_FILE]
+    # The same definition gives the same package, so a re-plan sees no change in the code.
+    assert package_bytes(outside, "") == package_bytes(outside, "")
+
+
+def test_a_function_in_declared_subnets_with_its_own_key(backend: Backend, provider: Provider) -> None:
+    d = definition(
+        RUNNER
+        + """
+keys:
+  env: {}
+vpcs:
+  v: {cidr: 10.0.0.0/16}
+subnets:
+  private: {vpc: v, cidr: 10.0.1.0/24}
+security_groups:
+  fn: {vpc: v}
+functions:
+  placed:
+    role: runner
+    runtime: python3.12
+    handler: index.handler
+    kms_key: env
+    vpc: {subnets: [private], security_groups: [fn]}
+"""
+    )
+    provider.apply(d)
+    config = _configuration(backend, provider, "placed")
+    vpc = config["VpcConfig"]
+    assert isinstance(vpc, dict)
+    assert vpc["SubnetIds"] == [provider.state["subnets.private"].physical_id]
+    assert vpc["SecurityGroupIds"] == [provider.state["security_groups.fn"].physical_id]
+    assert config["KMSKeyArn"] == provider.state["keys.env"].arn
+
+
+def test_an_ecr_repository_with_its_own_key_is_replaced_when_its_encryption_changes(
+    backend: Backend, provider: Provider
+) -> None:
+    before = definition("keys:\n  images: {}\necr_repositories:\n  app: {encryption: KMS, kms_key: images}\n")
+    provider.apply(before)
+    found = backend.client("ecr").describe_repositories(repositoryNames=[f"{provider.prefix}app"])["repositories"][0]
+    assert found["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": provider.state["keys.images"].arn}
+    after = definition("keys:\n  images: {}\necr_repositories:\n  app: {encryption: AES256}\n")
+    plan = provider.apply(after)
+    assert [d.field for d in plan.for_address("ecr_repositories.app").diffs] == ["encryption"]  # type: ignore[union-attr]
+    found = backend.client("ecr").describe_repositories(repositoryNames=[f"{provider.prefix}app"])["repositories"][0]
+    assert found["encryptionConfiguration"] == {"encryptionType": "AES256"}
+    assert provider.state["ecr_repositories.app"].attribute("uri") == (
+        f"{backend.account_id}.dkr.ecr.{backend.region}.amazonaws.com/{provider.prefix}app"
+    )
