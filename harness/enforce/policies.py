@@ -17,6 +17,7 @@ from harness.backends.safety import scrubbed_aws_environment
 from harness.enforce.mapping import StaticResolver
 from harness.iam import Policy, parse_policy
 from harness.provider.base import error_code, tags_dict
+from harness.provider.resources.lambda_function import function_policy_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,22 +65,6 @@ def _document(raw: Any) -> Any:
             text = unquote(text)
         return json.loads(text)
     return raw
-
-
-def _lambda_policy(text: str, partition: str) -> dict[str, Any]:
-    """A function policy with each principal as AWS writes it: a bare account id is the account's root, a bare
-    service name a service principal (emulators keep what AddPermission was given)."""
-    document = json.loads(text)
-    for statement in document.get("Statement") or ():
-        principal = statement.get("Principal")
-        if isinstance(principal, str) and principal != "*":
-            if principal.isdigit():
-                statement["Principal"] = {"AWS": f"arn:{partition}:iam::{principal}:root"}
-            elif principal.endswith(".amazonaws.com"):
-                statement["Principal"] = {"Service": principal}
-            else:
-                statement["Principal"] = {"AWS": principal}
-    return dict(document)
 
 
 class PolicyReader:
@@ -268,8 +253,8 @@ class PolicyReader:
             if service == "lambda" and resource.startswith("function:"):
                 _kind, name, *qualifier = resource.split(":")
                 kwargs = {"FunctionName": name, **({"Qualifier": qualifier[0]} if qualifier else {})}
-                text = self._client("lambda").get_policy(**kwargs)["Policy"]
-                return self._named(_lambda_policy(text, parts[1]), PolicySource("resource", arn, "function policy"))
+                document = function_policy_document(self._client("lambda").get_policy(**kwargs)["Policy"], parts[1])
+                return self._named(document, PolicySource("resource", arn, "function policy"))
             if service == "ecr" and resource.startswith("repository/"):
                 answer = self._client("ecr").get_repository_policy(
                     registryId=parts[4], repositoryName=resource.removeprefix("repository/")

@@ -272,6 +272,7 @@ def test_every_supported_type_is_listed() -> None:
         "AWS::SSM::Parameter",
         "AWS::ECR::Repository",
         "AWS::Lambda::Function",
+        "AWS::Events::Rule",
     }
 
 

@@ -46,6 +46,7 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_ssm_parameter",
         "aws_ecr_repository",
         "aws_lambda_function",
+        "aws_cloudwatch_event_rule",
     }
     assert set(Registry.discover().tf_folded()) == {
         "aws_iam_role_policy",
@@ -72,6 +73,7 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_ecr_repository_policy",
         "aws_ecr_lifecycle_policy",
         "aws_lambda_permission",
+        "aws_cloudwatch_event_target",
     }
 
 

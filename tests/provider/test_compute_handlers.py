@@ -103,3 +103,78 @@ def test_an_ecr_repository_with_its_own_key_is_replaced_when_its_encryption_chan
     assert provider.state["ecr_repositories.app"].attribute("uri") == (
         f"{backend.account_id}.dkr.ecr.{backend.region}.amazonaws.com/{provider.prefix}app"
     )
+
+
+def test_a_rule_and_the_function_it_invokes_name_each_other(backend: Backend, provider: Provider) -> None:
+    # The rule's target is the function; the function's policy names the rule: the permission waits for the rule.
+    d = definition(
+        RUNNER
+        + """
+functions:
+  fn:
+    role: runner
+    runtime: python3.12
+    handler: index.handler
+    permissions:
+      - {sid: FromNightly, principal: events.amazonaws.com, source_arn: "${event_rules.nightly.arn}"}
+event_rules:
+  nightly:
+    schedule: rate(1 day)
+    targets:
+      - function: fn
+        input_transformer: {template: '{"run": <time>}', paths: {time: $.time}}
+"""
+    )
+    provider.apply(d)
+    rule_arn = provider.state["event_rules.nightly"].arn
+    policy = backend.client("lambda").get_policy(FunctionName=f"{provider.prefix}fn")["Policy"]
+    assert rule_arn in policy
+    (target,) = backend.client("events").list_targets_by_rule(Rule=f"{provider.prefix}nightly")["Targets"]
+    assert target["Arn"] == provider.state["functions.fn"].arn
+    assert target["InputTransformer"] == {"InputPathsMap": {"time": "$.time"}, "InputTemplate": '{"run": <time>}'}
+    assert backend.client("events").describe_rule(Name=f"{provider.prefix}nightly")["ScheduleExpression"] == (
+        "rate(1 day)"
+    )
+    assert provider.plan(d).empty
+
+
+def test_a_rule_starting_a_pipeline_keeps_the_role_it_is_called_with(backend: Backend, provider: Provider) -> None:
+    d = definition(
+        """
+roles:
+  pipeline: {assumed_by: codepipeline.amazonaws.com}
+  events: {assumed_by: events.amazonaws.com}
+  other-events: {assumed_by: events.amazonaws.com}
+buckets:
+  artifacts: {}
+pipelines:
+  release:
+    role: pipeline
+    artifact_store: {bucket: artifacts}
+    stages:
+      - name: Source
+        actions:
+          - {name: Source, category: Source, provider: S3, output_artifacts: [src],
+             configuration: {S3Bucket: "${buckets.artifacts.name}", S3ObjectKey: s.zip}}
+      - name: Approve
+        actions: [{name: Approve, category: Approval, provider: Manual}]
+event_rules:
+  on-push:
+    pattern: {source: [aws.codecommit]}
+    targets: [{pipeline: release, role: events, id: start}]
+"""
+    )
+    provider.apply(d)
+    (target,) = backend.client("events").list_targets_by_rule(Rule=f"{provider.prefix}on-push")["Targets"]
+    assert (target["Id"], target["Arn"], target["RoleArn"]) == (
+        "start",
+        provider.state["pipelines.release"].arn,
+        provider.state["roles.events"].arn,
+    )
+    # Someone points the target at another role behind the harness's back: the plan shows it.
+    backend.client("events").put_targets(
+        Rule=f"{provider.prefix}on-push",
+        Targets=[{**target, "RoleArn": provider.state["roles.other-events"].arn}],
+    )
+    change = provider.plan(d).for_address("event_rules.on-push")
+    assert change is not None and [diff.field for diff in change.diffs] == ["targets"]

@@ -264,6 +264,25 @@ def _permission_of(statement: Mapping[str, Any], partition: str) -> dict[str, st
     }
 
 
+def function_policy_document(text: str, partition: str = "aws") -> dict[str, Any]:
+    """A function policy as JSON text, with each principal written as AWS writes it (a bare account id is the
+    account's root, a bare service name a service principal), ready for the policy evaluator.
+
+    Emulators keep the principal exactly as AddPermission was given it.
+    """
+    document = json.loads(text)
+    for statement in document.get("Statement") or ():
+        principal = statement.get("Principal")
+        if isinstance(principal, str) and principal != "*":
+            if re.fullmatch(r"\d{12}", principal):
+                statement["Principal"] = {"AWS": f"arn:{partition}:iam::{principal}:root"}
+            elif principal.endswith(".amazonaws.com"):
+                statement["Principal"] = {"Service": principal}
+            else:
+                statement["Principal"] = {"AWS": principal}
+    return dict(document)
+
+
 class FunctionHandler(Handler[Function]):
     resource_type = Function
     # After event rules and pipelines that invoke functions, before the roles functions run as.
