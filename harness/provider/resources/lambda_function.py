@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
-from harness.model.base import RefTo, Resource, Tags, interpolations
+from harness.model.base import INTERPOLATION, RefTo, Resource, Tags, interpolations
 from harness.model.schema import (
     CLOUDFORMATION,
     MISSING,
@@ -37,7 +37,7 @@ from harness.model.schema import (
     ref_parts,
     shell_text,
 )
-from harness.provider.base import Handler, ProviderContext, ResourceState, error_code
+from harness.provider.base import UNKNOWN, Handler, ProviderContext, ResourceState, error_code
 
 # Runtimes AWS still creates functions with (Lambda runtimes page); others are deprecated and refused.
 SUPPORTED_RUNTIMES = frozenset(
@@ -283,6 +283,18 @@ def function_policy_document(text: str, partition: str = "aws") -> dict[str, Any
     return dict(document)
 
 
+def _resolved(ctx: ProviderContext, text: str) -> str:
+    """``text`` with its interpolations resolved; what is not deployed yet (a deferred reference) reads as unknown."""
+
+    def one(match: re.Match[str]) -> str:
+        section, name, _attribute = match.groups()
+        if name is not None and f"{section}.{name}" not in ctx.state:
+            return UNKNOWN
+        return str(ctx.resolve(match.group(0)))
+
+    return INTERPOLATION.sub(one, text)
+
+
 class FunctionHandler(Handler[Function]):
     resource_type = Function
     # After event rules and pipelines that invoke functions, before the roles functions run as.
@@ -305,9 +317,9 @@ class FunctionHandler(Handler[Function]):
         return {
             "sid": permission.sid,
             "action": permission.action,
-            "principal": canonical_principal(ctx.resolve(permission.principal), ctx.partition),
-            "source_arn": str(ctx.resolve(permission.source_arn)),
-            "source_account": str(ctx.resolve(permission.source_account)),
+            "principal": canonical_principal(_resolved(ctx, permission.principal), ctx.partition),
+            "source_arn": _resolved(ctx, permission.source_arn),
+            "source_account": _resolved(ctx, permission.source_account),
             "principal_org_id": permission.principal_org_id,
         }
 
