@@ -34,7 +34,7 @@ _READ_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Lookup", "Filt
 
 # Services where a write can change a policy, a tag or whether a policy-bearing resource exists. Writes elsewhere
 # (log events, objects, builds) leave the caches as they are.
-_POLICY_SERVICES = frozenset({"iam", "kms", "sns", "sqs", "secretsmanager", "organizations"})
+_POLICY_SERVICES = frozenset({"iam", "kms", "sns", "sqs", "secretsmanager", "organizations", "ecr", "lambda"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from harness.backends.safety import scrubbed_aws_environment
 from harness.enforce.mapping import StaticResolver
 from harness.iam import Policy, parse_policy
 from harness.provider.base import error_code, tags_dict
+from harness.provider.resources.lambda_function import function_policy_document
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,8 @@ class PolicySource:
 
     Attributes:
         kind: ``inline``, ``managed``, ``boundary``, ``session``, ``trust`` or ``resource``.
-        owner_arn: the role, user, bucket, key, topic, queue or secret the policy belongs to.
+        owner_arn: the role, user, bucket, key, topic, queue, secret, repository or function the policy belongs
+            to.
         name: the inline policy name, the managed policy ARN, or the resource policy's kind.
     """
 
@@ -214,7 +216,8 @@ class PolicyReader:
 
     # -- resources -----------------------------------------------------------------------------------------
     def resource_policy(self, arn: str) -> Policy | None:
-        """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret), if any."""
+        """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret, repository, function),
+        if any."""
         return self._cached("resource", arn, lambda: self._load_resource_policy(arn))  # type: ignore[no-any-return]
 
     def _load_resource_policy(self, arn: str) -> Policy | None:
@@ -247,6 +250,16 @@ class PolicyReader:
             if service == "secretsmanager":
                 text = self._client("secretsmanager").get_resource_policy(SecretId=arn).get("ResourcePolicy")
                 return self._named(text, PolicySource("resource", arn, "secret policy")) if text else None
+            if service == "lambda" and resource.startswith("function:"):
+                _kind, name, *qualifier = resource.split(":")
+                kwargs = {"FunctionName": name, **({"Qualifier": qualifier[0]} if qualifier else {})}
+                document = function_policy_document(self._client("lambda").get_policy(**kwargs)["Policy"], parts[1])
+                return self._named(document, PolicySource("resource", arn, "function policy"))
+            if service == "ecr" and resource.startswith("repository/"):
+                answer = self._client("ecr").get_repository_policy(
+                    registryId=parts[4], repositoryName=resource.removeprefix("repository/")
+                )
+                return self._named(answer["policyText"], PolicySource("resource", arn, "repository policy"))
         except Exception as exc:
             # A resource that does not exist (or has no policy) has no resource-based policy; the service
             # answers the call with its own not-found error once authorization passes.

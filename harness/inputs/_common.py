@@ -61,7 +61,14 @@ _SPELLED: dict[tuple[str, str], str] = {
     ("trails", "arn"): "arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/${{prefix}}{name}",
     ("alarms", "arn"): "arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:${{prefix}}{name}",
     ("repositories", "arn"): "arn:${{partition}}:codecommit:${{region}}:${{account_id}}:${{prefix}}{name}",
+    ("ecr_repositories", "arn"): "arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/${{prefix}}{name}",
+    ("functions", "arn"): "arn:${{partition}}:lambda:${{region}}:${{account_id}}:function:${{prefix}}{name}",
+    ("event_rules", "arn"): "arn:${{partition}}:events:${{region}}:${{account_id}}:rule/${{prefix}}{name}",
 }
+
+
+# Sections whose physical names AWS accepts in lower case only (S3 buckets, ECR repositories).
+_LOWER_CASE = frozenset({"buckets", "ecr_repositories"})
 
 
 class NameAllocator:
@@ -76,7 +83,7 @@ class NameAllocator:
         Physical names of IAM and S3 are case-insensitive or lower case, so uniqueness ignores case.
         """
         text = re.sub(r"[^A-Za-z0-9_-]+", "-", raw)
-        if section == "buckets":
+        if section in _LOWER_CASE:
             text = text.lower().replace("_", "-")
         text = re.sub(r"([-_])[-_]+", r"\1", text).strip("-_") or "resource"
         if len(text) > MAX_NAME:

@@ -304,10 +304,13 @@ class _Plan:
             return resolved
         if isinstance(unknown, dict):
             out = dict(values) if isinstance(values, dict) else {}
+            # A map attribute written as one object ({ RoleArn = aws_iam_role.deploy.arn, ... }) has one
+            # expression for the whole map: its references stand for the unknown keys (when they name one resource).
+            whole = isinstance(expr, dict) and ("references" in expr or "constant_value" in expr)
             for key, sub in unknown.items():
                 if sub is False:
                     continue
-                sub_expr = expr.get(key) if isinstance(expr, dict) else None
+                sub_expr = expr if whole else expr.get(key) if isinstance(expr, dict) else None
                 out[key] = self.resolve_unknown(instance, out.get(key), sub, sub_expr, f"{path}.{key}")
             return out
         if isinstance(unknown, list):
@@ -589,6 +592,9 @@ class _Plan:
                 "repositories": f"arn:${{partition}}:codecommit:${{region}}:${{account_id}}:{physical}",
                 "trails": f"arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/{physical}",
                 "alarms": f"arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:{physical}",
+                "ecr_repositories": f"arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/{physical}",
+                "functions": f"arn:${{partition}}:lambda:${{region}}:${{account_id}}:function:{physical}",
+                "event_rules": f"arn:${{partition}}:events:${{region}}:${{account_id}}:rule/{physical}",
             }.get(section)
             if arn:
                 pairs.append((arn, f"${{{section}.{name}.arn}}"))

@@ -473,6 +473,56 @@ def _approval(deployment: Deployment, execution: Execution, action: ActionRun, i
     # The action stays InProgress until put_approval_result.
 
 
+# What CodePipeline asks CloudFormation for in each action mode, as the action's role (CodePipeline's user guide,
+# "CloudFormation action reference"); the stack ARN ends in the stack's id, unknown before it exists.
+_STACK_ACTIONS = {
+    "CREATE_UPDATE": "cloudformation:CreateStack",
+    "REPLACE_ON_FAILURE": "cloudformation:CreateStack",
+    "DELETE_ONLY": "cloudformation:DeleteStack",
+    "CHANGE_SET_REPLACE": "cloudformation:CreateChangeSet",
+    "CHANGE_SET_EXECUTE": "cloudformation:ExecuteChangeSet",
+}
+
+
+def _deploy_cloudformation(deployment: Deployment, execution: Execution, action: ActionRun, identity: Identity) -> None:
+    """A CloudFormation deploy action: the action's role must be allowed the stack operation and to pass the deploy
+    role (``RoleArn``) to CloudFormation, as CodePipeline checks before it calls CloudFormation. The stack itself
+    is not deployed (its template comes from an artifact pipewarden does not deploy), so a run that gets that far
+    is unverified."""
+    config = action.configuration
+    stack = config.get("StackName", "")
+    mode = config.get("ActionMode", "")
+    region, account = execution.pipeline_arn.split(":")[3:5]
+    stack_arn = f"arn:aws:cloudformation:{region}:{account}:stack/{stack}/*"
+    wanted = _STACK_ACTIONS.get(mode)
+    if wanted is not None:
+        operation = wanted.split(":", 1)[1]
+        denial = authorize(
+            deployment, identity, "cloudformation", operation, {"StackName": stack}, action=wanted, resource=stack_arn
+        )
+        if denial is not None:
+            raise _ActionFailed("JobFailed", f"{denial.code}: {denial.message}")
+    deploy_role = config.get("RoleArn", "")
+    if deploy_role:
+        denial = authorize(
+            deployment,
+            identity,
+            "iam",
+            "PassRole",
+            {"RoleArn": deploy_role},
+            action="iam:PassRole",
+            resource=deploy_role,
+            context={"iam:PassedToService": "cloudformation.amazonaws.com"},
+        )
+        if denial is not None:
+            raise _ActionFailed("JobFailed", f"{denial.code}: {denial.message}")
+    raise Unverified(
+        f"pipeline '{execution.pipeline}' action '{action.name}': the stack {stack or '(unnamed)'} ({mode}) from "
+        f"{config.get('TemplatePath', 'its template')} is not deployed by pipewarden; what it would create is "
+        "unverified"
+    )
+
+
 _RUNNERS: dict[tuple[str, str], Callable[[Deployment, Execution, ActionRun, Identity], None]] = {
     ("Source", "S3"): _source_s3,
     ("Source", "CodeCommit"): _source_hooked,
@@ -481,6 +531,7 @@ _RUNNERS: dict[tuple[str, str], Callable[[Deployment, Execution, ActionRun, Iden
     ("Test", "CodeBuild"): _build,
     ("Deploy", "S3"): _deploy_s3,
     ("Approval", "Manual"): _approval,
+    ("Deploy", "CloudFormation"): _deploy_cloudformation,
 }
 
 

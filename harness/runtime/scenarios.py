@@ -22,10 +22,11 @@ from harness.provider.base import error_code
 from harness.provider.resources.codebuild_project import BuildProject
 from harness.provider.resources.codepipeline import Pipeline
 from harness.provider.resources.iam_role import Role
+from harness.provider.resources.lambda_function import Function
 from harness.runtime.build import BuildRecord, BuildRequest, read_project, start_build
 from harness.runtime.logs import MASK, read_log_messages
 from harness.runtime.pipeline import ApprovalOutcome, Execution, put_approval_result, start_pipeline_execution
-from harness.runtime.secrets import PlaintextSecret, plaintext_secret
+from harness.runtime.secrets import FUNCTION, PlaintextSecret, plaintext_secret
 from harness.runtime.state import runtime, set_build_clock
 
 # Builds run on the real clock, except the hanging build, whose minutes last a tenth of a second so a 60-minute
@@ -345,8 +346,9 @@ def expect_secrets_masked(deployment: Deployment, build: BuildRecord, secrets: d
 
 
 def plaintext_secrets(deployment: Deployment) -> list[PlaintextSecret]:
-    """PLAINTEXT environment variables (project and buildspec ``env.variables``) of every deployed build project that
-    look like secrets, read back from the backend."""
+    """Plain environment variables that look like secrets, read back from the backend: PLAINTEXT variables of every
+    deployed build project (project and buildspec ``env.variables``) and the environment of every deployed Lambda
+    function (all plain text: Lambda has no secret-typed variables)."""
     definition = deployment.require_definition()
     found: list[PlaintextSecret] = []
     for project in definition.of_type(BuildProject):
@@ -360,6 +362,34 @@ def plaintext_secrets(deployment: Deployment) -> list[PlaintextSecret]:
             finding = plaintext_secret(project.name, name, value)
             if finding is not None:
                 found.append(finding)
+    for function in definition.of_type(Function):
+        for name, value in sorted(function_environment(deployment, function.name).items()):
+            finding = plaintext_secret(function.name, name, value, FUNCTION)
+            if finding is not None:
+                found.append(finding)
+    return found
+
+
+def function_environment(deployment: Deployment, function: str) -> dict[str, str]:
+    """A deployed function's environment variables, as Lambda holds them.
+
+    Raises:
+        CheckFailed: when the function is not deployed.
+    """
+    name = deployment.provider.ctx.physical_name(_function(deployment, function))
+    try:
+        config = deployment.backend.client("lambda").get_function_configuration(FunctionName=name)
+    except Exception as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        raise CheckFailed(f"Lambda function '{function}': expected it to be deployed, found none") from None
+    return {str(k): str(v) for k, v in ((config.get("Environment") or {}).get("Variables") or {}).items()}
+
+
+def _function(deployment: Deployment, name: str) -> Function:
+    found = deployment.require_definition().get(Function.SECTION, name)
+    if not isinstance(found, Function):
+        raise CheckFailed(f"Lambda function '{name}': expected it in the definition, found none")
     return found
 
 

@@ -95,28 +95,53 @@ SECRET_VALUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _NOT_A_SECRET = re.compile(r"^(|true|false|yes|no|none|null|\d+|arn:.*|/.*|\$\{.*\}|<.*>)$", re.I)
 
 
+BUILD_PROJECT = "build project"
+FUNCTION = "Lambda function"
+
+
 @dataclass(frozen=True, slots=True)
 class PlaintextSecret:
-    """A PLAINTEXT environment variable that looks like it carries a secret."""
+    """A plain environment variable that looks like it carries a secret.
+
+    Attributes:
+        project: the logical name of what holds the variable (a build project or a function).
+        variable: the variable's name.
+        reason: why it looks like a secret.
+        holder: what holds it, ``build project`` or ``Lambda function``.
+    """
 
     project: str
     variable: str
     reason: str
+    holder: str = BUILD_PROJECT
 
     def __str__(self) -> str:
+        if self.holder == FUNCTION:
+            # A function's environment has no secret-typed variables: the function reads the secret at run time.
+            return (
+                f"{self.holder} '{self.project}': environment variable {self.variable} is plain text but "
+                f"{self.reason}; store the value in Secrets Manager or as an SSM SecureString and have the function "
+                "read it at run time (name the secret in the variable instead)"
+            )
         return (
-            f"build project '{self.project}': variable {self.variable} is PLAINTEXT but {self.reason}; "
+            f"{self.holder} '{self.project}': variable {self.variable} is PLAINTEXT but {self.reason}; "
             "store the value in Secrets Manager or as an SSM SecureString and reference it "
             "(type SECRETS_MANAGER or PARAMETER_STORE)"
         )
 
 
-def plaintext_secret(project: str, name: str, value: str) -> PlaintextSecret | None:
+def plaintext_secret(project: str, name: str, value: str, holder: str = BUILD_PROJECT) -> PlaintextSecret | None:
     """Whether one plain variable looks like a secret: a known token format, or a secret-like name with a value
-    that is not a reference or placeholder."""
+    that is not a reference or placeholder.
+
+    Args:
+        project: the logical name of what holds the variable.
+        name: the variable's name; value: its plain value.
+        holder: ``build project`` or ``Lambda function``, for the message.
+    """
     for what, pattern in SECRET_VALUES:
         if pattern.search(value):
-            return PlaintextSecret(project, name, f"its value looks like {what}")
+            return PlaintextSecret(project, name, f"its value looks like {what}", holder)
     if SECRET_NAME.search(name) and not _NOT_A_SECRET.match(value.strip()):
-        return PlaintextSecret(project, name, "its name says it holds a secret and its value is a literal")
+        return PlaintextSecret(project, name, "its name says it holds a secret and its value is a literal", holder)
     return None

@@ -44,15 +44,15 @@ def test_every_mapped_operation_is_a_real_api_operation() -> None:
 def test_the_table_covers_every_service_in_scope() -> None:
     assert set(OPERATIONS) == {
         "iam", "sts", "s3", "kms", "logs", "cloudwatch", "cloudtrail", "codebuild", "codepipeline",
-        "codecommit", "ec2", "sns", "sqs", "events", "secretsmanager", "ssm",
+        "codecommit", "ec2", "sns", "sqs", "events", "ecr", "lambda", "secretsmanager", "ssm",
     }  # fmt: skip
 
 
 def test_an_unmapped_operation_is_unverified_not_allowed() -> None:
     with pytest.raises(Unverified, match=r"no authorization mapping for s3:GetBucketAnalyticsConfiguration"):
         map_call("s3", "GetBucketAnalyticsConfiguration", {"Bucket": "b", "Id": "x"}, ENV)
-    with pytest.raises(Unverified, match=r"no authorization mapping for lambda:Invoke"):
-        map_call("lambda", "Invoke", {"FunctionName": "f"}, ENV)
+    with pytest.raises(Unverified, match=r"no authorization mapping for lambda:CreateCodeSigningConfig"):
+        map_call("lambda", "CreateCodeSigningConfig", {"AllowedPublishers": {}}, ENV)
 
 
 def one(service: str, operation: str, **params: Any) -> list[tuple[str, str, dict[str, Any]]]:

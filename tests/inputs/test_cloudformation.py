@@ -232,12 +232,12 @@ def test_import_value_of_a_stack_not_given_is_the_export_name_and_noted() -> Non
 def test_ref_of_an_unsupported_resource_is_a_noted_placeholder() -> None:
     resources = (
         GROUP % "!Ref Repo"
-        + "  Repo:\n    Type: AWS::ECR::Repository\n    Properties: {ImageScanningConfiguration: {ScanOnPush: true}}\n"
+        + "  Repo:\n    Type: AWS::Glue::Database\n    Properties: {DatabaseInput: {Name: events}}\n"
     )
     definition = cfn(resources)
     assert only(definition, "topics").tags["value"] == "${prefix}Repo"
     assert (
-        "Resources.Repo (AWS::ECR::Repository): resource type not modelled; "
+        "Resources.Repo (AWS::Glue::Database): resource type not modelled; "
         "scenarios depending on it are unverified" in definition.notes
     )
 
@@ -270,6 +270,9 @@ def test_every_supported_type_is_listed() -> None:
         "AWS::EC2::NetworkAcl",
         "AWS::SecretsManager::Secret",
         "AWS::SSM::Parameter",
+        "AWS::ECR::Repository",
+        "AWS::Lambda::Function",
+        "AWS::Events::Rule",
     }
 
 

@@ -45,6 +45,9 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_network_acl",
         "aws_secretsmanager_secret",
         "aws_ssm_parameter",
+        "aws_ecr_repository",
+        "aws_lambda_function",
+        "aws_cloudwatch_event_rule",
     }
     assert set(Registry.discover().tf_folded()) == {
         "aws_iam_role_policy",
@@ -68,6 +71,10 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_vpc_security_group_egress_rule",
         "aws_eip",
         "aws_secretsmanager_secret_version",
+        "aws_ecr_repository_policy",
+        "aws_ecr_lifecycle_policy",
+        "aws_lambda_permission",
+        "aws_cloudwatch_event_target",
     }
 
 
@@ -441,13 +448,13 @@ def test_value_unknown_until_apply_that_cannot_be_rebuilt_is_noted() -> None:
 
 def test_unsupported_types_are_reported_by_address() -> None:
     others = [
-        R("aws_ecr_repository", "main", {"name": "images"}),
-        R("aws_lambda_function", "build", {"function_name": "fn"}, module="module.net"),
+        R("aws_glue_catalog_database", "main", {"name": "events"}),
+        R("aws_glue_job", "build", {"name": "etl"}, module="module.net"),
         R("random_id", "suffix", {"byte_length": 4}),
     ]
     notes = load(plan(role(), *others)).notes
-    assert f"aws_ecr_repository.main (aws_ecr_repository): resource type {UNVERIFIED}" in notes
-    assert f"module.net.aws_lambda_function.build (aws_lambda_function): resource type {UNVERIFIED}" in notes
+    assert f"aws_glue_catalog_database.main (aws_glue_catalog_database): resource type {UNVERIFIED}" in notes
+    assert f"module.net.aws_glue_job.build (aws_glue_job): resource type {UNVERIFIED}" in notes
     assert "random_id.suffix (random_id): not an AWS resource; ignored" in notes
 
 

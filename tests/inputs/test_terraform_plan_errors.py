@@ -84,7 +84,7 @@ def test_child_modules_not_a_list() -> None:
 
 
 def test_no_modelled_resources() -> None:
-    message = error_for(plan(R("aws_lambda_function", "t", {"function_name": "t"})))
+    message = error_for(plan(R("aws_glue_job", "t", {"name": "t"})))
     assert message.startswith("plan.json (planned_values): expected at least one resource of a modelled type (")
     assert "aws_iam_role, " in message and "aws_codebuild_project, " in message
     assert message.endswith("), found 1 resource(s) of other types; plan the pipeline's resources")

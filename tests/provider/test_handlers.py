@@ -425,6 +425,66 @@ def _drift_approval_rule_template(backend: Backend, p: Provider) -> None:
     )
 
 
+ECR_REPOSITORY = """
+roles:
+  build:
+    assumed_by: codebuild.amazonaws.com
+ecr_repositories:
+  images:
+    scan_on_push: true
+    tag_mutability: {mutability}
+    tags: {{team: blue}}
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: BuildPushes
+          Effect: Allow
+          Principal: {{AWS: "${{roles.build.arn}}"}}
+          Action: [ecr:PutImage, ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload]
+    lifecycle_policy:
+      rules:
+        - rulePriority: 1
+          selection: {{tagStatus: untagged, countType: imageCountMoreThan, countNumber: 10}}
+          action: {{type: expire}}
+"""
+
+
+def _drift_ecr_repository(backend: Backend, p: Provider) -> None:
+    # Someone opens the repository to every account behind the harness's back.
+    everyone = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}
+    backend.client("ecr").set_repository_policy(repositoryName=f"{p.prefix}images", policyText=json.dumps(everyone))
+
+
+FUNCTION = """
+roles:
+  runner:
+    assumed_by: lambda.amazonaws.com
+functions:
+  fn:
+    role: runner
+    runtime: python3.12
+    handler: index.handler
+    code: |
+      def handler(event, context):
+          return {{"ok": True}}
+    timeout: {timeout}
+    environment: {{STAGE: dev, BUCKET: "${{roles.runner.name}}"}}
+    tags: {{team: blue}}
+    permissions:
+      - sid: FromScheduler
+        principal: events.amazonaws.com
+        source_arn: "arn:aws:events:${{region}}:${{account_id}}:rule/nightly"
+        source_account: "${{account_id}}"
+"""
+
+
+def _drift_function(backend: Backend, p: Provider) -> None:
+    # Anyone may now invoke the function: a permission added behind the harness's back.
+    backend.client("lambda").add_permission(
+        FunctionName=f"{p.prefix}fn", StatementId="Everyone", Action="lambda:InvokeFunction", Principal="*"
+    )
+
+
 @dataclass(frozen=True)
 class Spec:
     """How to exercise one resource type: a template, two sets of values, the field they differ in, and drift."""
@@ -487,6 +547,9 @@ SPECS = [
          _drift_repository, "tags"),
     Spec("approval_rule_templates.art", APPROVAL_RULE_TEMPLATE, {"needed": 1}, {"needed": 2}, "content",
          _drift_approval_rule_template, "repositories"),
+    Spec("ecr_repositories.images", ECR_REPOSITORY, {"mutability": "MUTABLE"}, {"mutability": "IMMUTABLE"},
+         "tag_mutability", _drift_ecr_repository, "policy"),
+    Spec("functions.fn", FUNCTION, {"timeout": 30}, {"timeout": 60}, "timeout", _drift_function, "permissions"),
 ]  # fmt: skip
 
 by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
@@ -14,9 +15,21 @@ from harness.provider.base import Handler, ProviderContext, ResourceState, error
 Category = Literal["Source", "Build", "Test", "Deploy", "Approval", "Invoke", "Compute"]
 
 
+# Action providers whose configuration names a role the pipeline passes to another service (``RoleArn``).
+DEPLOY_ROLE_PROVIDERS = frozenset({"CloudFormation"})
+_ROLE_ARN = re.compile(r"^\$\{roles\.([A-Za-z0-9_-]+)\.arn\}$")
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
-    """One action of a stage (a source, a CodeBuild build, a manual approval, a deployment...)."""
+    """One action of a stage (a source, a CodeBuild build, a manual approval, a deployment...).
+
+    Attributes:
+        role: the role CodePipeline assumes to run this action (the pipeline's role when None).
+        deploy_role: for a CloudFormation action, the role CloudFormation deploys the stack with (the
+            configuration's ``RoleArn``): the pipeline's role passes it, so it needs ``iam:PassRole`` on it. Written
+            as ``RoleArn: ${roles.deploy.arn}`` in the configuration, it is read into this field.
+    """
 
     name: str
     category: Category
@@ -28,10 +41,30 @@ class Action:
     input_artifacts: tuple[str, ...] = ()
     output_artifacts: tuple[str, ...] = ()
     role: Annotated[str, RefTo("roles")] | None = None
+    deploy_role: Annotated[str, RefTo("roles")] | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.run_order <= 999:
             raise ValueError(f"run_order between 1 and 999, found {self.run_order}; order actions from 1")
+        named = self.configuration.get("RoleArn")
+        if named is None or self.provider not in DEPLOY_ROLE_PROVIDERS:
+            if self.deploy_role is not None and self.provider not in DEPLOY_ROLE_PROVIDERS:
+                raise ValueError(
+                    f"a deploy_role only on a CloudFormation action, found one on provider {self.provider!r}; "
+                    "remove it or use role for the role the action runs as"
+                )
+            return
+        if self.deploy_role is not None:
+            raise ValueError(
+                f"one deploy role for action {self.name!r}, found deploy_role and configuration RoleArn; keep one"
+            )
+        # The deploy role becomes a reference of its own (a role of the definition, or a literal ARN), so it
+        # resolves after deploy and least-privilege checks can find it.
+        match = _ROLE_ARN.match(named)
+        role = match.group(1) if match else named if named.startswith("arn:") else None
+        if role is not None:
+            object.__setattr__(self, "deploy_role", role)
+            object.__setattr__(self, "configuration", {k: v for k, v in self.configuration.items() if k != "RoleArn"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +151,8 @@ class PipelineHandler(Handler[Pipeline]):
                 }
                 if action.role:
                     decl["roleArn"] = self._ref_arn(ctx, "roles", action.role)
+                if action.deploy_role:
+                    decl["configuration"]["RoleArn"] = str(ctx.resolve(self._ref_arn(ctx, "roles", action.deploy_role)))
                 actions.append(decl)
             stages.append({"name": stage.name, "actions": actions})
         return {
@@ -232,6 +267,8 @@ def _configuration(reader: Reader, value: Any, path: str) -> dict[str, str]:
         reader.fail(path, "a mapping", describe(value), "write the configuration as key: value pairs")
     out: dict[str, str] = {}
     for key, item in value.items():
+        if item is None:
+            continue  # a value the plan cannot supply (noted where it was read)
         if isinstance(item, dict | list):
             out[str(key)] = json.dumps(item)
         elif isinstance(item, bool):
