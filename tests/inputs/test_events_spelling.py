@@ -87,7 +87,8 @@ def test_cloudformation_rule_starting_a_pipeline_on_a_source_change() -> None:
     assert isinstance(rule, EventRule)
     assert rule.name == "code-pipeline-event-trigger"
     assert rule.pattern["source"] == ["aws.codecommit"]
-    assert rule.pattern["resources"] == ["arn:aws:codecommit:${region}:${account_id}:app"]
+    # The repository is named, not declared: its stand-in's ARN is what the pattern matches once deployed.
+    assert rule.pattern["resources"] == ["${repositories.app.arn}"]
     assert rule.targets == (EventTarget(pipeline="pipeline", role="events-role", id="TargetCodePipeline"),)
     assert (rule.enabled, rule.schedule) == (True, "")
     assert not [n for n in d.notes if "CodePipelineEventTrigger" in n], d.notes

@@ -66,7 +66,7 @@ def test_findings_cloudformation_accepts_are_notes_in_line_order() -> None:
     ]
     assert notes[4].startswith("cfn-lint E2533 line 32: Runtime 'python2.7' was deprecated"), notes[4]
     # ...and the loader reads the template, resource-level Description included.
-    assert {r.name for r in definition.resources} == {"build-role", "build"}
+    assert {r.name for r in definition.resources} == {"build-role", "build", "cleaner"}
 
 
 def test_the_loader_accepts_a_resource_level_description() -> None:
