@@ -270,6 +270,10 @@ def test_every_supported_type_is_listed() -> None:
         "AWS::EC2::NetworkAcl",
         "AWS::SecretsManager::Secret",
         "AWS::SSM::Parameter",
+        "AWS::CodeStarConnections::Connection",
+        "AWS::CodeConnections::Connection",
+        "AWS::CodeBuild::ReportGroup",
+        "AWS::SecurityHub::Hub",
     }
 
 

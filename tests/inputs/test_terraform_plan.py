@@ -44,6 +44,10 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_network_acl",
         "aws_secretsmanager_secret",
         "aws_ssm_parameter",
+        "aws_codestarconnections_connection",
+        "aws_codeconnections_connection",
+        "aws_codebuild_report_group",
+        "aws_securityhub_account",
     }
     assert set(Registry.discover().tf_folded()) == {
         "aws_iam_role_policy",
@@ -67,6 +71,7 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_vpc_security_group_egress_rule",
         "aws_eip",
         "aws_secretsmanager_secret_version",
+        "aws_securityhub_standards_subscription",
     }
 
 
