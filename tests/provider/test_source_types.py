@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import textwrap
+from dataclasses import replace
 
 from harness.backends import Backend
 from harness.inputs.cloudformation import parse_template_text
 from harness.provider.lifecycle import Provider
+from harness.provider.resources.codestar_connection import SourceConnection, connection_name
 
 TEMPLATE = """
 AWSTemplateFormatVersion: "2010-09-09"
@@ -75,3 +77,13 @@ def test_refs_to_a_hub_and_a_connection_deploy_as_their_arns(backend: Backend, p
     assert provider.destroy(definition) == []
     assert provider.leftovers() == []
     assert backend.client("codestar-connections").list_connections()["Connections"] == []
+
+
+def test_a_long_connection_name_is_shortened_to_the_32_characters_aws_allows(provider: Provider) -> None:
+    long = SourceConnection(name="release-pipeline-github-connection", provider_type="GitHub")
+    name = connection_name(provider.ctx, long)
+    assert len(name) == 32
+    assert name.startswith(f"{provider.prefix}release-pipel-")
+    assert name != connection_name(provider.ctx, replace(long, name="release-pipeline-github-other"))
+    short = SourceConnection(name="github", provider_type="GitHub")
+    assert connection_name(provider.ctx, short) == f"{provider.prefix}github"
