@@ -2,8 +2,8 @@
 
 The top-level names are the typed API a scenario needs in plain pytest; each subpackage exports more in its own
 ``__all__`` (``harness.iam``, ``harness.enforce``, ``harness.trail``, ``harness.detect``, ``harness.runtime``,
-``harness.source``, ``harness.network``). Names are imported on first use, so ``import harness`` stays cheap and
-the command line starts fast.
+``harness.source``, ``harness.services``, ``harness.network``). Names are imported on first use, so
+``import harness`` stays cheap and the command line starts fast.
 """
 
 from __future__ import annotations

@@ -791,6 +791,16 @@ CLOUDTRAIL: dict[str, tuple[Access, ...]] = {
     "ListTags": (A("cloudtrail:ListTags", "{ResourceIdList[]}"),),
 }
 
+def _report_export(params: Params, env: MappingEnv) -> Mapping[str, Any]:
+    """``codebuild:exportConfig.s3Destination.*`` of a report group's S3 export (none without one)."""
+    destination = (params.get("exportConfig") or {}).get("s3Destination") or {}
+    return {
+        f"codebuild:exportConfig.s3Destination.{key}": _scalar(destination[key])
+        for key in ("bucket", "bucketOwner", "encryptionDisabled", "encryptionKey", "path")
+        if destination.get(key) is not None
+    }
+
+
 _PROJECT = _arn("codebuild", "project/{name|name}")
 _PASS_TO_CODEBUILD = _passed_to("codebuild.amazonaws.com")
 
@@ -815,6 +825,12 @@ CODEBUILD: dict[str, tuple[Access, ...]] = {
     "BatchGetBuilds": (A("codebuild:BatchGetBuilds", _build_projects),),
     "ListBuilds": (A("codebuild:ListBuilds"),),
     "ListBuildsForProject": (A("codebuild:ListBuildsForProject", _arn("codebuild", "project/{projectName|name}")),),
+    # Report groups: the export destination travels as condition keys, so a policy can refuse unencrypted exports.
+    "CreateReportGroup": (A("codebuild:CreateReportGroup", _arn("codebuild", "report-group/{name}"), _report_export),),
+    "UpdateReportGroup": (A("codebuild:UpdateReportGroup", "{arn}", _report_export),),
+    "BatchGetReportGroups": (A("codebuild:BatchGetReportGroups", "{reportGroupArns[]}"),),
+    "DeleteReportGroup": (A("codebuild:DeleteReportGroup", "{arn}"),),
+    "ListReportGroups": (A("codebuild:ListReportGroups"),),
 }
 
 _PIPELINE = _arn("codepipeline", "{name}")
@@ -1190,6 +1206,64 @@ SECRETSMANAGER: dict[str, tuple[Access, ...]] = {
     "GetRandomPassword": (A("secretsmanager:GetRandomPassword"),),
 }
 
+def _connection_use(prefix: str) -> ContextFn:
+    """The keys of a UseConnection request: the repository (``owner/name``), its owner and name, the branch, the
+    provider action and whether it reads or writes (``read_only``, ``read_write``)."""
+
+    def build(params: Params, env: MappingEnv) -> Mapping[str, Any]:
+        out: dict[str, Any] = {}
+        repository = params.get("FullRepositoryId")
+        if repository:
+            out[f"{prefix}:FullRepositoryId"] = str(repository)
+            owner, _, name = str(repository).partition("/")
+            out[f"{prefix}:OwnerId"] = owner
+            if name:
+                out[f"{prefix}:RepositoryName"] = name
+        for key in ("BranchName", "ProviderAction", "ProviderPermissionsRequired"):
+            if params.get(key):
+                out[f"{prefix}:{key}"] = str(params[key])
+        return out
+
+    return build
+
+
+def _connections(prefix: str) -> dict[str, tuple[Access, ...]]:
+    """The connection API under one service prefix (``codestar-connections`` and its newer ``codeconnections``):
+    IAM names the action with the prefix the connection's ARN carries."""
+    connection = "{ConnectionArn}"
+    return {
+        "CreateConnection": (
+            A(f"{prefix}:CreateConnection", "*", _keys(**{f"{prefix}:ProviderType": "ProviderType"})),
+        ),
+        "GetConnection": (A(f"{prefix}:GetConnection", connection),),
+        "ListConnections": (
+            A(f"{prefix}:ListConnections", "*", _keys(**{f"{prefix}:ProviderTypeFilter": "ProviderTypeFilter"})),
+        ),
+        "DeleteConnection": (A(f"{prefix}:DeleteConnection", connection),),
+        "TagResource": (A(f"{prefix}:TagResource", "{ResourceArn}"),),
+        "UntagResource": (A(f"{prefix}:UntagResource", "{ResourceArn}"),),
+        "ListTagsForResource": (A(f"{prefix}:ListTagsForResource", "{ResourceArn}"),),
+        # Not an API operation: what a service using the connection (CodePipeline's source action) is authorized
+        # for, as the pipeline's role, each time it calls the provider.
+        "UseConnection": (A(f"{prefix}:UseConnection", connection, _connection_use(prefix)),),
+    }
+
+
+_HUB = _arn("securityhub", "hub/default")
+
+SECURITYHUB: dict[str, tuple[Access, ...]] = {
+    "EnableSecurityHub": (A("securityhub:EnableSecurityHub", _HUB),),
+    "DisableSecurityHub": (A("securityhub:DisableSecurityHub", _HUB),),
+    "DescribeHub": (A("securityhub:DescribeHub", _HUB),),
+    "UpdateSecurityHubConfiguration": (A("securityhub:UpdateSecurityHubConfiguration", _HUB),),
+    "GetEnabledStandards": (A("securityhub:GetEnabledStandards", _HUB),),
+    "BatchEnableStandards": (A("securityhub:BatchEnableStandards", _HUB),),
+    "BatchDisableStandards": (A("securityhub:BatchDisableStandards", _HUB),),
+    "TagResource": (A("securityhub:TagResource", "{ResourceArn}"),),
+    "UntagResource": (A("securityhub:UntagResource", "{ResourceArn}"),),
+    "ListTagsForResource": (A("securityhub:ListTagsForResource", "{ResourceArn}"),),
+}
+
 _PARAMETER = _arn("ssm", "parameter/{Name|param}")
 
 SSM: dict[str, tuple[Access, ...]] = {
@@ -1226,11 +1300,22 @@ OPERATIONS: Mapping[str, Mapping[str, tuple[Access, ...]]] = {
     "lambda": LAMBDA,
     "secretsmanager": SECRETSMANAGER,
     "ssm": SSM,
+    "codestar-connections": _connections("codestar-connections"),
+    "codeconnections": _connections("codeconnections"),
+    "securityhub": SECURITYHUB,
 }
 """boto3 service name → operation name → the accesses AWS checks, in order."""
 
-PSEUDO_OPERATIONS = frozenset({("codecommit", "GitPush"), ("codecommit", "GitPull")})
-"""Table entries that are not API operations (Git over HTTPS), used by the runtime's source model."""
+PSEUDO_OPERATIONS = frozenset(
+    {
+        ("codecommit", "GitPush"),
+        ("codecommit", "GitPull"),
+        ("codestar-connections", "UseConnection"),
+        ("codeconnections", "UseConnection"),
+    }
+)
+"""Table entries that are not API operations (Git over HTTPS, a service using a connection), used by the runtime's
+source model and source actions."""
 
 UNAUTHORIZED_OPERATIONS = frozenset({("sts", "GetCallerIdentity")})
 """Calls AWS answers without any authorization (GetCallerIdentity works even under an explicit deny)."""

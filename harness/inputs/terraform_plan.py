@@ -550,7 +550,7 @@ class _Plan:
         if instance is None or address not in self.logical:
             return None
         section, name = self.logical[address]
-        schema = self.registry.tf_schema(instance.type)
+        schema = self.registry.tf_schema(instance.type, instance.values)
         if schema is None or schema.tf is None:
             return None
         model_attribute = schema.tf.attributes.get(attribute or "id")
@@ -565,7 +565,7 @@ class _Plan:
     # -- names ----------------------------------------------------------------------------------------------
     def allocate(self) -> None:
         for address, instance in self.instances.items():
-            schema = self.registry.tf_schema(instance.type)
+            schema = self.registry.tf_schema(instance.type, instance.values)
             if schema is None:
                 continue
             self.logical[address] = (schema.cls.SECTION, self.names.allocate(schema.cls.SECTION, _logical(address)))
@@ -575,7 +575,7 @@ class _Plan:
         pairs: list[tuple[str, str]] = []
         for address, (section, name) in self.logical.items():
             instance = self.instances[address]
-            spelling = self.registry.tf_schema(instance.type)
+            spelling = self.registry.tf_schema(instance.type, instance.values)
             name_attribute = spelling.tf.name if spelling is not None and spelling.tf is not None else None
             physical = instance.values.get(name_attribute) if name_attribute else None
             if not isinstance(physical, str) or not physical:
@@ -654,7 +654,7 @@ class _Plan:
                 self.fail(address, "an object of values (and after_unknown)", describe(values), "regenerate the plan")
             prepared[address] = Props(values, address, self.fail)
         for address, instance in self.instances.items():
-            schema = self.registry.tf_schema(instance.type)
+            schema = self.registry.tf_schema(instance.type, instance.values)
             if schema is None or schema.tf is None:
                 continue
             props = prepared[address]
@@ -667,7 +667,7 @@ class _Plan:
             self.drafts[address] = draft
             self.assembly.drafts.append(draft)
         for address, instance in self.instances.items():
-            if self.registry.tf_schema(instance.type) is not None:
+            if self.registry.tf_schema(instance.type, instance.values) is not None:
                 continue
             fold = self.registry.tf_fold(instance.type)
             ignored = self.registry.tf_ignored(instance.type)
@@ -739,6 +739,9 @@ class _Plan:
     def draft(self, section: str, name: str) -> Draft | None:
         drafts = self.assembly.drafts  # declared resources and stand-ins
         return next((d for d in drafts if section == d.cls.SECTION and d.name == name), None)
+
+    def drafts_of(self, section: str) -> list[Draft]:
+        return [d for d in self.drafts.values() if section == d.cls.SECTION]
 
     def target(self, value: Any, section: str) -> Draft | None:
         parts = ref_parts(self.named(value, section))
@@ -948,11 +951,11 @@ def _build(data: Any, filename: str, text: str) -> Definition:
     plan.check_format()
     plan.discover_globals()
     plan.collect()
-    if not any(plan.registry.tf_schema(i.type) is not None for i in plan.instances.values()):
+    if not any(plan.registry.tf_schema(i.type, i.values) is not None for i in plan.instances.values()):
         raise InputError(
             where=f"{filename} (planned_values)",
             expected="at least one resource of a modelled type ("
-            + ", ".join(sorted(s.tf.type for s in plan.registry.schemas if s.tf is not None))
+            + ", ".join(sorted({s.tf.type for s in plan.registry.schemas if s.tf is not None}))
             + ")",
             found=f"{len(plan.instances)} resource(s) of other types",
             fix="plan the pipeline's resources",

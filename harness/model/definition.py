@@ -154,8 +154,33 @@ class Definition:
                     fix="rename one of them",
                 )
             seen.add(resource.address)
+        self.validate_singletons()
         self.validate_references()
         self.validate_environments()
+
+    def validate_singletons(self) -> None:
+        """A type an account holds once (a Security Hub) is declared at most once.
+
+        Raises:
+            InputError: at the second declaration, naming the first.
+        """
+        first: dict[type[Resource], Resource] = {}
+        for resource in self.resources:
+            cls = type(resource)
+            if not cls.SINGLETON:
+                continue
+            if cls not in first:
+                first[cls] = resource
+                continue
+            loc = self.locations.get(str(resource.address))
+            raise InputError(
+                where=self.where(resource.address),
+                expected=f"at most one {cls.KIND} (an account and region hold only one)",
+                found=f"'{resource.address}' besides '{first[cls].address}'",
+                fix="keep one of them",
+                file=loc.file if loc else self.source,
+                line=loc.line if loc else None,
+            )
 
     def validate_environments(self) -> None:
         """With environments declared, every resource's environment must be one of them.

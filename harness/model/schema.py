@@ -339,6 +339,9 @@ class Reader(Protocol):
     def draft(self, section: str, name: str) -> Draft | None:
         """The draft of a declared resource by section and logical name."""
 
+    def drafts_of(self, section: str) -> list[Draft]:
+        """The drafts of every declared resource of ``section``, in source order (the one hub a fold configures)."""
+
     def target(self, value: Any, section: str) -> Draft | None:
         """The draft ``value`` names (a reference, a physical name the source spells out, or what an existing
         stand-in stands in for), if any."""
@@ -492,6 +495,9 @@ class Tf:
         quiet: attributes holding this default value need no modelling (dotted through blocks).
         ignore: attributes the provider computes or the harness handles itself.
         finish: completes the draft after the fields are read.
+        when: for a type that maps onto different model types by its values (an SSM parameter is a secret when
+            it is a SecureString), the condition on the planned values under which this spelling applies; the
+            spelling without one applies otherwise.
     """
 
     type: str
@@ -500,6 +506,7 @@ class Tf:
     quiet: Mapping[str, Any] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     finish: Finish | None = None
+    when: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,15 +35,26 @@ class Registry:
     stand_ins: tuple[StandIn, ...] = ()
     _cfn: dict[str, Schema] = field(default_factory=dict, repr=False)
     _tf: dict[str, Schema] = field(default_factory=dict, repr=False)
+    _tf_variants: dict[str, tuple[Schema, ...]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for schema in self.schemas:
-            for table, spelling in ((self._cfn, schema.cfn), (self._tf, schema.tf)):
-                if spelling is None:
-                    continue
-                if spelling.type in table:
-                    raise ValueError(f"{spelling.type} is spelled by two schemas")
-                table[spelling.type] = schema
+            if schema.cfn is not None:
+                if schema.cfn.type in self._cfn:
+                    raise ValueError(f"{schema.cfn.type} is spelled by two schemas")
+                self._cfn[schema.cfn.type] = schema
+            if schema.tf is None:
+                continue
+            if schema.tf.when is not None:
+                # A spelling that applies to some values only; the type's plain spelling covers the rest.
+                self._tf_variants[schema.tf.type] = (*self._tf_variants.get(schema.tf.type, ()), schema)
+                continue
+            if schema.tf.type in self._tf:
+                raise ValueError(f"{schema.tf.type} is spelled by two schemas")
+            self._tf[schema.tf.type] = schema
+        for rtype in self._tf_variants:
+            if rtype not in self._tf:
+                raise ValueError(f"{rtype} has spellings for some values only, and none for the others")
 
     @classmethod
     def discover(cls) -> Registry:
@@ -82,8 +94,14 @@ class Registry:
         """The schema of a CloudFormation resource type."""
         return self._cfn.get(rtype)
 
-    def tf_schema(self, rtype: str) -> Schema | None:
-        """The schema of a Terraform resource type."""
+    def tf_schema(self, rtype: str, values: Mapping[str, Any] | None = None) -> Schema | None:
+        """The schema of a Terraform resource type; with the planned ``values``, the spelling that applies to them
+        (an ``aws_ssm_parameter`` of type SecureString is a secret, any other a plain parameter)."""
+        if values is not None:
+            for schema in self._tf_variants.get(rtype, ()):
+                assert schema.tf is not None and schema.tf.when is not None  # how variants are collected
+                if schema.tf.when(values):
+                    return schema
         return self._tf.get(rtype)
 
     def cfn_fold(self, rtype: str) -> Fold | None:

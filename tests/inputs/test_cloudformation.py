@@ -273,6 +273,10 @@ def test_every_supported_type_is_listed() -> None:
         "AWS::ECR::Repository",
         "AWS::Lambda::Function",
         "AWS::Events::Rule",
+        "AWS::CodeStarConnections::Connection",
+        "AWS::CodeConnections::Connection",
+        "AWS::CodeBuild::ReportGroup",
+        "AWS::SecurityHub::Hub",
     }
 
 

@@ -508,20 +508,18 @@ def test_secrets_and_parameters_map_value_key_description_and_tags() -> None:
         "deploy token",
         {"team": "ci"},
     )
-    flag = named(definition, "secrets", "flag")
-    assert (flag.store, flag.value, flag.tags) == ("parameter-store", "on", {"team": "ci"})
+    # A String parameter is configuration, stored in clear as declared: not a secret.
+    assert definition.get("secrets", "flag") is None
+    flag = named(definition, "parameters", "flag")
+    assert (flag.type, flag.value, flag.tags) == ("String", "on", {"team": "ci"})
     assert named(definition, "secrets", "generated").value == "pipewarden-stand-in-secret"
     assert (
         "Resources.Generated.Properties.GenerateSecretString: a generated value; a fixed stand-in value is stored "
         "instead" in definition.notes
     )
-    assert (
-        "Resources.Flag.Properties.Type: String is stored unencrypted in AWS; the harness holds it as a "
-        "SecureString, so scenarios about how it is stored are unverified" in definition.notes
-    )
     # A secret's Ref and Id are its ARN, a parameter's Ref its name.
     assert only(definition, "topics").tags == {
         "token": "${secrets.token.arn}",
-        "flag": "${secrets.flag.name}",
+        "flag": "${parameters.flag.name}",
         "id": "${secrets.token.arn}",
     }

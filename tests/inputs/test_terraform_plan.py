@@ -48,6 +48,10 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_ecr_repository",
         "aws_lambda_function",
         "aws_cloudwatch_event_rule",
+        "aws_codestarconnections_connection",
+        "aws_codeconnections_connection",
+        "aws_codebuild_report_group",
+        "aws_securityhub_account",
     }
     assert set(Registry.discover().tf_folded()) == {
         "aws_iam_role_policy",
@@ -75,6 +79,7 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_ecr_lifecycle_policy",
         "aws_lambda_permission",
         "aws_cloudwatch_event_target",
+        "aws_securityhub_standards_subscription",
     }
 
 

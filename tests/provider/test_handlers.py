@@ -485,6 +485,65 @@ def _drift_function(backend: Backend, p: Provider) -> None:
     )
 
 
+CONNECTION = """
+connections:
+  c:
+    provider_type: {provider}
+    tags: {{team: blue}}
+"""
+
+REPORT_GROUP = """
+buckets:
+  reports: {{}}
+report_groups:
+  rg:
+    type: TEST
+    export: {{bucket: "${{buckets.reports.name}}", path: {path}, packaging: ZIP}}
+    tags: {{team: blue}}
+"""
+
+SECURITY_HUB = """
+security_hubs:
+  hub:
+    control_finding_generator: {generator}
+    standards: ["arn:${{partition}}:securityhub:${{region}}::standards/pci-dss/v/3.2.1"]
+    tags: {{team: blue}}
+"""
+
+PARAMETER = """
+parameters:
+  p:
+    value: "{value}"
+    description: image tag
+    tags: {{team: blue}}
+"""
+
+
+def _drift_connection(backend: Backend, p: Provider) -> None:
+    arn = p.state["connections.c"].arn
+    backend.client("codestar-connections").tag_resource(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "mallory"}])
+
+
+def _drift_report_group(backend: Backend, p: Provider) -> None:
+    backend.client("codebuild").update_report_group(
+        arn=p.state["report_groups.rg"].arn,
+        exportConfig={
+            "exportConfigType": "S3",
+            "s3Destination": {"bucket": f"{p.prefix}reports", "path": "junit", "encryptionDisabled": True},
+        },
+    )
+
+
+def _drift_security_hub(backend: Backend, p: Provider) -> None:
+    backend.client("securityhub").update_security_hub_configuration(AutoEnableControls=False)
+
+
+def _drift_parameter(backend: Backend, p: Provider) -> None:
+    backend.client("ssm").add_tags_to_resource(
+        ResourceType="Parameter", ResourceId=f"{p.prefix}p", Tags=[{"Key": "owner", "Value": "mallory"}]
+    )
+
+
 @dataclass(frozen=True)
 class Spec:
     """How to exercise one resource type: a template, two sets of values, the field they differ in, and drift."""
@@ -550,6 +609,13 @@ SPECS = [
     Spec("ecr_repositories.images", ECR_REPOSITORY, {"mutability": "MUTABLE"}, {"mutability": "IMMUTABLE"},
          "tag_mutability", _drift_ecr_repository, "policy"),
     Spec("functions.fn", FUNCTION, {"timeout": 30}, {"timeout": 60}, "timeout", _drift_function, "permissions"),
+    Spec("connections.c", CONNECTION, {"provider": "GitHub"}, {"provider": "Bitbucket"}, "provider_type",
+         _drift_connection, "tags"),
+    Spec("report_groups.rg", REPORT_GROUP, {"path": "junit"}, {"path": "coverage"}, "export",
+         _drift_report_group, "export"),
+    Spec("security_hubs.hub", SECURITY_HUB, {"generator": "SECURITY_CONTROL"}, {"generator": "STANDARD_CONTROL"},
+         "control_finding_generator", _drift_security_hub, "auto_enable_controls"),
+    Spec("parameters.p", PARAMETER, {"value": "1.0.0"}, {"value": "1.0.1"}, "value", _drift_parameter, "tags"),
 ]  # fmt: skip
 
 by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])

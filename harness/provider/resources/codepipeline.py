@@ -9,7 +9,19 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import RefTo, Resource, Tags
-from harness.model.schema import CLOUDFORMATION, MISSING, Cfn, Draft, Field, Props, Reader, Schema, Tf, describe
+from harness.model.schema import (
+    CLOUDFORMATION,
+    MISSING,
+    Cfn,
+    Draft,
+    Field,
+    Props,
+    Reader,
+    Schema,
+    Tf,
+    describe,
+    ref_parts,
+)
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 Category = Literal["Source", "Build", "Test", "Deploy", "Approval", "Invoke", "Compute"]
@@ -254,6 +266,7 @@ _CONFIGURATION_SECTIONS = {
     "BucketName": ("buckets", "name"),
     "RoleArn": ("roles", "arn"),
     "RepositoryName": ("repositories", "name"),
+    "ConnectionArn": ("connections", "arn"),
 }
 
 
@@ -267,8 +280,8 @@ def _configuration(reader: Reader, value: Any, path: str) -> dict[str, str]:
         reader.fail(path, "a mapping", describe(value), "write the configuration as key: value pairs")
     out: dict[str, str] = {}
     for key, item in value.items():
-        if item is None:
-            continue  # a value the plan cannot supply (noted where it was read)
+        if item is None:  # a value the plan cannot give (known only after apply), already noted
+            continue
         if isinstance(item, dict | list):
             out[str(key)] = json.dumps(item)
         elif isinstance(item, bool):
@@ -371,6 +384,22 @@ def _role(reader: Reader, draft: Draft, props: Props) -> None:
         )
 
 
+def _connections(reader: Reader, draft: Draft) -> None:
+    """A source action through a connection should name a connection of the definition: its UseConnection check
+    needs the connection."""
+    for stage in draft.kwargs.get("stages", ()):
+        for action in stage.actions:
+            if action.provider != "CodeStarSourceConnection":
+                continue
+            arn = action.configuration.get("ConnectionArn", "")
+            parts = ref_parts(arn)
+            if parts is None or parts[0] != "connections":
+                reader.note(
+                    f"{draft.origin}: stage '{stage.name}' action '{action.name}' uses the connection "
+                    f"{arn!r}, outside the {reader.noun}; whether the pipeline role may use it is unverified"
+                )
+
+
 SCHEMA = Schema(
     Pipeline,
     fields=(
@@ -394,4 +423,5 @@ SCHEMA = Schema(
         quiet={"pipeline_type": "V1", "execution_mode": "SUPERSEDED"},
         finish=_role,
     ),
+    check=_connections,
 )
