@@ -47,6 +47,10 @@ _SPELLED: dict[tuple[str, str], str] = {
     ("trails", "arn"): "arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/${{prefix}}{name}",
     ("alarms", "arn"): "arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:${{prefix}}{name}",
     ("repositories", "arn"): "arn:${{partition}}:codecommit:${{region}}:${{account_id}}:${{prefix}}{name}",
+    ("users", "arn"): "arn:${{partition}}:iam::${{account_id}}:user{path}${{prefix}}{name}",
+    ("groups", "arn"): "arn:${{partition}}:iam::${{account_id}}:group{path}${{prefix}}{name}",
+    ("instance_profiles", "arn"): "arn:${{partition}}:iam::${{account_id}}:instance-profile{path}${{prefix}}{name}",
+    ("saml_providers", "arn"): "arn:${{partition}}:iam::${{account_id}}:saml-provider/${{prefix}}{name}",
 }
 
 

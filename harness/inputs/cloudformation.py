@@ -641,6 +641,9 @@ class _CfnReader:
     def draft(self, section: str, name: str) -> Draft | None:
         return next((d for d in self.template.drafts.values() if section == d.cls.SECTION and d.name == name), None)
 
+    def declared(self, section: str) -> list[Draft]:
+        return [d for d in self.template.drafts.values() if section == d.cls.SECTION]
+
     def target(self, value: Any, section: str) -> Draft | None:
         parts = ref_parts(value)
         if parts is None or parts[0] != section:

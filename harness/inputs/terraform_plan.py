@@ -430,10 +430,20 @@ class _Plan:
                 "repositories": f"arn:${{partition}}:codecommit:${{region}}:${{account_id}}:{physical}",
                 "trails": f"arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/{physical}",
                 "alarms": f"arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:{physical}",
+                "users": f"arn:${{partition}}:iam::${{account_id}}:user{path}{physical}",
+                "groups": f"arn:${{partition}}:iam::${{account_id}}:group{path}{physical}",
+                "instance_profiles": f"arn:${{partition}}:iam::${{account_id}}:instance-profile{path}{physical}",
+                "saml_providers": f"arn:${{partition}}:iam::${{account_id}}:saml-provider/{physical}",
+                # An OIDC provider's ARN is made of its URL without the scheme.
+                "oidc_providers": f"arn:${{partition}}:iam::${{account_id}}:oidc-provider/"
+                f"{physical.removeprefix('https://')}",
             }.get(section)
             if arn:
                 pairs.append((arn, f"${{{section}.{name}.arn}}"))
-            self.by_name.setdefault(section, {})[physical] = f"${{{section}.{name}.name}}"
+            names = self.by_name.setdefault(section, {})
+            # Values are generalized before they are looked up: a name holding the account id (``123456789012-ci``)
+            # is spelled ``${account_id}-ci`` by then.
+            names[physical] = names[self.generalize(physical)] = f"${{{section}.{name}.name}}"
         for address, (section, name) in self.logical.items():
             # Resources that already exist (no-op or update) show their ARN and id in the plan.
             values = self.instances[address].values
@@ -555,6 +565,9 @@ class _Plan:
 
     def draft(self, section: str, name: str) -> Draft | None:
         return next((d for d in self.drafts.values() if section == d.cls.SECTION and d.name == name), None)
+
+    def declared(self, section: str) -> list[Draft]:
+        return [d for d in self.drafts.values() if section == d.cls.SECTION]
 
     def target(self, value: Any, section: str) -> Draft | None:
         parts = ref_parts(self.named(value, section))
