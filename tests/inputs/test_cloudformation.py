@@ -270,6 +270,11 @@ def test_every_supported_type_is_listed() -> None:
         "AWS::EC2::NetworkAcl",
         "AWS::SecretsManager::Secret",
         "AWS::SSM::Parameter",
+        "AWS::IAM::User",
+        "AWS::IAM::Group",
+        "AWS::IAM::InstanceProfile",
+        "AWS::IAM::OIDCProvider",
+        "AWS::IAM::SAMLProvider",
     }
 
 

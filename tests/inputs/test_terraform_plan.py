@@ -44,6 +44,11 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_network_acl",
         "aws_secretsmanager_secret",
         "aws_ssm_parameter",
+        "aws_iam_user",
+        "aws_iam_group",
+        "aws_iam_instance_profile",
+        "aws_iam_openid_connect_provider",
+        "aws_iam_saml_provider",
     }
     assert set(Registry.discover().tf_folded()) == {
         "aws_iam_role_policy",
@@ -67,6 +72,15 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_vpc_security_group_egress_rule",
         "aws_eip",
         "aws_secretsmanager_secret_version",
+        "aws_iam_user_policy",
+        "aws_iam_user_policy_attachment",
+        "aws_iam_user_group_membership",
+        "aws_iam_user_login_profile",
+        "aws_iam_access_key",
+        "aws_iam_group_policy",
+        "aws_iam_group_policy_attachment",
+        "aws_iam_group_membership",
+        "aws_iam_policy_attachment",
     }
 
 
