@@ -501,7 +501,9 @@ roles:
           Action: sts:AssumeRoleWithWebIdentity
 """
 
-SAML_METADATA = "<EntityDescriptor entityID='https://idp.example.com'>" + "<!-- signing keys -->" * 60 + "</EntityDescriptor>"
+SAML_METADATA = (
+    "<EntityDescriptor entityID='https://idp.example.com'>" + "<!-- signing keys -->" * 60 + "</EntityDescriptor>"
+)
 
 SAML_PROVIDER = """
 saml_providers:
