@@ -134,11 +134,20 @@ _PRINCIPALS = (("Roles", "roles", "roles"), ("Users", "users", "users"), ("Group
 
 def _attach_cfn(reader: Reader, draft: Draft, props: Props) -> None:
     """``Roles``, ``Users`` and ``Groups`` of an AWS::IAM::ManagedPolicy attach it to them."""
-    for key, _tf, section in _PRINCIPALS:
-        for index, owner in enumerate(props.seq(key)):
-            target = attached(reader, owner, section, f"{props.at(key)}[{index}]", "attaches to")
+    listed = [
+        (section, owner, f"{props.at(key)}[{index}]")
+        for key, _tf, section in _PRINCIPALS
+        for index, owner in enumerate(props.seq(key))
+    ]
+
+    def attach() -> None:
+        # Once every resource is mapped: the principals may be declared after the policy.
+        for section, owner, path in listed:
+            target = attached(reader, owner, section, path, "attaches to")
             if target is not None:
                 add_managed(target, draft.name)
+
+    reader.later(attach)
 
 
 SCHEMA = Schema(
