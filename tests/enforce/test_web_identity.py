@@ -3,6 +3,7 @@ policy with the provider's condition keys, through a real AssumeRoleWithWebIdent
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -103,6 +104,30 @@ def test_the_trusted_repository_s_main_branch_gets_a_session_that_carries_the_pr
     context = decision.decision.request.context
     assert context[f"{GITHUB}:sub"] == "repo:acme/app:ref:refs/heads/main"
     assert context["aws:federatedprovider"] == provider
+
+
+def test_the_audit_trail_names_the_token_holder_and_the_session_s_provider(deployed: Deployment) -> None:
+    outcome = expect_allowed(assume_with_web_identity(deployed, "deploy", _token()))
+    assert outcome.response is not None
+    session = deployed.enforcer.identity_for_key(outcome.response["Credentials"]["AccessKeyId"])
+    assert session is not None
+    attempt(deployed, session, "s3", "ListBuckets")
+    provider = deployed.provider.state["oidc_providers.github"].arn
+
+    def record(name: str) -> dict[str, Any]:
+        lookup = [{"AttributeKey": "EventName", "AttributeValue": name}]
+        [event] = deployed.trail.lookup_events(lookup)["Events"]
+        found: dict[str, Any] = json.loads(event["CloudTrailEvent"])
+        return found
+
+    assert record("AssumeRoleWithWebIdentity")["userIdentity"] == {
+        "type": "WebIdentityUser",
+        "principalId": f"{provider}:sts.amazonaws.com:repo:acme/app:ref:refs/heads/main",
+        "userName": "repo:acme/app:ref:refs/heads/main",
+        "identityProvider": provider,
+    }
+    federation = record("ListBuckets")["userIdentity"]["sessionContext"]["webIdFederationData"]
+    assert federation == {"federatedProvider": provider, "attributes": {}}
 
 
 def test_another_branch_or_repository_is_refused_by_the_trust_policy(deployed: Deployment) -> None:
