@@ -324,8 +324,10 @@ def test_tf_memberships_attachments_login_profile_and_keys() -> None:
                      {"group": "acme-devs", "policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"})  # fmt: skip
     group_policy = R("aws_iam_group_policy", "devs", {"group": "acme-devs", "name": "push", "policy": doc("s3:*")})
     key = R("aws_iam_access_key", "bob", {"user": "bob", "status": "Active"}, unknown={"secret": True})
+    carol = R("aws_iam_user", "carol", {"name": "carol", "path": "/"}, unknown={"arn": True})
+    carol_joins = R("aws_iam_user_group_membership", "carol", {"user": "carol", "groups": ["acme-ops"]})
     definition = load(plan(boundary, devs, ops, alice, bob, memberships, team, login, attach, group_attach,
-                           group_policy, key))  # fmt: skip
+                           group_policy, key, carol, carol_joins))  # fmt: skip
     a = named(definition, "users", "alice")
     assert (a.groups, a.permissions_boundary, a.managed_policies) == (("devs", "ops"), "boundary", ("boundary",))
     assert a.login_profile == LoginProfile(password_reset_required=True)
@@ -337,8 +339,11 @@ def test_tf_memberships_attachments_login_profile_and_keys() -> None:
     notes = definition.notes
     outside = "refers to 'outsiders', which is outside the definition"
     assert f"aws_iam_user_group_membership.alice.groups[1]: {outside}; {UNVERIFIED}" in notes
-    assert ("aws_iam_group_membership.ops: exclusive membership of group 'ops'; members added by other resources "
-            "or outside Terraform are removed at apply") in notes  # fmt: skip
+    assert (
+        "aws_iam_group_membership.ops: exclusive membership of group 'ops': at apply Terraform removes carol, put in "
+        "the group by other resources; the model keeps them as members and scenarios depending on that are unverified"
+    ) in notes
+    assert named(definition, "users", "carol").groups == ("ops",)
     assert not _not_modelled(definition)
     assert "keybase:alice" not in repr(definition)
 

@@ -339,19 +339,35 @@ def _fold_tf_user_groups(reader: Reader, props: Props, origin: Origin) -> None:
 
 
 def _fold_tf_group_membership(reader: Reader, props: Props, origin: Origin) -> None:
-    """aws_iam_group_membership: the group's members."""
+    """aws_iam_group_membership: the group's members, and no one else.
+
+    Terraform makes the listed users the group's only members: at apply it removes everyone else, including users
+    other resources of the same configuration put in the group.
+    """
     props.ignore("name")
     group = attached(reader, props.require("group"), "groups", props.at("group"), "the members of")
+    members: list[Draft] = []
     for index, value in enumerate(props.seq("users")):
         user = attached(reader, value, "users", f"{props.at('users')}[{index}]", "a member")
-        if user is not None and group is not None:
-            _join(user, group.name)
-    if group is not None:
-        # Terraform makes the listed users the group's only members: anyone added another way is removed at apply.
-        reader.note(
-            f"{origin.path}: exclusive membership of group '{group.name}'; members added by other resources or "
-            "outside Terraform are removed at apply"
-        )
+        if user is not None:
+            members.append(user)
+    if group is None:
+        return
+    for user in members:
+        _join(user, group.name)
+
+    def others() -> None:
+        kept = [
+            u.name for u in reader.declared("users") if u not in members and group.name in u.kwargs.get("groups", ())
+        ]
+        if kept:
+            reader.note(
+                f"{origin.path}: exclusive membership of group '{group.name}': at apply Terraform removes "
+                f"{', '.join(kept)}, put in the group by other resources; the model keeps them as members and "
+                "scenarios depending on that are unverified"
+            )
+
+    reader.later(others)
 
 
 def _fold_tf_login_profile(reader: Reader, props: Props, origin: Origin) -> None:
