@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from harness.backends import Backend, Credentials, Identity, egress_guard, make_backend
     from harness.detect import compile_event_pattern, compile_pattern
     from harness.detect.monitoring import DetectionRuntime
-    from harness.enforce import act_as, attempt, expect_allowed, expect_denied
+    from harness.enforce import (
+        WebIdentityToken,
+        act_as,
+        act_as_user,
+        assume_with_web_identity,
+        attempt,
+        expect_allowed,
+        expect_denied,
+    )
     from harness.errors import (
         BackendError,
         CheckFailed,
@@ -73,7 +81,18 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("Backend", "Credentials", "Identity", "egress_guard", "make_backend"), "harness.backends"),
     **dict.fromkeys(("compile_event_pattern", "compile_pattern"), "harness.detect"),
     "DetectionRuntime": "harness.detect.monitoring",
-    **dict.fromkeys(("act_as", "attempt", "expect_allowed", "expect_denied"), "harness.enforce"),
+    **dict.fromkeys(
+        (
+            "WebIdentityToken",
+            "act_as",
+            "act_as_user",
+            "assume_with_web_identity",
+            "attempt",
+            "expect_allowed",
+            "expect_denied",
+        ),
+        "harness.enforce",
+    ),
     **dict.fromkeys(
         ("BackendError", "CheckFailed", "DeployError", "InputError", "PipewardenError", "SafetyError", "Unverified"),
         "harness.errors",
@@ -118,7 +137,10 @@ __all__ = [
     "SafetyError",
     "Step",
     "Unverified",
+    "WebIdentityToken",
     "act_as",
+    "act_as_user",
+    "assume_with_web_identity",
     "attempt",
     "authorize",
     "can_reach",

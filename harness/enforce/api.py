@@ -21,11 +21,13 @@ from harness.acceptance import Deployment
 from harness.backends.base import Identity
 from harness.enforce.denials import access_denied_code
 from harness.enforce.enforcer import AccessDecision, CallDecision, Enforcer
-from harness.enforce.principals import Principals, SessionRequest
+from harness.enforce.principals import AssumeRoleDenied, Principals, SessionRequest
+from harness.enforce.web_identity import InvalidIdentityToken, WebIdentityToken, token_for, trusted_providers
 from harness.errors import CheckFailed, Unverified
 from harness.evidence.record import redact
 from harness.iam.evaluator import Outcome
 from harness.model.definition import PRINCIPAL_ASPECTS, RESOURCE_ASPECTS, Definition, Unknown, describe_unknowns
+from harness.provider.resources.iam_user import User
 
 # How AWS services name the sessions of the service roles they assume.
 _SESSION_PREFIX = {
@@ -135,10 +137,88 @@ def act_as(deployment: Deployment, scenario_role: str) -> Identity:
         raise CheckFailed(
             f"role '{role.address}': expected it to be deployed, found it missing; deploy the pipeline first"
         )
-    service = _trusted_service(role.trust_document())
+    trust = deployment.provider.ctx.resolve(role.trust_document())
+    service = _trusted_service(trust)
+    label = f"{scenario_role} role"
+    if service is None:
+        providers = trusted_providers(trust)
+        if providers:
+            return _act_with_web_identity(deployment, state.arn, trust, providers[0], label)
     caller = principals.service(service) if service else deployment.backend.admin
     session = f"{_SESSION_PREFIX.get(service or '', 'pipewarden')}-{secrets.token_hex(8)}"
-    return principals.assume_role(caller, SessionRequest(state.arn, session), label=f"{scenario_role} role")
+    return principals.assume_role(caller, SessionRequest(state.arn, session), label=label)
+
+
+def _act_with_web_identity(deployment: Deployment, role_arn: str, trust: Any, provider: str, label: str) -> Identity:
+    """A role only an identity provider's tokens may assume (a CI system's deploy role): assume it with a token
+    carrying the claims its trust policy asks for, as the CI job it trusts would present."""
+    found = enforcer_of(deployment).reader.oidc_provider(provider.split(":oidc-provider/", 1)[1])
+    token = token_for(trust, provider, found[1] if found else ())
+    try:
+        return principals_of(deployment).assume_role_with_web_identity(
+            token, SessionRequest(role_arn, f"pipewarden-{secrets.token_hex(8)}"), label=label
+        )
+    except (AssumeRoleDenied, InvalidIdentityToken) as exc:
+        raise Unverified(
+            f"{label} ({role_arn}) is assumed with tokens of {token.issuer}; a token with the claims its trust policy "
+            f"names (sub {token.subject!r}, aud {token.audience!r}) was refused ({exc}); the harness cannot tell "
+            "which tokens the CI system presents, so it cannot act as this role"
+        ) from None
+
+
+def act_as_user(deployment: Deployment, user: str) -> Identity:
+    """An IAM user of the definition (by logical name or physical name), signing with long-term credentials.
+
+    The user's own and its groups' policies and its permissions boundary, as deployed, decide its calls.
+
+    Raises:
+        CheckFailed: when the definition declares no such user or it is not deployed.
+    """
+    definition = deployment.require_definition()
+    users = {r.name: r for r in definition.of_type(User)}
+    ctx = deployment.provider.ctx
+    found = users.get(user) or next((u for u in users.values() if ctx.physical_name(u) == user), None)
+    if found is None:
+        raise CheckFailed(
+            f"definition '{definition.name}': expected a user '{user}', found users: "
+            f"{', '.join(sorted(users)) or 'none'}; declare it under 'users'"
+        )
+    state = deployment.provider.state.get(str(found.address))
+    if state is None:
+        raise CheckFailed(f"user '{found.address}': expected it to be deployed, found it missing; deploy it first")
+    return principals_of(deployment).user(state.physical_id, label=f"user {found.name}")
+
+
+def assume_with_web_identity(
+    deployment: Deployment, scenario_role: str, token: WebIdentityToken, *, actor: str | None = None
+) -> CallOutcome:
+    """Present ``token`` to STS for a session of the role playing ``scenario_role`` (a real
+    ``AssumeRoleWithWebIdentity`` call), and report what happened.
+
+    Returns:
+        The outcome: allowed with the session's credentials in ``response``, or denied (``AccessDenied`` by the
+        trust policy, ``InvalidIdentityToken`` when the account has no provider for the issuer or it does not
+        list the audience).
+    """
+    from harness.scenario import resolve_role
+
+    role = resolve_role(deployment, scenario_role)
+    state = deployment.provider.state.get(str(role.address))
+    if state is None:
+        raise CheckFailed(
+            f"role '{role.address}': expected it to be deployed, found it missing; deploy the pipeline first"
+        )
+    holder = principals_of(deployment).web_identity(token)
+    return attempt(
+        deployment,
+        holder,
+        "sts",
+        "AssumeRoleWithWebIdentity",
+        actor=actor or holder.label,
+        RoleArn=state.arn,
+        RoleSessionName=f"pipewarden-{secrets.token_hex(8)}",
+        WebIdentityToken=token.encode(),
+    )
 
 
 def _trusted_service(trust: dict[str, Any]) -> str | None:
@@ -392,6 +472,8 @@ __all__ = [
     "CallOutcome",
     "Grant",
     "act_as",
+    "act_as_user",
+    "assume_with_web_identity",
     "attempt",
     "enforcer_of",
     "expect_allowed",

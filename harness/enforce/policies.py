@@ -214,6 +214,21 @@ class PolicyReader:
 
         return self._cached("trust", role_name, load)  # type: ignore[no-any-return]
 
+    def oidc_provider(self, issuer: str) -> tuple[str, tuple[str, ...]] | None:
+        """The account's OIDC provider for an issuer (URL without ``https://``): its ARN and client ids."""
+
+        def load() -> tuple[str, tuple[str, ...]] | None:
+            arn = f"arn:{self._static.partition}:iam::{self.backend.account_id}:oidc-provider/{issuer}"
+            try:
+                found = self._client("iam").get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+            except Exception as exc:
+                if error_code(exc) == "NoSuchEntity":
+                    return None
+                raise
+            return arn, tuple(str(c) for c in found.get("ClientIDList", []))
+
+        return self._cached("oidc", issuer, load)  # type: ignore[no-any-return]
+
     # -- resources -----------------------------------------------------------------------------------------
     def resource_policy(self, arn: str) -> Policy | None:
         """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret, repository, function),

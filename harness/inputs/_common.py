@@ -64,6 +64,10 @@ _SPELLED: dict[tuple[str, str], str] = {
     ("ecr_repositories", "arn"): "arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/${{prefix}}{name}",
     ("functions", "arn"): "arn:${{partition}}:lambda:${{region}}:${{account_id}}:function:${{prefix}}{name}",
     ("event_rules", "arn"): "arn:${{partition}}:events:${{region}}:${{account_id}}:rule/${{prefix}}{name}",
+    ("users", "arn"): "arn:${{partition}}:iam::${{account_id}}:user{path}${{prefix}}{name}",
+    ("groups", "arn"): "arn:${{partition}}:iam::${{account_id}}:group{path}${{prefix}}{name}",
+    ("instance_profiles", "arn"): "arn:${{partition}}:iam::${{account_id}}:instance-profile{path}${{prefix}}{name}",
+    ("saml_providers", "arn"): "arn:${{partition}}:iam::${{account_id}}:saml-provider/${{prefix}}{name}",
 }
 
 
@@ -219,6 +223,11 @@ class Assembly:
                 return literal
         self.note(f"{origin}: refers to {describe(value)}, which is outside the definition; {UNVERIFIED}")
         return None
+
+    def declared(self, section: str) -> list[Draft]:
+        """The drafts of the resources the sources declare in ``section`` (not stand-ins), in source order."""
+        stand_ins = {id(r.draft) for r in self.stand_ins.values()}
+        return [d for d in self.drafts if section == d.cls.SECTION and id(d) not in stand_ins]
 
     def existing(self, section: str, identifier: Any) -> Draft | None:
         """The stand-in already deployed for ``identifier``, if any."""

@@ -737,8 +737,8 @@ class _CfnReader:
         drafts = self.template.assembly.drafts  # declared resources and stand-ins
         return next((d for d in drafts if section == d.cls.SECTION and d.name == name), None)
 
-    def drafts_of(self, section: str) -> list[Draft]:
-        return [d for d in self.template.drafts.values() if section == d.cls.SECTION]
+    def declared(self, section: str) -> list[Draft]:
+        return self.template.assembly.declared(section)
 
     def target(self, value: Any, section: str) -> Draft | None:
         parts = ref_parts(value)

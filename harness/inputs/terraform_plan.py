@@ -67,6 +67,29 @@ class _Instance:
     line: int | None = None
 
 
+
+def _after_apply(path: str, expr: Any) -> str:
+    """Why a value is unknown: known only after apply, and the resources the configuration builds it from."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for reference in node.get("references", ()) or ():
+                if isinstance(reference, str) and reference not in found:
+                    found.append(reference)
+            for key, value in node.items():
+                if key != "references":
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(expr)
+    sources = [r for r in found if not r.startswith(("var.", "local.", "path.", "each.", "count.", "self."))]
+    sources = [r for r in sources if not any(r.startswith(other + ".") for other in sources)]
+    return f"{path} is known only after apply" + (f" (built from {', '.join(sources)})" if sources else "")
+
+
 class _Plan:
     """One plan being read: its instances by address, configuration, names and notes.
 
@@ -288,7 +311,7 @@ class _Plan:
             if not isinstance(expr, dict):
                 if expr:  # a configured block as a whole known only after apply
                     self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
-                    self.unknown_paths[path] = f"{path} is known only after apply"
+                    self.unknown_paths[path] = _after_apply(path, expr)
                 return values  # otherwise computed by the provider (arn, id...), not configured
             if path.rsplit(".", 1)[-1] in _LIST_ATTRIBUTES:
                 many = self.list_from_expression(instance, expr)
@@ -298,7 +321,7 @@ class _Plan:
             resolved = self.from_expression(instance, expr, path)
             if resolved is None:
                 self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
-                self.unknown_paths[path] = f"{path} is known only after apply"
+                self.unknown_paths[path] = _after_apply(path, expr)
             elif not resolved.startswith("{"):  # a rebuilt policy document notes itself
                 self.note(f"{path}: known only after apply; taken as {resolved} from the configuration's reference")
             return resolved
@@ -595,10 +618,20 @@ class _Plan:
                 "ecr_repositories": f"arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/{physical}",
                 "functions": f"arn:${{partition}}:lambda:${{region}}:${{account_id}}:function:{physical}",
                 "event_rules": f"arn:${{partition}}:events:${{region}}:${{account_id}}:rule/{physical}",
+                "users": f"arn:${{partition}}:iam::${{account_id}}:user{path}{physical}",
+                "groups": f"arn:${{partition}}:iam::${{account_id}}:group{path}{physical}",
+                "instance_profiles": f"arn:${{partition}}:iam::${{account_id}}:instance-profile{path}{physical}",
+                "saml_providers": f"arn:${{partition}}:iam::${{account_id}}:saml-provider/{physical}",
+                # An OIDC provider's ARN is made of its URL without the scheme.
+                "oidc_providers": f"arn:${{partition}}:iam::${{account_id}}:oidc-provider/"
+                f"{physical.removeprefix('https://')}",
             }.get(section)
             if arn:
                 pairs.append((arn, f"${{{section}.{name}.arn}}"))
-            self.by_name.setdefault(section, {})[physical] = f"${{{section}.{name}.name}}"
+            names = self.by_name.setdefault(section, {})
+            # Values are generalized before they are looked up: a name holding the account id (``123456789012-ci``)
+            # is spelled ``${account_id}-ci`` by then.
+            names[physical] = names[self.generalize(physical)] = f"${{{section}.{name}.name}}"
         for address, (section, name) in self.logical.items():
             # Resources that already exist (no-op or update) show their ARN and id in the plan.
             values = self.instances[address].values
@@ -740,8 +773,8 @@ class _Plan:
         drafts = self.assembly.drafts  # declared resources and stand-ins
         return next((d for d in drafts if section == d.cls.SECTION and d.name == name), None)
 
-    def drafts_of(self, section: str) -> list[Draft]:
-        return [d for d in self.drafts.values() if section == d.cls.SECTION]
+    def declared(self, section: str) -> list[Draft]:
+        return self.assembly.declared(section)
 
     def target(self, value: Any, section: str) -> Draft | None:
         parts = ref_parts(self.named(value, section))

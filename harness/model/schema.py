@@ -211,6 +211,15 @@ class Props:
         value = self.require(key) if required else self.raw(key)
         if value is None:
             return None
+        if isinstance(value, str) and ref_parts(value) is not None:
+            # A plan that builds the document at apply (jsonencode over another resource's ARN) leaves only the
+            # reference it was built from: the document itself is not in the plan.
+            self.fail(
+                self.at(key),
+                "a policy document known before apply",
+                f"only the reference {value} it is built from",
+                "plan again once the resources it names exist, or write the document out",
+            )
         if isinstance(value, str):
             try:
                 value = json.loads(value)
@@ -339,8 +348,8 @@ class Reader(Protocol):
     def draft(self, section: str, name: str) -> Draft | None:
         """The draft of a declared resource by section and logical name."""
 
-    def drafts_of(self, section: str) -> list[Draft]:
-        """The drafts of every declared resource of ``section``, in source order (the one hub a fold configures)."""
+    def declared(self, section: str) -> list[Draft]:
+        """The drafts of every declared resource of ``section``, in source order."""
 
     def target(self, value: Any, section: str) -> Draft | None:
         """The draft ``value`` names (a reference, a physical name the source spells out, or what an existing

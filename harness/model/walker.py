@@ -56,7 +56,7 @@ def read_field(reader: Reader, item: Field, props: Props, draft: Draft) -> Any:
         return own(reader, props, draft)
     spelling = item.spelling(fmt)
     default = item.default_in(fmt)
-    if default is MISSING and item.read in _LISTS:
+    if default is MISSING and item.read in _LISTS and not item.required:
         default = ()  # an absent list is an empty one
     if spelling is None:
         return default

@@ -277,6 +277,11 @@ def test_every_supported_type_is_listed() -> None:
         "AWS::CodeConnections::Connection",
         "AWS::CodeBuild::ReportGroup",
         "AWS::SecurityHub::Hub",
+        "AWS::IAM::User",
+        "AWS::IAM::Group",
+        "AWS::IAM::InstanceProfile",
+        "AWS::IAM::OIDCProvider",
+        "AWS::IAM::SAMLProvider",
     }
 
 

@@ -269,3 +269,21 @@ def test_condition_that_refers_to_a_resource() -> None:
         "condition, found a reference to the resource 'K'; conditions are decided before resources exist; compare "
         "a parameter instead"
     )
+
+
+def test_a_pipeline_stage_without_actions() -> None:
+    stage = """
+  Artifacts:
+    Type: AWS::S3::Bucket
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/pipeline
+      ArtifactStore: {Type: S3, Location: !Ref Artifacts}
+      Stages:
+        - Name: Deploy
+"""
+    assert str(error_in(stage)) == (
+        "t.yaml:12 (Resources.Pipeline.Properties.Stages[0].Actions): expected 'Actions' to be set, found it missing; "
+        "add 'Actions'"
+    )

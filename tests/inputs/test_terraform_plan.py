@@ -52,6 +52,11 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_codeconnections_connection",
         "aws_codebuild_report_group",
         "aws_securityhub_account",
+        "aws_iam_user",
+        "aws_iam_group",
+        "aws_iam_instance_profile",
+        "aws_iam_openid_connect_provider",
+        "aws_iam_saml_provider",
     }
     assert set(Registry.discover().tf_folded()) == {
         "aws_iam_role_policy",
@@ -80,6 +85,15 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_lambda_permission",
         "aws_cloudwatch_event_target",
         "aws_securityhub_standards_subscription",
+        "aws_iam_user_policy",
+        "aws_iam_user_policy_attachment",
+        "aws_iam_user_group_membership",
+        "aws_iam_user_login_profile",
+        "aws_iam_access_key",
+        "aws_iam_group_policy",
+        "aws_iam_group_policy_attachment",
+        "aws_iam_group_membership",
+        "aws_iam_policy_attachment",
     }
 
 

@@ -544,6 +544,124 @@ def _drift_parameter(backend: Backend, p: Provider) -> None:
     )
 
 
+PEOPLE_POLICY = """
+policies:
+  boundary:
+    document:
+      Version: "2012-10-17"
+      Statement:
+        - {{Effect: Allow, Action: "codecommit:*", Resource: "*"}}
+groups:
+  devs: {{}}
+"""
+
+USER = (
+    PEOPLE_POLICY
+    + """
+users:
+  u:
+    path: {path}
+    groups: [devs]
+    managed_policies: [boundary]
+    permissions_boundary: boundary
+    login_profile: {{password_reset_required: true}}
+    access_keys: 1
+    tags: {{team: blue}}
+    policies:
+      read:
+        Version: "2012-10-17"
+        Statement:
+          - {{Effect: Allow, Action: "codecommit:GitPull", Resource: "*"}}
+"""
+)
+
+GROUP = """
+policies:
+  read:
+    document:
+      Version: "2012-10-17"
+      Statement:
+        - {{Effect: Allow, Action: "s3:GetObject", Resource: "*"}}
+groups:
+  g:
+    path: {path}
+    managed_policies: [read]
+    policies:
+      push:
+        Version: "2012-10-17"
+        Statement:
+          - {{Effect: Allow, Action: "codecommit:GitPush", Resource: "*"}}
+"""
+
+INSTANCE_PROFILE = """
+roles:
+  one: {{assumed_by: ec2.amazonaws.com}}
+  two: {{assumed_by: ec2.amazonaws.com}}
+instance_profiles:
+  ip:
+    roles: [{role}]
+    tags: {{team: blue}}
+"""
+
+OIDC_PROVIDER = """
+oidc_providers:
+  github:
+    url: https://token.actions.githubusercontent.com
+    client_ids: [sts.amazonaws.com]
+    thumbprints: [{thumbprint}]
+    tags: {{team: blue}}
+roles:
+  deploy:
+    trust_policy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal: {{Federated: "${{oidc_providers.github.arn}}"}}
+          Action: sts:AssumeRoleWithWebIdentity
+"""
+
+SAML_METADATA = (
+    "<EntityDescriptor entityID='https://idp.example.com'>" + "<!-- signing keys -->" * 60 + "</EntityDescriptor>"
+)
+
+SAML_PROVIDER = """
+saml_providers:
+  idp:
+    metadata: "{metadata}"
+    tags: {{team: blue}}
+"""
+
+
+def _drift_user(backend: Backend, p: Provider) -> None:
+    backend.client("iam").put_user_policy(UserName=f"{p.prefix}u", PolicyName="admin", PolicyDocument=json.dumps(ADMIN))
+
+
+def _drift_group(backend: Backend, p: Provider) -> None:
+    iam = backend.client("iam")
+    arn = iam.create_policy(PolicyName=f"{p.prefix}admin", PolicyDocument=json.dumps(ADMIN))["Policy"]["Arn"]
+    iam.attach_group_policy(GroupName=f"{p.prefix}g", PolicyArn=arn)
+
+
+def _drift_instance_profile(backend: Backend, p: Provider) -> None:
+    backend.client("iam").remove_role_from_instance_profile(
+        InstanceProfileName=f"{p.prefix}ip", RoleName=f"{p.prefix}one"
+    )
+
+
+def _drift_oidc_provider(backend: Backend, p: Provider) -> None:
+    # Any GitHub Actions token whose audience is 'mallory' is now accepted.
+    backend.client("iam").add_client_id_to_open_id_connect_provider(
+        OpenIDConnectProviderArn=p.state["oidc_providers.github"].arn, ClientID="mallory"
+    )
+
+
+def _drift_saml_provider(backend: Backend, p: Provider) -> None:
+    arn = p.state["saml_providers.idp"].arn
+    backend.client("iam").update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=SAML_METADATA + "<!--x-->")
+
+
+
+
 @dataclass(frozen=True)
 class Spec:
     """How to exercise one resource type: a template, two sets of values, the field they differ in, and drift."""
@@ -616,6 +734,14 @@ SPECS = [
     Spec("security_hubs.hub", SECURITY_HUB, {"generator": "SECURITY_CONTROL"}, {"generator": "STANDARD_CONTROL"},
          "control_finding_generator", _drift_security_hub, "auto_enable_controls"),
     Spec("parameters.p", PARAMETER, {"value": "1.0.0"}, {"value": "1.0.1"}, "value", _drift_parameter, "tags"),
+    Spec("users.u", USER, {"path": "/ci/"}, {"path": "/people/"}, "path", _drift_user, "inline_policies"),
+    Spec("groups.g", GROUP, {"path": "/teams/"}, {"path": "/people/"}, "path", _drift_group, "managed_policies"),
+    Spec("instance_profiles.ip", INSTANCE_PROFILE, {"role": "one"}, {"role": "two"}, "roles",
+         _drift_instance_profile, "roles"),
+    Spec("oidc_providers.github", OIDC_PROVIDER, {"thumbprint": "a" * 40}, {"thumbprint": "b" * 40}, "thumbprints",
+         _drift_oidc_provider, "client_ids"),
+    Spec("saml_providers.idp", SAML_PROVIDER, {"metadata": SAML_METADATA}, {"metadata": SAML_METADATA + "<!---->"},
+         "metadata", _drift_saml_provider, "metadata"),
 ]  # fmt: skip
 
 by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])

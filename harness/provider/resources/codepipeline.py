@@ -309,6 +309,7 @@ ACTION = Field(
     cfn="Actions",
     tf="action",
     read="structs",
+    required=True,
     struct=Action,
     fields=(
         Field("name", cfn="Name", tf="name", required=True),

@@ -203,7 +203,7 @@ SCHEMA = Schema(
 def _fold_standard(reader: Reader, props: Props, origin: Origin, key: str) -> None:
     """A standards subscription: one more standard the hub subscribes to."""
     standard = props.text(key, required=True)
-    hubs = reader.drafts_of(SecurityHub.SECTION)
+    hubs = reader.declared(SecurityHub.SECTION)
     if not hubs:
         reader.note(f"{origin.path}: subscribes a hub outside the {reader.noun} to {standard!r}; {UNVERIFIED}")
         return
