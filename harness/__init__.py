@@ -2,8 +2,8 @@
 
 The top-level names are the typed API a scenario needs in plain pytest; each subpackage exports more in its own
 ``__all__`` (``harness.iam``, ``harness.enforce``, ``harness.trail``, ``harness.detect``, ``harness.runtime``,
-``harness.source``, ``harness.network``). Names are imported on first use, so ``import harness`` stays cheap and
-the command line starts fast.
+``harness.source``, ``harness.services``, ``harness.network``). Names are imported on first use, so
+``import harness`` stays cheap and the command line starts fast.
 """
 
 from __future__ import annotations
@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from harness.backends import Backend, Credentials, Identity, egress_guard, make_backend
     from harness.detect import compile_event_pattern, compile_pattern
     from harness.detect.monitoring import DetectionRuntime
-    from harness.enforce import act_as, attempt, expect_allowed, expect_denied
+    from harness.enforce import (
+        WebIdentityToken,
+        act_as,
+        act_as_user,
+        assume_with_web_identity,
+        attempt,
+        expect_allowed,
+        expect_denied,
+    )
     from harness.errors import (
         BackendError,
         CheckFailed,
@@ -44,6 +52,7 @@ if TYPE_CHECKING:
     from harness.inputs.cloudformation import load_template, parse_template_text
     from harness.inputs.formats import load_any
     from harness.inputs.harness_yaml import load_definition, parse_definition
+    from harness.inputs.parameters import read_parameter_file
     from harness.inputs.terraform_plan import load_plan, parse_plan_text
     from harness.model.definition import Definition
     from harness.network import can_reach, reachable_ports, read_network
@@ -72,7 +81,18 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("Backend", "Credentials", "Identity", "egress_guard", "make_backend"), "harness.backends"),
     **dict.fromkeys(("compile_event_pattern", "compile_pattern"), "harness.detect"),
     "DetectionRuntime": "harness.detect.monitoring",
-    **dict.fromkeys(("act_as", "attempt", "expect_allowed", "expect_denied"), "harness.enforce"),
+    **dict.fromkeys(
+        (
+            "WebIdentityToken",
+            "act_as",
+            "act_as_user",
+            "assume_with_web_identity",
+            "attempt",
+            "expect_allowed",
+            "expect_denied",
+        ),
+        "harness.enforce",
+    ),
     **dict.fromkeys(
         ("BackendError", "CheckFailed", "DeployError", "InputError", "PipewardenError", "SafetyError", "Unverified"),
         "harness.errors",
@@ -84,6 +104,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("load_template", "parse_template_text"), "harness.inputs.cloudformation"),
     "load_any": "harness.inputs.formats",
     **dict.fromkeys(("load_definition", "parse_definition"), "harness.inputs.harness_yaml"),
+    "read_parameter_file": "harness.inputs.parameters",
     **dict.fromkeys(("load_plan", "parse_plan_text"), "harness.inputs.terraform_plan"),
     "Definition": "harness.model.definition",
     **dict.fromkeys(("can_reach", "read_network", "reachable_ports"), "harness.network"),
@@ -116,7 +137,10 @@ __all__ = [
     "SafetyError",
     "Step",
     "Unverified",
+    "WebIdentityToken",
     "act_as",
+    "act_as_user",
+    "assume_with_web_identity",
     "attempt",
     "authorize",
     "can_reach",
@@ -144,6 +168,7 @@ __all__ = [
     "parse_template_text",
     "reachable_ports",
     "read_network",
+    "read_parameter_file",
     "resolve_role",
     "run_case",
     "run_step",

@@ -40,6 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser | None:
+    """The parser of one command, by its name."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found = action.choices.get(name)
+            return found if isinstance(found, argparse.ArgumentParser) else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line.
 
@@ -50,7 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         The process exit code (0 success, 1 a check failed, 2 usage or input error).
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    command = _command(parser, given[0]) if given else None
+    if command is not None and any(a.nargs == "*" for a in command._actions if not a.option_strings):
+        # Options may come between a command's positional arguments (check main.yaml --param X=1 other.yaml).
+        args = command.parse_intermixed_args(given[1:])
+    else:
+        args = parser.parse_args(given)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)
@@ -67,3 +82,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+

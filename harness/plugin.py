@@ -14,13 +14,17 @@ import pytest
 
 from harness.acceptance import Deployment
 from harness.backends import BACKEND_NAMES, Backend, egress_guard, make_backend
-from harness.errors import Unverified
+from harness.errors import InputError, Unverified
 from harness.evidence.record import Evidence, Outcome
 from harness.inputs.formats import FORMATS, load_any
+from harness.inputs.lint import check_ignores
+from harness.inputs.parameters import PLUGIN_OPTIONS, parse_assignments
 from harness.model.definition import Definition
 
 EVIDENCE_KEY = pytest.StashKey[Evidence]()
 OUTCOME_KEY = pytest.StashKey[str]()
+PARAMETERS_KEY = pytest.StashKey[dict[str, str]]()
+LINT_IGNORE_KEY = pytest.StashKey[tuple[str, ...]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,11 +43,40 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--pw-format", choices=FORMATS, default="auto", help="format of --pw-definition")
     group.addoption(
+        "--pw-companion",
+        action="append",
+        default=[],
+        metavar="TEMPLATE",
+        help="a CloudFormation template deployed with --pw-definition (a companion stack whose exports it imports); "
+        "repeatable",
+    )
+    group.addoption(
         "--pw-map",
         action="append",
         default=[],
         metavar="SCENARIO_ROLE=ROLE",
         help="bind a scenario role (pipeline, build, developer, approver...) to a role of the definition; repeatable",
+    )
+    group.addoption(
+        "--pw-param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a CloudFormation template parameter of --pw-definition, e.g. Stage=prod; repeatable, replaces the "
+        "--pw-parameters file's value",
+    )
+    group.addoption(
+        "--pw-parameters",
+        metavar="FILE",
+        default=None,
+        help="CloudFormation parameter values: the AWS CLI format or CodePipeline's template configuration",
+    )
+    group.addoption(
+        "--pw-lint-ignore",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="leave out cfn-lint findings of this rule id or prefix (E3001, W); repeatable",
     )
     group.addoption(
         "--pw-evidence",
@@ -74,6 +107,12 @@ class _TagMarkers:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    try:
+        # Options that are spelt wrong stop the run at once, as a usage error without a traceback.
+        config.stash[PARAMETERS_KEY] = parse_assignments(config.getoption("--pw-param", []), "--pw-param")
+        config.stash[LINT_IGNORE_KEY] = check_ignores(config.getoption("--pw-lint-ignore", []), "--pw-lint-ignore")
+    except InputError as exc:
+        raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(_TagMarkers(config), "pipewarden-tags")
     config.addinivalue_line("markers", "unverified: the harness could not verify the claim")
 
@@ -109,8 +148,24 @@ def pw_definition_path(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="session")
 def pw_definition(request: pytest.FixtureRequest, pw_definition_path: Path) -> Definition:
-    """The validated definition under test."""
-    return load_any(pw_definition_path, request.config.getoption("--pw-format"))
+    """The validated definition under test, with the parameters of --pw-param and --pw-parameters."""
+    config = request.config
+    parameters_file = config.getoption("--pw-parameters")
+    lint_ignore: tuple[str, ...] = config.stash[LINT_IGNORE_KEY]
+    try:
+        return load_any(
+            pw_definition_path,
+            config.getoption("--pw-format"),
+            config.stash[PARAMETERS_KEY],
+            parameters_file=Path(parameters_file) if parameters_file else None,
+            lint_ignore=lint_ignore,
+            options=PLUGIN_OPTIONS,
+            companions=[Path(c) for c in config.getoption("--pw-companion")],
+        )
+    except InputError as exc:
+        message = str(exc)
+    # A mistake in the user's definition or parameters: the message says what to fix; a traceback would not.
+    pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -98,8 +98,9 @@ def resolve_role(deployment: Deployment, scenario_role: str) -> Role:
     """The definition's role that plays ``scenario_role`` in the scenarios (``pipeline``, ``build``, ...).
 
     In order: an explicit mapping (``--pw-map build=MyBuildRole``), a role of that very name, the role a tag
-    ``pipewarden:role=<scenario role>`` marks, then the structure: ``pipeline`` is the pipeline's service role and
-    ``build`` the service role of the (first) build project.
+    ``pipewarden:role=<scenario role>`` marks, then the structure: ``pipeline`` is the pipeline's service role,
+    ``build`` the service role of the (first) build project and ``deploy`` the role the (first) CloudFormation
+    action passes to CloudFormation.
 
     Raises:
         CheckFailed: when no role plays that part, listing the roles there are.
@@ -137,6 +138,12 @@ def _structural_role(definition: Definition, scenario_role: str) -> str | None:
         for project in definition.of_type(BuildProject):
             if isinstance(project, BuildProject):
                 return project.service_role
+    if scenario_role == "deploy":
+        for pipeline in definition.of_type(Pipeline):
+            assert isinstance(pipeline, Pipeline)
+            for action in (a for stage in pipeline.stages for a in stage.actions):
+                if action.deploy_role and not action.deploy_role.startswith("arn:"):
+                    return action.deploy_role
     return None
 
 

@@ -14,22 +14,22 @@ ACTOR = r"(?:a|an|the) (?P<role>[a-z-]+?)(?: role)?"
 
 @given(parsers.parse('a developer has proposed a change from "{branch}" to "{destination}"'), target_fixture="change")
 def proposed_change(pw: Deployment, branch: str, destination: str) -> PullRequestRef:
-    return source.propose_change(pw, source.act_as(pw, "developer"), branch, destination)
+    return source.propose_change(pw, source.actor(pw, "developer"), branch, destination)
 
 
 @when(parsers.re(ACTOR + r' pushes a change to "(?P<branch>[^"]+)"'), target_fixture="outcome")
 def push_change(pw: Deployment, role: str, branch: str) -> SourceOutcome:
-    return source.push(pw, source.act_as(pw, role), branch)
+    return source.push(pw, source.actor(pw, role), branch)
 
 
 @when(parsers.re(ACTOR + r' deletes the branch "(?P<branch>[^"]+)"'), target_fixture="outcome")
 def delete_branch(pw: Deployment, role: str, branch: str) -> SourceOutcome:
-    return source.delete_branch(pw, source.act_as(pw, role), branch)
+    return source.delete_branch(pw, source.actor(pw, role), branch)
 
 
 @when("an approver approves the change", target_fixture="outcome")
 def approve_change(pw: Deployment, change: PullRequestRef) -> SourceOutcome:
-    return source.approve(pw, source.act_as(pw, "approver"), change)
+    return source.approve(pw, source.actor(pw, "approver"), change)
 
 
 @when("the author approves the change", target_fixture="outcome")
@@ -39,12 +39,12 @@ def author_approves(pw: Deployment, change: PullRequestRef) -> SourceOutcome:
 
 @when("an approver merges the change", target_fixture="outcome")
 def merge_change(pw: Deployment, change: PullRequestRef) -> SourceOutcome:
-    return source.merge(pw, source.act_as(pw, "approver"), change)
+    return source.merge(pw, source.actor(pw, "approver"), change)
 
 
 @when("an approver overrides the approval rules of the change", target_fixture="outcome")
 def override_rules(pw: Deployment, change: PullRequestRef) -> SourceOutcome:
-    return source.expect_allowed(source.override(pw, source.act_as(pw, "approver"), change))
+    return source.expect_allowed(source.override(pw, source.actor(pw, "approver"), change))
 
 
 @then("IAM denies it")

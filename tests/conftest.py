@@ -12,7 +12,8 @@ from harness.inputs.harness_yaml import parse_definition
 from harness.model.definition import Definition
 from harness.provider.lifecycle import Provider
 
-pytest_plugins = ["pytester"]
+# The corpus plugin adds --corpus and keeps the slow real-world cases out of a plain run.
+pytest_plugins = ["pytester", "tests.corpus.plugin"]
 
 
 @pytest.fixture(scope="session")

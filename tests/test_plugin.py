@@ -201,3 +201,93 @@ def test_evidence_is_written_per_scenario_with_one_record_per_gherkin_step(proje
     then = unverified["steps"][1]
     assert then["outcome"] == "unverified"
     assert then["notes"] == ["UNVERIFIED: moto does not evaluate KMS key policies"]
+
+
+PARAMETRIZED_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Stage: {Type: String, AllowedValues: [dev, prod]}
+  Retention: {Type: Number}
+  Unused: {Type: String, Default: x}
+Resources:
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Description: where the builds write
+    Properties:
+      RetentionInDays: !Ref Retention
+      Tags: [{Key: stage, Value: !Ref Stage}]
+"""
+
+DEFINITION_TEST = """\
+def test_the_definition(pw_definition):
+    (group,) = pw_definition.resources
+    assert (group.retention_days, group.tags["stage"]) == (14, "dev")
+    linted = [note.split(" line ")[0] for note in pw_definition.notes if note.startswith("cfn-lint ")]
+    assert linted == ["cfn-lint W2001", "cfn-lint I3011", "cfn-lint I3011"], pw_definition.notes
+"""
+
+
+@pytest.fixture
+def parametrized(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makefile(".yaml", template=PARAMETRIZED_TEMPLATE)
+    pytester.makefile(
+        ".json",
+        params='[{"ParameterKey": "Stage", "ParameterValue": "dev"},\n'
+        ' {"ParameterKey": "Retention", "ParameterValue": 7}]',
+    )
+    pytester.makepyfile(test_definition=DEFINITION_TEST)
+    return pytester
+
+
+def test_parameters_and_lint_ignores_reach_the_definition(parametrized: pytest.Pytester) -> None:
+    result = parametrized.runpytest(
+        "--pw-definition",
+        "template.yaml",
+        "--pw-parameters",
+        "params.json",
+        "--pw-param",
+        "Retention=14",
+        "--pw-lint-ignore",
+        "E3001",
+    )
+
+    # --pw-param replaced the file's 7; the E3001 finding was left out, the others kept.
+    result.assert_outcomes(passed=1)
+
+
+def test_a_missing_parameter_names_the_plugin_options_without_a_traceback(parametrized: pytest.Pytester) -> None:
+    result = parametrized.runpytest("--pw-definition", "template.yaml", "--pw-param", "Retention=14")
+
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*template.yaml:3 (Parameters.Stage): expected a value for the parameter, found no Default and no "
+            "override; give a Default or pass --pw-param Stage=VALUE or a --pw-parameters file"
+        ]
+    )
+    output = result.stdout.str()
+    assert "Traceback" not in output and "During handling" not in output and "load_any(" not in output
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            ["--pw-param", "Stage"],
+            "ERROR: --pw-param 'Stage': expected NAME=VALUE (e.g. --pw-param Stage=prod), found no '='; write the "
+            "parameter as NAME=VALUE",
+        ),
+        (
+            ["--pw-lint-ignore", "all"],
+            "ERROR: --pw-lint-ignore 'all': expected a cfn-lint rule id or a prefix of one (E3001, W, E30, I), "
+            "found 'all'; name the rule as cfn-lint prints it",
+        ),
+    ],
+)
+def test_a_misspelt_parameter_option_is_a_usage_error(
+    parametrized: pytest.Pytester, option: list[str], message: str
+) -> None:
+    result = parametrized.runpytest("--pw-definition", "template.yaml", *option)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])

@@ -7,6 +7,7 @@ import urllib.request
 from typing import Any
 
 from harness.backends.base import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Backend
+from harness.backends.moto_iam import teach_moto_iam
 from harness.backends.safety import require_loopback_url
 from harness.errors import BackendError
 
@@ -25,6 +26,11 @@ class MotoServerBackend(Backend):
         super().__init__(account_id, region)
         if url:
             require_loopback_url(url, "moto server")
+            # A server of another process has not learnt the IAM operations moto lacks (see moto_iam).
+            self.unstored_fields = self.unstored_fields | {
+                ("users", "permissions_boundary"),
+                ("saml_providers", "tags"),
+            }
         self._url = url
         self._server: Any = None
 
@@ -33,6 +39,8 @@ class MotoServerBackend(Backend):
             return
         from moto.server import ThreadedMotoServer
 
+        # The server started here answers from this process's moto, which learns what its IAM lacks.
+        teach_moto_iam()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()

@@ -13,6 +13,8 @@ from typing import Any, TextIO
 from harness.backends import BACKEND_NAMES
 from harness.errors import InputError
 from harness.inputs.formats import FORMATS, load_any
+from harness.inputs.lint import check_ignores
+from harness.inputs.parameters import parse_assignments
 
 EXIT_PASSED, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +40,12 @@ def register(subparsers: Any) -> None:
         "Exit 0: all passed; 1: a scenario failed; 2: usage or input error.",
     )
     parser.add_argument("template", help="harness YAML, CloudFormation template or Terraform plan JSON")
+    parser.add_argument(
+        "companions",
+        nargs="*",
+        metavar="TEMPLATE",
+        help="further CloudFormation templates deployed with the first (companion stacks whose exports it imports)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="auto", help="input format (default: detect)")
     parser.add_argument(
         "--features",
@@ -55,6 +63,26 @@ def register(subparsers: Any) -> None:
         default=[],
         metavar="SCENARIO_ROLE=ROLE",
         help="bind a scenario role to a role of the definition, e.g. build=MyBuildRole (repeatable)",
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a CloudFormation template parameter, e.g. Stage=prod (repeatable; replaces the --parameters file's)",
+    )
+    parser.add_argument(
+        "--parameters",
+        metavar="FILE",
+        help='CloudFormation parameter values: the AWS CLI format ([{"ParameterKey": ..., "ParameterValue": '
+        '...}]) or CodePipeline\'s template configuration ({"Parameters": {...}})',
+    )
+    parser.add_argument(
+        "--lint-ignore",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="leave out cfn-lint findings of this rule id or prefix, e.g. W or E3001 (repeatable)",
     )
     parser.add_argument("-k", dest="keyword", help="only scenarios matching this pytest keyword expression")
     parser.add_argument("-m", dest="marker", help="only scenarios with these tags, e.g. 'least-privilege'")
@@ -134,7 +162,19 @@ def run(args: argparse.Namespace) -> int:
     from harness.scenario import packaged_features
 
     template = Path(args.template)
-    definition = load_any(template, args.format)  # an InputError here exits 2 with the message
+    parameters = parse_assignments(args.param, "--param")
+    lint_ignore = check_ignores(args.lint_ignore, "--lint-ignore")
+    parameters_file = Path(args.parameters) if args.parameters else None
+    # An InputError here exits 2 with the message.
+    companions = [Path(c) for c in args.companions]
+    definition = load_any(
+        template,
+        args.format,
+        parameters,
+        parameters_file=parameters_file,
+        lint_ignore=lint_ignore,
+        companions=companions,
+    )
     features = Path(args.features) if args.features else packaged_features()
     if not features.is_dir() or not any(features.rglob("*.feature")):
         raise InputError(
@@ -176,6 +216,14 @@ def run(args: argparse.Namespace) -> int:
         (Path(tmp) / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
         for mapping in args.map:
             pytest_args += ["--pw-map", mapping]
+        for name, value in parameters.items():
+            pytest_args += ["--pw-param", f"{name}={value}"]
+        if parameters_file is not None:
+            pytest_args += ["--pw-parameters", str(parameters_file.resolve())]
+        for rule in lint_ignore:
+            pytest_args += ["--pw-lint-ignore", rule]
+        for companion in companions:
+            pytest_args += ["--pw-companion", str(companion.resolve())]
         if args.keyword:
             pytest_args += ["-k", args.keyword]
         if args.marker:

@@ -8,7 +8,7 @@ delivery rules) is computed here.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -78,6 +78,34 @@ class SubscriptionDelivery:
 
 
 @dataclass(frozen=True, slots=True)
+class TargetDelivery:
+    """What a rule did with a matching event at a target that is not a topic or a log group.
+
+    Attributes:
+        rule: the rule's name.
+        target_arn: the target (a pipeline, a build project, a function, a queue...).
+        kind: ``pipeline``, ``build_project``, ``function`` or ``other``.
+        delivered: whether EventBridge could deliver the event (assume the target's role and call the target, or be
+            let in by the function's policy).
+        reason: why not, or what was not verified about a delivery.
+        started: the pipeline execution a delivery started ('' when none).
+    """
+
+    rule: str
+    target_arn: str
+    kind: str
+    delivered: bool
+    reason: str = ""
+    started: str = ""
+
+
+TargetStarter = Callable[[str, str, str, str, Mapping[str, Any]], TargetDelivery]
+"""Delivers an event to a pipeline or a build project as EventBridge does, with the target's role:
+``(rule name, kind, target ARN, role ARN, event) -> delivery``. It needs the deployment, so the scenario layer
+provides it."""
+
+
+@dataclass(frozen=True, slots=True)
 class FilterMatch:
     """One log event matched by a metric filter, and the datapoint it published."""
 
@@ -105,6 +133,8 @@ class DetectionRuntime:
     events: list[dict[str, Any]] = field(default_factory=list)
     disagreements: list[AlarmDisagreement] = field(default_factory=list)
     subscriptions: list[SubscriptionDelivery] = field(default_factory=list)
+    deliveries: list[TargetDelivery] = field(default_factory=list)
+    starter: TargetStarter | None = None
     _monitors: dict[str, AlarmMonitor] = field(default_factory=dict)
     _patterns: dict[str, FilterPattern] = field(default_factory=dict)
     _sequence: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -289,19 +319,24 @@ class DetectionRuntime:
         ]
         self.publish(points)
 
-    def deployed_rules(self) -> list[tuple[str, str, list[str]]]:
-        """The enabled rules of the default event bus as ``(name, pattern JSON, target ARNs)``."""
+    def deployed_rules(self) -> list[tuple[str, str, str, list[dict[str, Any]]]]:
+        """The enabled rules of the default event bus with a pattern, as ``(name, ARN, pattern JSON, targets)``."""
         events = self.backend.client("events")
-        found: list[tuple[str, str, list[str]]] = []
+        found: list[tuple[str, str, str, list[dict[str, Any]]]] = []
         for rule in events.list_rules().get("Rules", []):
             if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
                 continue
-            targets = [t["Arn"] for t in events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", [])]
-            found.append((rule["Name"], rule["EventPattern"], targets))
+            targets = list(events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", []))
+            found.append((rule["Name"], str(rule.get("Arn", "")), rule["EventPattern"], targets))
         return found
 
     def route_event(self, event: Mapping[str, Any]) -> list[str]:
         """Deliver an event to the targets of every deployed rule whose pattern matches it.
+
+        Topics get the event when their policy (and key) let EventBridge publish; log groups get it as a log event;
+        pipelines and build projects are started with the target's role through :attr:`starter` (the scenario layer
+        provides it); functions get it when their policy lets EventBridge invoke them for this rule (the function's
+        code is not run). Other targets are recorded as not verified.
 
         Returns:
             The target ARNs the event was delivered to.
@@ -309,10 +344,11 @@ class DetectionRuntime:
         from harness.detect.events import compile_event_pattern
 
         delivered: list[str] = []
-        for name, pattern, targets in self.deployed_rules():
+        for name, rule_arn, pattern, targets in self.deployed_rules():
             if not compile_event_pattern(pattern).matches(dict(event)):
                 continue
-            for arn in targets:
+            for target in targets:
+                arn = str(target["Arn"])
                 if ":sns:" in arn:
                     allowed, reason = self.service_may_publish(arn, EVENTS_SERVICE)
                     if allowed:
@@ -324,7 +360,59 @@ class DetectionRuntime:
                     group = arn.split(":log-group:", 1)[1].removesuffix(":*")
                     self.write_log_events(group, f"events/{name}", [json.dumps(event, default=str)])
                     delivered.append(arn)
+                else:
+                    delivery = self._deliver(name, rule_arn, target, event)
+                    self.deliveries.append(delivery)
+                    if delivery.delivered:
+                        delivered.append(arn)
         return delivered
+
+    def _deliver(self, rule: str, rule_arn: str, target: Mapping[str, Any], event: Mapping[str, Any]) -> TargetDelivery:
+        arn = str(target["Arn"])
+        service = arn.split(":")[2] if arn.count(":") >= 5 else ""
+        kind = {"codepipeline": "pipeline", "codebuild": "build_project", "lambda": "function"}.get(service, "other")
+        if kind == "function":
+            allowed, reason = self.function_may_be_invoked(arn, rule_arn)
+            return TargetDelivery(rule, arn, kind, allowed, reason or "the function's code is not run by pipewarden")
+        if kind == "other":
+            return TargetDelivery(
+                rule, arn, kind, False, f"target {arn} is not modelled; what it receives is unverified"
+            )
+        role = str(target.get("RoleArn") or "")
+        if not role:
+            return TargetDelivery(rule, arn, kind, False, f"target {arn} has no role for EventBridge to call it with")
+        if self.starter is None:
+            return TargetDelivery(rule, arn, kind, False, "no deployment runs pipelines and builds for this runtime")
+        return self.starter(rule, kind, arn, role, event)
+
+    def function_may_be_invoked(self, function_arn: str, rule_arn: str) -> tuple[bool, str]:
+        """Whether a function's resource-based policy lets EventBridge invoke it for the rule ``rule_arn``.
+
+        EventBridge calls a function with no role of its own: only the function's policy can let it in.
+
+        Returns:
+            (allowed, the reason when not).
+        """
+        from harness.iam import AuthorizationRequest, PolicySet, evaluate
+        from harness.provider.resources.lambda_function import function_policy_document
+
+        try:
+            text = self.backend.client("lambda").get_policy(FunctionName=function_arn)["Policy"]
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            return False, f"function {function_arn} has no policy letting EventBridge invoke it (or does not exist)"
+        account = self.backend.account_id
+        context = {"aws:SourceArn": rule_arn, "aws:SourceAccount": account}
+        request = AuthorizationRequest.create(EVENTS_SERVICE, "lambda:InvokeFunction", function_arn, context, account)
+        policy = PolicySet.compile(resource_policy=function_policy_document(text, function_arn.split(":")[1]))
+        if not evaluate(request, policy).allowed:
+            return False, f"the policy of {function_arn} does not let {EVENTS_SERVICE} invoke it for rule {rule_arn}"
+        return True, ""
+
+    def deliveries_to(self, target_arn: str) -> list[TargetDelivery]:
+        """Deliveries to a pipeline, build project, function or other target, oldest first (delivered or not)."""
+        return [d for d in self.deliveries if d.target_arn == target_arn]
 
     # -- alarms -----------------------------------------------------------------------------------------
     def deployed_alarms(self) -> list[AlarmDefinition]:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from harness.detect.monitoring import DetectionRuntime
+from harness.detect.monitoring import EVENTS_SERVICE, DetectionRuntime, TargetDelivery, TargetStarter
 from harness.errors import CheckFailed
 
 if TYPE_CHECKING:
@@ -139,13 +139,97 @@ def detection_of(deployment: Deployment) -> DetectionRuntime:
         return found
     from harness.runtime.state import runtime as build_runtime
 
-    runtime = DetectionRuntime(deployment.backend, clock=deployment.trail.clock)
+    runtime = DetectionRuntime(deployment.backend, clock=deployment.trail.clock, starter=_starter(deployment))
     deployment.backend.add_observer(runtime)
     deployment.cleanups.append(lambda: deployment.backend.remove_observer(runtime))
     # Events the services emit (build and pipeline state changes) go through the deployed EventBridge rules.
     build_runtime(deployment).listeners.append(runtime.on_event)
     deployment.extras[_EXTRA] = runtime
     return runtime
+
+
+def _starter(deployment: Deployment) -> TargetStarter:
+    """Deliver events to pipelines and build projects as EventBridge does: assume the target's role as
+    ``events.amazonaws.com`` (its trust policy decides), then start the pipeline through the runtime with that
+    session, or decide ``codebuild:StartBuild`` for it."""
+    from harness.errors import PipewardenError
+    from harness.runtime.authorize import authorize
+    from harness.runtime.identity import service_session
+    from harness.runtime.pipeline import ActionDenied, start_pipeline_execution
+    from harness.runtime.state import runtime as build_runtime
+
+    starting: set[str] = set()
+
+    def start(rule: str, kind: str, arn: str, role: str, event: Mapping[str, Any]) -> TargetDelivery:
+        if arn in starting:
+            # The target's own events match the rule again: in AWS this loops; here it is reported, not repeated.
+            return TargetDelivery(rule, arn, kind, False, f"rule {rule} would start {arn} again from its own events")
+        try:
+            identity = service_session(deployment, role, f"events-{rule}"[:64], f"rule {rule}", EVENTS_SERVICE)
+        except CheckFailed as exc:
+            return TargetDelivery(rule, arn, kind, False, f"EventBridge cannot assume {role}: {exc}")
+        name = arn.split(":", 5)[5].removeprefix("project/")
+        if kind == "build_project":
+            denial = authorize(
+                deployment, identity, "codebuild", "StartBuild", {"projectName": name},
+                action="codebuild:StartBuild", resource=arn,
+            )  # fmt: skip
+            if denial is not None:
+                return TargetDelivery(rule, arn, kind, False, f"{denial.code}: {denial.message}")
+            return TargetDelivery(rule, arn, kind, True, "the build is authorized; it is not run outside its pipeline")
+        executions = build_runtime(deployment).executions
+        before = set(executions)
+        starting.add(arn)
+        try:
+            execution = start_pipeline_execution(deployment, name, identity)
+        except ActionDenied as exc:
+            return TargetDelivery(rule, arn, kind, False, str(exc))
+        except PipewardenError as exc:
+            started = [i for i in executions if i not in before]
+            if not started:
+                return TargetDelivery(rule, arn, kind, False, str(exc))
+            # Started, but its run could not be followed to the end (an action pipewarden does not run).
+            return TargetDelivery(rule, arn, kind, True, f"started; its run is unverified: {exc}", started[-1])
+        finally:
+            starting.discard(arn)
+        return TargetDelivery(rule, arn, kind, True, started=execution.id)
+
+    return start
+
+
+def announce_source_change(
+    deployment: Deployment, repository: str, branch: str, commit_id: str, caller: str = ""
+) -> list[TargetDelivery]:
+    """Emit the event CodeCommit emits when a branch moves (``CodeCommit Repository State Change``) and route it
+    through the deployed EventBridge rules, as a push would.
+
+    Args:
+        deployment: the deployment whose rules see the event.
+        repository: the repository's physical name.
+        branch: the branch that moved; commit_id: its new tip.
+        caller: who pushed (an ARN), for the event's ``callerUserArn``.
+
+    Returns:
+        What the rules did at pipeline, build and function targets (topics and log groups are in the runtime's
+        notifications and log groups).
+    """
+    from harness.runtime.build import emit_event
+
+    runtime = detection_of(deployment)
+    before = len(runtime.deliveries)
+    backend = deployment.backend
+    arn = f"arn:aws:codecommit:{backend.region}:{backend.account_id}:{repository}"
+    detail = {
+        "callerUserArn": caller or backend.admin.arn,
+        "commitId": commit_id,
+        "event": "referenceUpdated",
+        "referenceFullName": f"refs/heads/{branch}",
+        "referenceName": branch,
+        "referenceType": "branch",
+        "repositoryName": repository,
+    }
+    emit_event(deployment, "aws.codecommit", "CodeCommit Repository State Change", [arn], detail, backend.account_id)
+    return runtime.deliveries[before:]
 
 
 def audit_log_groups(deployment: Deployment) -> dict[str, str]:

@@ -17,10 +17,20 @@ from harness.enforce.mapping import (
 )
 from harness.enforce.policies import PolicyReader, PolicySource
 from harness.enforce.principals import AssumeRoleDenied, Principals, SessionRequest
+from harness.enforce.web_identity import InvalidIdentityToken, WebIdentityToken
 
 # The scenario API sits above harness.acceptance, which itself builds an Enforcer: it is loaded on first use
 # to keep the import graph acyclic.
-_API = ("CallOutcome", "Grant", "act_as", "attempt", "expect_allowed", "expect_denied")
+_API = (
+    "CallOutcome",
+    "Grant",
+    "act_as",
+    "act_as_user",
+    "assume_with_web_identity",
+    "attempt",
+    "expect_allowed",
+    "expect_denied",
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -41,6 +51,7 @@ __all__ = [
     "CallOutcome",
     "Enforcer",
     "Grant",
+    "InvalidIdentityToken",
     "MappedCall",
     "MappingEnv",
     "PolicyReader",
@@ -49,8 +60,11 @@ __all__ = [
     "RequiredAccess",
     "SessionRequest",
     "StaticResolver",
+    "WebIdentityToken",
     "access_denied_code",
     "act_as",
+    "act_as_user",
+    "assume_with_web_identity",
     "attempt",
     "denial",
     "denial_message",

@@ -9,6 +9,7 @@ Usable from plain pytest::
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +21,13 @@ from harness.acceptance import Deployment
 from harness.backends.base import Identity
 from harness.enforce.denials import access_denied_code
 from harness.enforce.enforcer import AccessDecision, CallDecision, Enforcer
-from harness.enforce.principals import Principals, SessionRequest
+from harness.enforce.principals import AssumeRoleDenied, Principals, SessionRequest
+from harness.enforce.web_identity import InvalidIdentityToken, WebIdentityToken, token_for, trusted_providers
 from harness.errors import CheckFailed, Unverified
 from harness.evidence.record import redact
-from harness.model.definition import Definition
+from harness.iam.evaluator import Outcome
+from harness.model.definition import PRINCIPAL_ASPECTS, RESOURCE_ASPECTS, Definition, Unknown, describe_unknowns
+from harness.provider.resources.iam_user import User
 
 # How AWS services name the sessions of the service roles they assume.
 _SESSION_PREFIX = {
@@ -59,6 +63,7 @@ class CallOutcome:
         focus: the action the claim is about (``iam:PassRole`` for a call that passes a role).
         subject: ``pipeline 'name'`` for messages.
         grants: the statements that allowed the focus action, with their locations.
+        unknowns: what the decision depends on that the definition does not say (then it cannot be judged).
     """
 
     actor: str
@@ -74,6 +79,7 @@ class CallOutcome:
     subject: str = "pipeline"
     grants: tuple[Grant, ...] = ()
     fix: str = "scope it to the actions the role needs"
+    unknowns: tuple[Unknown, ...] = ()
 
     @property
     def focused(self) -> AccessDecision | None:
@@ -131,10 +137,88 @@ def act_as(deployment: Deployment, scenario_role: str) -> Identity:
         raise CheckFailed(
             f"role '{role.address}': expected it to be deployed, found it missing; deploy the pipeline first"
         )
-    service = _trusted_service(role.trust_document())
+    trust = deployment.provider.ctx.resolve(role.trust_document())
+    service = _trusted_service(trust)
+    label = f"{scenario_role} role"
+    if service is None:
+        providers = trusted_providers(trust)
+        if providers:
+            return _act_with_web_identity(deployment, state.arn, trust, providers[0], label)
     caller = principals.service(service) if service else deployment.backend.admin
     session = f"{_SESSION_PREFIX.get(service or '', 'pipewarden')}-{secrets.token_hex(8)}"
-    return principals.assume_role(caller, SessionRequest(state.arn, session), label=f"{scenario_role} role")
+    return principals.assume_role(caller, SessionRequest(state.arn, session), label=label)
+
+
+def _act_with_web_identity(deployment: Deployment, role_arn: str, trust: Any, provider: str, label: str) -> Identity:
+    """A role only an identity provider's tokens may assume (a CI system's deploy role): assume it with a token
+    carrying the claims its trust policy asks for, as the CI job it trusts would present."""
+    found = enforcer_of(deployment).reader.oidc_provider(provider.split(":oidc-provider/", 1)[1])
+    token = token_for(trust, provider, found[1] if found else ())
+    try:
+        return principals_of(deployment).assume_role_with_web_identity(
+            token, SessionRequest(role_arn, f"pipewarden-{secrets.token_hex(8)}"), label=label
+        )
+    except (AssumeRoleDenied, InvalidIdentityToken) as exc:
+        raise Unverified(
+            f"{label} ({role_arn}) is assumed with tokens of {token.issuer}; a token with the claims its trust policy "
+            f"names (sub {token.subject!r}, aud {token.audience!r}) was refused ({exc}); the harness cannot tell "
+            "which tokens the CI system presents, so it cannot act as this role"
+        ) from None
+
+
+def act_as_user(deployment: Deployment, user: str) -> Identity:
+    """An IAM user of the definition (by logical name or physical name), signing with long-term credentials.
+
+    The user's own and its groups' policies and its permissions boundary, as deployed, decide its calls.
+
+    Raises:
+        CheckFailed: when the definition declares no such user or it is not deployed.
+    """
+    definition = deployment.require_definition()
+    users = {r.name: r for r in definition.of_type(User)}
+    ctx = deployment.provider.ctx
+    found = users.get(user) or next((u for u in users.values() if ctx.physical_name(u) == user), None)
+    if found is None:
+        raise CheckFailed(
+            f"definition '{definition.name}': expected a user '{user}', found users: "
+            f"{', '.join(sorted(users)) or 'none'}; declare it under 'users'"
+        )
+    state = deployment.provider.state.get(str(found.address))
+    if state is None:
+        raise CheckFailed(f"user '{found.address}': expected it to be deployed, found it missing; deploy it first")
+    return principals_of(deployment).user(state.physical_id, label=f"user {found.name}")
+
+
+def assume_with_web_identity(
+    deployment: Deployment, scenario_role: str, token: WebIdentityToken, *, actor: str | None = None
+) -> CallOutcome:
+    """Present ``token`` to STS for a session of the role playing ``scenario_role`` (a real
+    ``AssumeRoleWithWebIdentity`` call), and report what happened.
+
+    Returns:
+        The outcome: allowed with the session's credentials in ``response``, or denied (``AccessDenied`` by the
+        trust policy, ``InvalidIdentityToken`` when the account has no provider for the issuer or it does not
+        list the audience).
+    """
+    from harness.scenario import resolve_role
+
+    role = resolve_role(deployment, scenario_role)
+    state = deployment.provider.state.get(str(role.address))
+    if state is None:
+        raise CheckFailed(
+            f"role '{role.address}': expected it to be deployed, found it missing; deploy the pipeline first"
+        )
+    holder = principals_of(deployment).web_identity(token)
+    return attempt(
+        deployment,
+        holder,
+        "sts",
+        "AssumeRoleWithWebIdentity",
+        actor=actor or holder.label,
+        RoleArn=state.arn,
+        RoleSessionName=f"pipewarden-{secrets.token_hex(8)}",
+        WebIdentityToken=token.encode(),
+    )
 
 
 def _trusted_service(trust: dict[str, Any]) -> str | None:
@@ -230,20 +314,12 @@ def _explained(deployment: Deployment, enforcer: Enforcer, outcome: CallOutcome)
             )
     subject = f"pipeline '{definition.name}'" if definition else "pipeline"
     role_word = outcome.actor.removesuffix(" role")
-    return CallOutcome(
-        outcome.actor,
-        outcome.identity,
-        outcome.service,
-        outcome.operation,
-        outcome.params,
-        outcome.decision,
-        outcome.error_code,
-        outcome.error_message,
-        outcome.response,
-        outcome.focus,
-        subject,
-        tuple(grants),
-        f"scope it to the actions the {role_word} needs",
+    return dataclasses.replace(
+        outcome,
+        subject=subject,
+        grants=tuple(grants),
+        fix=f"scope it to the actions the {role_word} needs",
+        unknowns=unknowns_behind(deployment, outcome),
     )
 
 
@@ -272,13 +348,66 @@ def _grants_text(grants: tuple[Grant, ...]) -> str:
     return "; ".join(parts) + (" allows it" if len(grants) == 1 else " allow it")
 
 
+def unknowns_behind(deployment: Deployment, outcome: CallOutcome) -> tuple[Unknown, ...]:
+    """What the decision on the focus access depends on that the definition does not say.
+
+    An explicit deny stands whatever else exists; any other decision could be turned by a policy the definition
+    does not show: the caller's own (a stand-in role, an attached policy known only by name, a policy known only
+    at apply) or the resource's (a bucket or key of another stack).
+    """
+    definition = deployment.definition
+    focused = outcome.focused
+    if definition is None or not definition.unknowns or focused is None:
+        return ()
+    if focused.decision.decision is Outcome.EXPLICIT_DENY:
+        return ()
+    states = deployment.provider.state
+    request = focused.decision.request
+    found: list[Unknown] = []
+    role_name = _role_name(request.principal.arn)
+    for address, state in states.items():
+        if address.startswith("roles.") and state.physical_id == role_name:
+            found.extend(definition.unknowns_of(address, PRINCIPAL_ASPECTS))
+            role = definition.get("roles", address.split(".", 1)[1])
+            for policy in getattr(role, "managed_policies", ()):
+                found.extend(definition.unknowns_of(f"policies.{policy}", PRINCIPAL_ASPECTS))
+        elif state.arn and (request.resource == state.arn or request.resource.startswith(state.arn + "/")):
+            found.extend(definition.unknowns_of(address, RESOURCE_ASPECTS))
+    return tuple(dict.fromkeys(found))
+
+
+def _role_name(principal_arn: str) -> str:
+    """The role of an assumed-role session (``arn:aws:sts::1:assumed-role/build/s`` -> ``build``) or role ARN."""
+    if ":assumed-role/" in principal_arn:
+        return principal_arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+    if ":role/" in principal_arn:
+        return principal_arn.rsplit("/", 1)[-1]
+    return ""
+
+
+def _require_known(outcome: CallOutcome) -> None:
+    if outcome.unknowns:
+        focused = outcome.focused
+        access = f"{focused.access.action} on {focused.access.resource}" if focused else outcome.operation
+        raise Unverified(
+            f"{outcome.subject}: the decision on {outcome.actor}'s {access} depends on what the definition does "
+            f"not say: {describe_unknowns(outcome.unknowns)}; give the template or plan that declares it "
+            "too (pipewarden check A B), or declare it here",
+            unknowns=[str(u) for u in outcome.unknowns],
+        )
+
+
 def expect_denied(outcome: CallOutcome) -> CallOutcome:
     """The call was denied the way AWS denies it (the focus action, with the service's access-denied error).
 
+    A decision that depends on what the definition does not say is UNVERIFIED.
+
     Raises:
+        Unverified: the decision depends on an unknown (a stand-in's policies, a value known only at apply).
         CheckFailed: ``pipeline 'x': build role expected AccessDenied on iam:CreateUser, got success; statement
             'Admin' in file:line (roles.build) allows it; scope it to the actions the build needs.``
     """
+    _require_known(outcome)
     expected = _expected_code(outcome)
     focused = outcome.focused
     if focused is None:
@@ -312,9 +441,13 @@ def expect_denied(outcome: CallOutcome) -> CallOutcome:
 def expect_allowed(outcome: CallOutcome) -> CallOutcome:
     """The call was authorized and the service answered it.
 
+    A decision that depends on what the definition does not say is UNVERIFIED.
+
     Raises:
+        Unverified: the decision depends on an unknown (a stand-in's policies, a value known only at apply).
         CheckFailed: naming the denied action, resource and AWS's message.
     """
+    _require_known(outcome)
     focused = outcome.focused
     if focused is None:
         raise CheckFailed(f"{outcome.subject}: {outcome.actor} expected an enforced call, found none")
@@ -339,9 +472,12 @@ __all__ = [
     "CallOutcome",
     "Grant",
     "act_as",
+    "act_as_user",
+    "assume_with_web_identity",
     "attempt",
     "enforcer_of",
     "expect_allowed",
     "expect_denied",
     "principals_of",
+    "unknowns_behind",
 ]

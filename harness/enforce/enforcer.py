@@ -37,7 +37,7 @@ _READ_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Lookup", "Filt
 
 # Services where a write can change a policy, a tag or whether a policy-bearing resource exists. Writes elsewhere
 # (log events, objects, builds) leave the caches as they are.
-_POLICY_SERVICES = frozenset({"iam", "kms", "sns", "sqs", "secretsmanager", "organizations"})
+_POLICY_SERVICES = frozenset({"iam", "kms", "sns", "sqs", "secretsmanager", "organizations", "ecr", "lambda"})
 
 _S3_ARN = re.compile(r"arn:[^:]+:s3:::.")
 _OBJECT_ACL_ACTIONS = frozenset(a.lower() for a in OBJECT_ACL_ACTIONS)
@@ -194,6 +194,9 @@ class Enforcer:
         ``params`` are the call's API parameters: the very dict later observers see as ``CallEvent.params``,
         so a decision can be found again from the event.
         """
+        if service == "sts" and operation == "AssumeRoleWithWebIdentity" and self.principals is not None:
+            # The token, not the signer, is who asks: even a call through the admin's client is decided.
+            return self._assume_role_with_web_identity(identity, params)
         if self.is_admin(identity):
             return None
         api_params = params
@@ -248,6 +251,49 @@ class Enforcer:
             },
             "AssumedRoleUser": {"AssumedRoleId": session.principal_id, "Arn": session.arn},
             "PackedPolicySize": 0,
+            "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0},
+        }
+        return hook_answer(200, parsed)
+
+    def _assume_role_with_web_identity(
+        self, identity: Identity, params: Mapping[str, Any]
+    ) -> tuple[Any, dict[str, Any]]:
+        # As for AssumeRole: the harness decides and issues the session itself, so the session is one it knows.
+        from harness.enforce.principals import AssumeRoleDenied, SessionRequest
+        from harness.enforce.web_identity import InvalidIdentityToken, WebIdentityToken
+
+        assert self.principals is not None
+        before = len(self.decisions)
+        try:
+            token = WebIdentityToken.decode(str(params.get("WebIdentityToken", "")))
+            caller = identity if identity.kind == "WebIdentityUser" else self.principals.web_identity(token)
+            session = self.principals.assume_role_with_web_identity(
+                token, SessionRequest(str(params["RoleArn"]), str(params["RoleSessionName"])), caller=caller
+            )
+        except InvalidIdentityToken as exc:
+            return AwsError(exc.code, exc.aws_message, 400, "query").botocore_answer()
+        except AssumeRoleDenied as exc:
+            with self._lock:
+                self._pending[id(params)] = (params, self.decisions[-1])
+            message = f"Not authorized to perform {exc.decision.request.action}"
+            return AwsError("AccessDenied", message, 403, "query").botocore_answer()
+        if len(self.decisions) > before:
+            with self._lock:
+                self._pending[id(params)] = (params, self.decisions[-1])
+        credentials = session.credentials
+        expiration = datetime.now(UTC) + timedelta(seconds=int(params.get("DurationSeconds") or 3600))
+        parsed = {
+            "Credentials": {
+                "AccessKeyId": credentials.access_key_id,
+                "SecretAccessKey": credentials.secret_access_key,
+                "SessionToken": credentials.session_token,
+                "Expiration": expiration,
+            },
+            "SubjectFromWebIdentityToken": token.subject,
+            "AssumedRoleUser": {"AssumedRoleId": session.principal_id, "Arn": session.arn},
+            "PackedPolicySize": 0,
+            "Provider": token.issuer,
+            "Audience": token.accepted_audience,
             "ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0},
         }
         return hook_answer(200, parsed)
@@ -346,8 +392,11 @@ class Enforcer:
         )
         return self._keep(result)
 
-    def record_assume(self, caller: Identity, action: str, role_arn: str, decision: Decision) -> CallDecision:
-        """Keep the decision on a role assumption the harness made on a caller's behalf (``sts:AssumeRole``)."""
+    def record_assume(
+        self, caller: Identity, action: str, role_arn: str, decision: Decision, *, operation: str = "AssumeRole"
+    ) -> CallDecision:
+        """Keep the decision on a role assumption the harness made on a caller's behalf (``sts:AssumeRole``,
+        ``sts:AssumeRoleWithWebIdentity``)."""
         access = RequiredAccess(action, role_arn)
         error = denial("sts", caller.arn, decision) if not decision.allowed else None
         names = {m.policy for m in decision.matched}
@@ -358,7 +407,7 @@ class Enforcer:
                 next(self._seq),
                 caller,
                 "sts",
-                "AssumeRole",
+                operation,
                 {"RoleArn": role_arn},
                 (AccessDecision(access, decision),),
                 error,
@@ -392,6 +441,10 @@ class Enforcer:
         if identity.kind == "AssumedRole" and principal.arn:
             # aws:PrincipalArn of a role session is the role ARN with its path.
             context["aws:PrincipalArn"] = principal.arn
+        federated = identity.attribute("federated_provider")
+        if federated:
+            # A session obtained through an identity provider carries the provider in every request it makes.
+            context["aws:FederatedProvider"] = federated
         # Bucket and object ARNs carry no account: every bucket lives in the backend's account, which is what makes
         # a caller of another account a cross-account request.
         owner = self.backend.account_id if _S3_ARN.match(access.resource) else None

@@ -18,6 +18,7 @@ from harness.provider.base import error_code
 from harness.provider.resources.codebuild_project import BuildProject
 from harness.provider.resources.codepipeline import Pipeline
 from harness.provider.resources.iam_role import Role
+from harness.provider.resources.lambda_function import Function
 from harness.provider.resources.s3_bucket import Bucket
 
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -70,8 +71,10 @@ def try_attach_admin_policy(deployment: Deployment, scenario_role: str) -> CallO
     )
 
 
-def other_role_arn(deployment: Deployment, scenario_role: str) -> str:
-    """A deployed role of the definition other than the one playing ``scenario_role``.
+def other_role_arns(deployment: Deployment, scenario_role: str) -> list[str]:
+    """The deployed roles of the definition other than the one playing ``scenario_role``, riskiest to pass first:
+    the pipeline's role (or the build's, for the pipeline), the deploy roles its CloudFormation actions pass to
+    CloudFormation (often allowed to create anything), the execution roles of its functions, then every other role.
 
     Raises:
         Unverified: when the definition has no other role to pass.
@@ -82,41 +85,76 @@ def other_role_arn(deployment: Deployment, scenario_role: str) -> str:
     definition = deployment.require_definition()
     preferred = "pipeline" if scenario_role != "pipeline" else "build"
     try:
-        candidates = [resolve_role(deployment, preferred)]
+        names = [resolve_role(deployment, preferred).name]
     except CheckFailed:
-        candidates = []
-    candidates += [r for r in definition.of_type(Role) if isinstance(r, Role)]
-    for role in candidates:
-        if role.address != own.address:
-            state = deployment.provider.state.get(str(role.address))
-            if state is not None:
-                return state.arn
-    raise Unverified(f"definition '{definition.name}' has no role besides '{own.name}' to try passing")
+        names = []
+    names += deploy_roles(deployment)
+    names += [f.role for f in definition.of_type(Function) if isinstance(f, Function)]
+    names += [r.name for r in definition.of_type(Role)]
+    arns: list[str] = []
+    for name in dict.fromkeys(names):
+        state = deployment.provider.state.get(f"roles.{name}")
+        if name != own.name and state is not None:
+            arns.append(state.arn)
+    if not arns:
+        raise Unverified(f"definition '{definition.name}' has no role besides '{own.name}' to try passing")
+    return arns
+
+
+def other_role_arn(deployment: Deployment, scenario_role: str) -> str:
+    """The first of :func:`other_role_arns`: the riskiest other role of the definition.
+
+    Raises:
+        Unverified: when the definition has no other role to pass.
+    """
+    return other_role_arns(deployment, scenario_role)[0]
+
+
+def deploy_roles(deployment: Deployment) -> list[str]:
+    """The roles of the definition the pipelines' CloudFormation actions pass to CloudFormation, in stage order."""
+    found: list[str] = []
+    for pipeline in deployment.require_definition().of_type(Pipeline):
+        assert isinstance(pipeline, Pipeline)
+        for action in (a for stage in pipeline.stages for a in stage.actions):
+            if action.deploy_role and not action.deploy_role.startswith("arn:"):
+                found.append(action.deploy_role)
+    return list(dict.fromkeys(found))
 
 
 def try_pass_other_role(deployment: Deployment, scenario_role: str) -> CallOutcome:
-    """The role tries to pass another role of the pipeline to a new build project (iam:PassRole)."""
+    """The role tries to pass each other role of the pipeline to a new build project (iam:PassRole).
+
+    Returns:
+        The first attempt that was let through (the claim is refuted), else the attempt with the first role
+        tried; every attempt is in the evidence.
+    """
     name = f"{deployment.prefix}passrole-probe"
     identity = act_as(deployment, scenario_role)
-    outcome = attempt(
-        deployment,
-        identity,
-        "codebuild",
-        "CreateProject",
-        actor=_actor(scenario_role),
-        focus="iam:PassRole",
-        name=name,
-        source={"type": "NO_SOURCE", "buildspec": "version: 0.2\nphases:\n  build:\n    commands: [echo probe]\n"},
-        artifacts={"type": "NO_ARTIFACTS"},
-        environment={
-            "type": "LINUX_CONTAINER",
-            "image": "aws/codebuild/standard:7.0",
-            "computeType": "BUILD_GENERAL1_SMALL",
-        },
-        serviceRole=other_role_arn(deployment, scenario_role),
-    )
     codebuild = deployment.backend.client("codebuild")
-    return _undo(deployment, outcome, lambda: codebuild.delete_project(name=name))
+    outcomes: list[CallOutcome] = []
+    for role_arn in other_role_arns(deployment, scenario_role):
+        outcome = attempt(
+            deployment,
+            identity,
+            "codebuild",
+            "CreateProject",
+            actor=_actor(scenario_role),
+            focus="iam:PassRole",
+            name=name,
+            source={"type": "NO_SOURCE", "buildspec": "version: 0.2\nphases:\n  build:\n    commands: [echo probe]\n"},
+            artifacts={"type": "NO_ARTIFACTS"},
+            environment={
+                "type": "LINUX_CONTAINER",
+                "image": "aws/codebuild/standard:7.0",
+                "computeType": "BUILD_GENERAL1_SMALL",
+            },
+            serviceRole=role_arn,
+        )
+        outcome = _undo(deployment, outcome, lambda: codebuild.delete_project(name=name))
+        if not outcome.denied:
+            return outcome
+        outcomes.append(outcome)
+    return outcomes[0]
 
 
 def _pipeline_references(deployment: Deployment, section: str) -> set[str]:
@@ -223,9 +261,11 @@ def try_start_build(deployment: Deployment, scenario_role: str, *, own: bool) ->
 
 __all__ = [
     "ADMINISTRATOR_ACCESS",
+    "deploy_roles",
     "foreign_bucket",
     "foreign_build_project",
     "other_role_arn",
+    "other_role_arns",
     "own_build_project",
     "try_attach_admin_policy",
     "try_create_user",

@@ -791,6 +791,16 @@ CLOUDTRAIL: dict[str, tuple[Access, ...]] = {
     "ListTags": (A("cloudtrail:ListTags", "{ResourceIdList[]}"),),
 }
 
+def _report_export(params: Params, env: MappingEnv) -> Mapping[str, Any]:
+    """``codebuild:exportConfig.s3Destination.*`` of a report group's S3 export (none without one)."""
+    destination = (params.get("exportConfig") or {}).get("s3Destination") or {}
+    return {
+        f"codebuild:exportConfig.s3Destination.{key}": _scalar(destination[key])
+        for key in ("bucket", "bucketOwner", "encryptionDisabled", "encryptionKey", "path")
+        if destination.get(key) is not None
+    }
+
+
 _PROJECT = _arn("codebuild", "project/{name|name}")
 _PASS_TO_CODEBUILD = _passed_to("codebuild.amazonaws.com")
 
@@ -815,6 +825,12 @@ CODEBUILD: dict[str, tuple[Access, ...]] = {
     "BatchGetBuilds": (A("codebuild:BatchGetBuilds", _build_projects),),
     "ListBuilds": (A("codebuild:ListBuilds"),),
     "ListBuildsForProject": (A("codebuild:ListBuildsForProject", _arn("codebuild", "project/{projectName|name}")),),
+    # Report groups: the export destination travels as condition keys, so a policy can refuse unencrypted exports.
+    "CreateReportGroup": (A("codebuild:CreateReportGroup", _arn("codebuild", "report-group/{name}"), _report_export),),
+    "UpdateReportGroup": (A("codebuild:UpdateReportGroup", "{arn}", _report_export),),
+    "BatchGetReportGroups": (A("codebuild:BatchGetReportGroups", "{reportGroupArns[]}"),),
+    "DeleteReportGroup": (A("codebuild:DeleteReportGroup", "{arn}"),),
+    "ListReportGroups": (A("codebuild:ListReportGroups"),),
 }
 
 _PIPELINE = _arn("codepipeline", "{name}")
@@ -1034,6 +1050,124 @@ EVENTS: dict[str, tuple[Access, ...]] = {
     "ListTagsForResource": (A("events:ListTagsForResource", "{ResourceARN}"),),
 }
 
+
+def _repositories(params: Params, env: MappingEnv) -> Sequence[str]:
+    """Repository ARNs in the registry the call names (``registryId``), the caller's account by default."""
+    account = str(params.get("registryId") or env.account)
+    names = [str(n) for n in _lookup(params, "repositoryNames[]") + _lookup(params, "repositoryName")] or ["*"]
+    return [f"arn:{env.partition}:ecr:{env.region}:{account}:repository/{name}" for name in names]
+
+
+def _repository(action: str, **extra: Any) -> Access:
+    return A(action, _repositories, **extra)
+
+
+# Pushing and pulling are authorized on the repository (its repository policy is the resource-based policy);
+# GetAuthorizationToken, which yields the registry login, is not tied to a repository.
+ECR: dict[str, tuple[Access, ...]] = {
+    "GetAuthorizationToken": (A("ecr:GetAuthorizationToken"),),
+    "BatchCheckLayerAvailability": (_repository("ecr:BatchCheckLayerAvailability"),),
+    "BatchGetImage": (_repository("ecr:BatchGetImage"),),
+    "GetDownloadUrlForLayer": (_repository("ecr:GetDownloadUrlForLayer"),),
+    "InitiateLayerUpload": (_repository("ecr:InitiateLayerUpload"),),
+    "UploadLayerPart": (_repository("ecr:UploadLayerPart"),),
+    "CompleteLayerUpload": (_repository("ecr:CompleteLayerUpload"),),
+    "PutImage": (_repository("ecr:PutImage"),),
+    "BatchDeleteImage": (_repository("ecr:BatchDeleteImage"),),
+    "DescribeImages": (_repository("ecr:DescribeImages"),),
+    "ListImages": (_repository("ecr:ListImages"),),
+    "DescribeRepositories": (_repository("ecr:DescribeRepositories"),),
+    "CreateRepository": (
+        _repository("ecr:CreateRepository"),
+        _repository("ecr:TagResource", when=_has("tags")),
+    ),
+    "DeleteRepository": (_repository("ecr:DeleteRepository"),),
+    "GetRepositoryPolicy": (_repository("ecr:GetRepositoryPolicy"),),
+    "SetRepositoryPolicy": (_repository("ecr:SetRepositoryPolicy"),),
+    "DeleteRepositoryPolicy": (_repository("ecr:DeleteRepositoryPolicy"),),
+    "GetLifecyclePolicy": (_repository("ecr:GetLifecyclePolicy"),),
+    "PutLifecyclePolicy": (_repository("ecr:PutLifecyclePolicy"),),
+    "DeleteLifecyclePolicy": (_repository("ecr:DeleteLifecyclePolicy"),),
+    "PutImageTagMutability": (_repository("ecr:PutImageTagMutability"),),
+    "PutImageScanningConfiguration": (_repository("ecr:PutImageScanningConfiguration"),),
+    "StartImageScan": (_repository("ecr:StartImageScan"),),
+    "DescribeImageScanFindings": (_repository("ecr:DescribeImageScanFindings"),),
+    "TagResource": (A("ecr:TagResource", "{resourceArn}"),),
+    "UntagResource": (A("ecr:UntagResource", "{resourceArn}"),),
+    "ListTagsForResource": (A("ecr:ListTagsForResource", "{resourceArn}"),),
+}
+
+
+def _function_arns(params: Params, env: MappingEnv) -> Sequence[str]:
+    """The function a call names: by name, ARN or partial ARN (``123456789012:function:name``), with a version or
+    alias (``name:prod`` or ``Qualifier``) when given, as Lambda authorizes it."""
+    value = str(params.get("FunctionName") or "*")
+    account, region = env.account, env.region
+    if value.startswith("arn:"):
+        parts = value.split(":")
+        region, account, rest = parts[3], parts[4], parts[6:]
+    elif ":function:" in value:
+        account, _, tail = value.partition(":function:")
+        rest = tail.split(":")
+    else:
+        rest = value.split(":")
+    name, qualifier = rest[0], (rest[1] if len(rest) > 1 else str(params.get("Qualifier") or ""))
+    arn = f"arn:{env.partition}:lambda:{region}:{account}:function:{name}"
+    return [f"{arn}:{qualifier}" if qualifier else arn]
+
+
+def _function(action: str, **extra: Any) -> Access:
+    return A(action, _function_arns, **extra)
+
+
+def _lambda_network(params: Params, env: MappingEnv) -> Mapping[str, Any]:
+    vpc = params.get("VpcConfig") or {}
+    out: dict[str, Any] = {}
+    if vpc.get("SubnetIds"):
+        out["lambda:SubnetIds"] = [str(s) for s in vpc["SubnetIds"]]
+    if vpc.get("SecurityGroupIds"):
+        out["lambda:SecurityGroupIds"] = [str(g) for g in vpc["SecurityGroupIds"]]
+    return out
+
+
+_PASS_TO_LAMBDA = _passed_to("lambda.amazonaws.com")
+
+# A function's resource-based policy (AddPermission) is read for every action on the function, so another account
+# or a service it names may invoke it.
+LAMBDA: dict[str, tuple[Access, ...]] = {
+    # The API operation is Invoke; IAM calls its action InvokeFunction.
+    "Invoke": (_function("lambda:InvokeFunction"),),
+    "InvokeWithResponseStream": (_function("lambda:InvokeFunction"),),
+    "GetFunction": (_function("lambda:GetFunction"),),
+    "GetFunctionConfiguration": (_function("lambda:GetFunctionConfiguration"),),
+    "ListFunctions": (A("lambda:ListFunctions"),),
+    "CreateFunction": (
+        _function("lambda:CreateFunction", context=_lambda_network),
+        A("iam:PassRole", "{Role|role}", _PASS_TO_LAMBDA),
+    ),
+    "UpdateFunctionCode": (_function("lambda:UpdateFunctionCode"),),
+    "UpdateFunctionConfiguration": (
+        _function("lambda:UpdateFunctionConfiguration", context=_lambda_network),
+        A("iam:PassRole", "{Role|role}", _PASS_TO_LAMBDA, when=_has("Role")),
+    ),
+    "DeleteFunction": (_function("lambda:DeleteFunction"),),
+    "PublishVersion": (_function("lambda:PublishVersion"),),
+    "ListVersionsByFunction": (_function("lambda:ListVersionsByFunction"),),
+    "AddPermission": (_function("lambda:AddPermission", context=_keys(**{"lambda:Principal": "Principal"})),),
+    "RemovePermission": (_function("lambda:RemovePermission"),),
+    "GetPolicy": (_function("lambda:GetPolicy"),),
+    "GetFunctionConcurrency": (_function("lambda:GetFunctionConcurrency"),),
+    "PutFunctionConcurrency": (_function("lambda:PutFunctionConcurrency"),),
+    "DeleteFunctionConcurrency": (_function("lambda:DeleteFunctionConcurrency"),),
+    "CreateAlias": (_function("lambda:CreateAlias"),),
+    "GetAlias": (_function("lambda:GetAlias"),),
+    "DeleteAlias": (_function("lambda:DeleteAlias"),),
+    "ListAliases": (_function("lambda:ListAliases"),),
+    "TagResource": (A("lambda:TagResource", "{Resource}"),),
+    "UntagResource": (A("lambda:UntagResource", "{Resource}"),),
+    "ListTags": (A("lambda:ListTags", "{Resource}"),),
+}
+
 _SECRET = "{SecretId|secret}"
 
 
@@ -1072,6 +1206,64 @@ SECRETSMANAGER: dict[str, tuple[Access, ...]] = {
     "GetRandomPassword": (A("secretsmanager:GetRandomPassword"),),
 }
 
+def _connection_use(prefix: str) -> ContextFn:
+    """The keys of a UseConnection request: the repository (``owner/name``), its owner and name, the branch, the
+    provider action and whether it reads or writes (``read_only``, ``read_write``)."""
+
+    def build(params: Params, env: MappingEnv) -> Mapping[str, Any]:
+        out: dict[str, Any] = {}
+        repository = params.get("FullRepositoryId")
+        if repository:
+            out[f"{prefix}:FullRepositoryId"] = str(repository)
+            owner, _, name = str(repository).partition("/")
+            out[f"{prefix}:OwnerId"] = owner
+            if name:
+                out[f"{prefix}:RepositoryName"] = name
+        for key in ("BranchName", "ProviderAction", "ProviderPermissionsRequired"):
+            if params.get(key):
+                out[f"{prefix}:{key}"] = str(params[key])
+        return out
+
+    return build
+
+
+def _connections(prefix: str) -> dict[str, tuple[Access, ...]]:
+    """The connection API under one service prefix (``codestar-connections`` and its newer ``codeconnections``):
+    IAM names the action with the prefix the connection's ARN carries."""
+    connection = "{ConnectionArn}"
+    return {
+        "CreateConnection": (
+            A(f"{prefix}:CreateConnection", "*", _keys(**{f"{prefix}:ProviderType": "ProviderType"})),
+        ),
+        "GetConnection": (A(f"{prefix}:GetConnection", connection),),
+        "ListConnections": (
+            A(f"{prefix}:ListConnections", "*", _keys(**{f"{prefix}:ProviderTypeFilter": "ProviderTypeFilter"})),
+        ),
+        "DeleteConnection": (A(f"{prefix}:DeleteConnection", connection),),
+        "TagResource": (A(f"{prefix}:TagResource", "{ResourceArn}"),),
+        "UntagResource": (A(f"{prefix}:UntagResource", "{ResourceArn}"),),
+        "ListTagsForResource": (A(f"{prefix}:ListTagsForResource", "{ResourceArn}"),),
+        # Not an API operation: what a service using the connection (CodePipeline's source action) is authorized
+        # for, as the pipeline's role, each time it calls the provider.
+        "UseConnection": (A(f"{prefix}:UseConnection", connection, _connection_use(prefix)),),
+    }
+
+
+_HUB = _arn("securityhub", "hub/default")
+
+SECURITYHUB: dict[str, tuple[Access, ...]] = {
+    "EnableSecurityHub": (A("securityhub:EnableSecurityHub", _HUB),),
+    "DisableSecurityHub": (A("securityhub:DisableSecurityHub", _HUB),),
+    "DescribeHub": (A("securityhub:DescribeHub", _HUB),),
+    "UpdateSecurityHubConfiguration": (A("securityhub:UpdateSecurityHubConfiguration", _HUB),),
+    "GetEnabledStandards": (A("securityhub:GetEnabledStandards", _HUB),),
+    "BatchEnableStandards": (A("securityhub:BatchEnableStandards", _HUB),),
+    "BatchDisableStandards": (A("securityhub:BatchDisableStandards", _HUB),),
+    "TagResource": (A("securityhub:TagResource", "{ResourceArn}"),),
+    "UntagResource": (A("securityhub:UntagResource", "{ResourceArn}"),),
+    "ListTagsForResource": (A("securityhub:ListTagsForResource", "{ResourceArn}"),),
+}
+
 _PARAMETER = _arn("ssm", "parameter/{Name|param}")
 
 SSM: dict[str, tuple[Access, ...]] = {
@@ -1104,13 +1296,26 @@ OPERATIONS: Mapping[str, Mapping[str, tuple[Access, ...]]] = {
     "sns": SNS,
     "sqs": SQS,
     "events": EVENTS,
+    "ecr": ECR,
+    "lambda": LAMBDA,
     "secretsmanager": SECRETSMANAGER,
     "ssm": SSM,
+    "codestar-connections": _connections("codestar-connections"),
+    "codeconnections": _connections("codeconnections"),
+    "securityhub": SECURITYHUB,
 }
 """boto3 service name → operation name → the accesses AWS checks, in order."""
 
-PSEUDO_OPERATIONS = frozenset({("codecommit", "GitPush"), ("codecommit", "GitPull")})
-"""Table entries that are not API operations (Git over HTTPS), used by the runtime's source model."""
+PSEUDO_OPERATIONS = frozenset(
+    {
+        ("codecommit", "GitPush"),
+        ("codecommit", "GitPull"),
+        ("codestar-connections", "UseConnection"),
+        ("codeconnections", "UseConnection"),
+    }
+)
+"""Table entries that are not API operations (Git over HTTPS, a service using a connection), used by the runtime's
+source model and source actions."""
 
 UNAUTHORIZED_OPERATIONS = frozenset({("sts", "GetCallerIdentity")})
 """Calls AWS answers without any authorization (GetCallerIdentity works even under an explicit deny)."""

@@ -19,6 +19,7 @@ from harness.iam import Policy, parse_policy
 from harness.iam.principals import Principal
 from harness.iam.s3_acl import OBJECT_ACL_ACTIONS, Unresolved, acl_statements
 from harness.provider.base import error_code, tags_dict
+from harness.provider.resources.lambda_function import function_policy_document
 from harness.provider.resources.s3_bucket import read_grants, read_ownership
 
 
@@ -28,7 +29,8 @@ class PolicySource:
 
     Attributes:
         kind: ``inline``, ``managed``, ``boundary``, ``session``, ``trust`` or ``resource``.
-        owner_arn: the role, user, bucket, key, topic, queue or secret the policy belongs to.
+        owner_arn: the role, user, bucket, key, topic, queue, secret, repository or function the policy belongs
+            to.
         name: the inline policy name, the managed policy ARN, or the resource policy's kind.
     """
 
@@ -238,9 +240,25 @@ class PolicyReader:
 
         return self._cached("trust", role_name, load)  # type: ignore[no-any-return]
 
+    def oidc_provider(self, issuer: str) -> tuple[str, tuple[str, ...]] | None:
+        """The account's OIDC provider for an issuer (URL without ``https://``): its ARN and client ids."""
+
+        def load() -> tuple[str, tuple[str, ...]] | None:
+            arn = f"arn:{self._static.partition}:iam::{self.backend.account_id}:oidc-provider/{issuer}"
+            try:
+                found = self._client("iam").get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+            except Exception as exc:
+                if error_code(exc) == "NoSuchEntity":
+                    return None
+                raise
+            return arn, tuple(str(c) for c in found.get("ClientIDList", []))
+
+        return self._cached("oidc", issuer, load)  # type: ignore[no-any-return]
+
     # -- resources -----------------------------------------------------------------------------------------
     def resource_policy(self, arn: str, *, object_acl: bool = False) -> Policy | None:
-        """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret), if any.
+        """The resource-based policy that governs ``arn`` (bucket, key, topic, queue, secret, repository,
+        function), if any.
 
         For S3 it holds the bucket ACL's grants too, and with ``object_acl`` the object's own ACL (which governs
         reading the object and its ACL).
@@ -278,6 +296,16 @@ class PolicyReader:
             if service == "secretsmanager":
                 text = self._client("secretsmanager").get_resource_policy(SecretId=arn).get("ResourcePolicy")
                 return self._named(text, PolicySource("resource", arn, "secret policy")) if text else None
+            if service == "lambda" and resource.startswith("function:"):
+                _kind, name, *qualifier = resource.split(":")
+                kwargs = {"FunctionName": name, **({"Qualifier": qualifier[0]} if qualifier else {})}
+                document = function_policy_document(self._client("lambda").get_policy(**kwargs)["Policy"], parts[1])
+                return self._named(document, PolicySource("resource", arn, "function policy"))
+            if service == "ecr" and resource.startswith("repository/"):
+                answer = self._client("ecr").get_repository_policy(
+                    registryId=parts[4], repositoryName=resource.removeprefix("repository/")
+                )
+                return self._named(answer["policyText"], PolicySource("resource", arn, "repository policy"))
         except Exception as exc:
             # A resource that does not exist (or has no policy) has no resource-based policy; the service
             # answers the call with its own not-found error once authorization passes.

@@ -16,7 +16,10 @@ from harness.backends.base import Identity
 from harness.backends.safety import Credentials
 from harness.enforce.enforcer import Enforcer
 from harness.enforce.mapping import RequiredAccess
-from harness.errors import CheckFailed, InputError
+from harness.enforce.policies import PrincipalPolicies
+from harness.enforce.web_identity import ACTION as WEB_IDENTITY
+from harness.enforce.web_identity import TAGS_CLAIM, InvalidIdentityToken, WebIdentityToken, unknown_claim_keys
+from harness.errors import CheckFailed, InputError, Unverified
 from harness.iam import AuthorizationRequest, CallDescription, Decision, PolicySet, PrincipalDescription, build_context
 from harness.iam.evaluator import evaluate
 from harness.iam.principals import parse_principal
@@ -152,6 +155,18 @@ class Principals:
                     role_arn=role.arn,
                     decision=decision,
                 )
+        return self._session(caller, role, role_name, request, label)
+
+    def _session(
+        self,
+        caller: Identity,
+        role: PrincipalPolicies,
+        role_name: str,
+        request: SessionRequest,
+        label: str | None,
+        extra: tuple[tuple[str, str], ...] = (),
+    ) -> Identity:
+        """The session STS issues once it allowed the assumption, registered with the enforcer."""
         account = self.backend.account_id
         created = self.enforcer.now().astimezone(UTC)
         attributes: list[tuple[str, str]] = [
@@ -162,6 +177,7 @@ class Principals:
             ("creation_date", created.strftime("%Y-%m-%dT%H:%M:%SZ")),
             ("mfa_authenticated", "false"),
             ("assumed_by", caller.arn),
+            *extra,
         ]
         if caller.kind == "AWSService":
             attributes.append(("invoked_by", caller.arn))
@@ -217,6 +233,137 @@ class Principals:
         )
         request = AuthorizationRequest.create(principal_arn, action, role_arn, context)
         return evaluate(request, policies)
+
+    # -- web identity federation ---------------------------------------------------------------------------
+    def web_identity(self, token: WebIdentityToken, *, label: str | None = None) -> Identity:
+        """The holder of an OIDC token (a CI job), as the caller of ``sts:AssumeRoleWithWebIdentity``.
+
+        Its ARN is the account's provider for the token's issuer, the principal the trust policy names; its
+        principal id is CloudTrail's ``PROVIDER_ARN:AUDIENCE:SUBJECT``. It has no permissions of its own: it can
+        only exchange its token for a role session.
+        """
+        account = self.backend.account_id
+        provider = f"arn:aws:iam::{account}:oidc-provider/{token.provider}"
+        return Identity(
+            label or f"web identity {token.subject}",
+            provider,
+            Credentials(_token("AKIA"), secrets.token_urlsafe(30)),
+            kind="WebIdentityUser",
+            principal_id=f"{provider}:{token.accepted_audience}:{token.subject}",
+            account_id=account,
+            attributes=(("web_identity_token", token.encode()), ("user_name", token.subject)),
+        )
+
+    def assume_role_with_web_identity(
+        self,
+        token: WebIdentityToken,
+        request: SessionRequest,
+        *,
+        caller: Identity | None = None,
+        label: str | None = None,
+    ) -> Identity:
+        """Exchange an OIDC token for a role session the way STS does.
+
+        STS first looks for the account's IAM OIDC provider for the token's issuer and checks that the provider
+        lists the token's audience; then it evaluates the role's trust policy as the resource-based policy of
+        ``sts:AssumeRoleWithWebIdentity`` with the provider's ARN as the (federated) principal and the token's
+        condition keys (``<issuer>:sub``, ``<issuer>:aud``, ...; see :class:`WebIdentityToken`), plus
+        ``sts:RoleSessionName`` and ``aws:FederatedProvider``. The token's signature and the provider's
+        thumbprints are not checked: the harness issues the tokens.
+
+        Args:
+            token: the token's claims.
+            request: the role and session name (session tags, policy and source identity are not modelled for web
+                identity and must be left out).
+            caller: the token holder as made by :meth:`web_identity` (made here when None).
+            label: how messages name the session (default: the role name).
+
+        Returns:
+            The role session, with ``federated_provider`` and ``web_identity_subject`` among its attributes.
+
+        Raises:
+            InvalidIdentityToken: no provider for the issuer, an audience it does not list, or an expired token.
+            AssumeRoleDenied: when the trust policy does not allow the token.
+            Unverified: when the trust policy tests claims the harness does not know STS to set, or the token
+                asks for session tags.
+            CheckFailed: when the role does not exist.
+        """
+        caller = caller or self.web_identity(token)
+        role_name = request.role_arn.rsplit("/", 1)[-1]
+        reader = self.enforcer.reader
+        role = reader.role(role_name)
+        trust = reader.trust_policy(role_name)
+        if role is None or trust is None:
+            raise CheckFailed(
+                f"role {request.role_arn}: expected it to exist in the backend, found nothing; deploy it first"
+            )
+        if request.tags or request.policy is not None or request.source_identity is not None:
+            raise InputError(
+                where=f"AssumeRoleWithWebIdentity of {request.role_arn}",
+                expected="a role and a session name only",
+                found="session tags, a session policy or a source identity",
+                fix="leave them out: the harness does not model them for web identity sessions",
+            )
+        provider = self._provider_for(token)
+        if TAGS_CLAIM in token.claims:
+            raise Unverified(
+                f"web identity token of {token.issuer}: it asks for session tags ({TAGS_CLAIM}), which the harness "
+                "does not model for web identity sessions; the role assumption cannot be judged"
+            )
+        unknown = unknown_claim_keys(trust, token)
+        if unknown:
+            raise Unverified(
+                f"role {role.arn}: its trust policy tests {', '.join(unknown)}, which the harness does not know STS "
+                f"to set for tokens of {token.issuer}; whether AWS lets the token assume the role cannot be judged"
+            )
+        context = build_context(
+            PrincipalDescription(provider),
+            CallDescription(
+                secure_transport=self.enforcer.secure_transport,
+                source_ip=caller.source_ip,
+                now=self.enforcer.now(),
+                region=self.backend.region,
+                extra={
+                    **token.condition_keys(),
+                    "sts:RoleSessionName": request.session_name,
+                    "aws:FederatedProvider": provider,
+                },
+            ),
+        )
+        policies = PolicySet.compile(resource_policy=trust, scps=self.enforcer.scps, rcps=self.enforcer.rcps)
+        decision = evaluate(AuthorizationRequest.create(provider, WEB_IDENTITY, role.arn, context), policies)
+        self.enforcer.record_assume(caller, WEB_IDENTITY, role.arn, decision, operation="AssumeRoleWithWebIdentity")
+        if not decision.allowed:
+            raise AssumeRoleDenied(
+                f"AccessDenied: Not authorized to perform {WEB_IDENTITY} (trust policy of {role.arn}: "
+                f"{decision.reason})",
+                caller=caller.arn,
+                role_arn=role.arn,
+                decision=decision,
+            )
+        return self._session(
+            caller,
+            role,
+            role_name,
+            request,
+            label,
+            extra=(("federated_provider", provider), ("web_identity_subject", token.subject)),
+        )
+
+    def _provider_for(self, token: WebIdentityToken) -> str:
+        found = self.enforcer.reader.oidc_provider(token.provider)
+        if found is None:
+            raise InvalidIdentityToken(
+                "InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {token.issuer}"
+            )
+        provider, audiences = found
+        if token.accepted_audience not in audiences:
+            raise InvalidIdentityToken("InvalidIdentityToken", "Incorrect token audience")
+        expires = token.claims.get("exp")
+        now = self.enforcer.now().timestamp()
+        if isinstance(expires, int | float) and not isinstance(expires, bool) and expires <= now:
+            raise InvalidIdentityToken("ExpiredTokenException", "Token expired: the current time is after its 'exp'")
+        return provider
 
     def user(self, user_name: str, *, label: str | None = None) -> Identity:
         """An IAM user of the deployment, with fresh long-term ``AKIA...`` credentials.

@@ -7,12 +7,26 @@ import hashlib
 import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from harness.errors import InputError
 from harness.model.base import INTERPOLATION, Resource
-from harness.model.definition import Definition, SourceLocation, references_of
-from harness.model.schema import UNVERIFIED, Draft, ErrorFn, Props, describe, ref_parts, shell_text
+from harness.model.definition import Definition, SourceLocation, Unknown, references_of
+from harness.model.schema import (
+    UNVERIFIED,
+    Draft,
+    ErrorFn,
+    Props,
+    Reader,
+    StandIn,
+    StandInRequest,
+    describe,
+    identifier_name,
+    ref_parts,
+    shell_text,
+)
+from harness.provider.registry import Registry
 
 T = TypeVar("T")
 
@@ -47,7 +61,18 @@ _SPELLED: dict[tuple[str, str], str] = {
     ("trails", "arn"): "arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/${{prefix}}{name}",
     ("alarms", "arn"): "arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:${{prefix}}{name}",
     ("repositories", "arn"): "arn:${{partition}}:codecommit:${{region}}:${{account_id}}:${{prefix}}{name}",
+    ("ecr_repositories", "arn"): "arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/${{prefix}}{name}",
+    ("functions", "arn"): "arn:${{partition}}:lambda:${{region}}:${{account_id}}:function:${{prefix}}{name}",
+    ("event_rules", "arn"): "arn:${{partition}}:events:${{region}}:${{account_id}}:rule/${{prefix}}{name}",
+    ("users", "arn"): "arn:${{partition}}:iam::${{account_id}}:user{path}${{prefix}}{name}",
+    ("groups", "arn"): "arn:${{partition}}:iam::${{account_id}}:group{path}${{prefix}}{name}",
+    ("instance_profiles", "arn"): "arn:${{partition}}:iam::${{account_id}}:instance-profile{path}${{prefix}}{name}",
+    ("saml_providers", "arn"): "arn:${{partition}}:iam::${{account_id}}:saml-provider/${{prefix}}{name}",
 }
+
+
+# Sections whose physical names AWS accepts in lower case only (S3 buckets, ECR repositories).
+_LOWER_CASE = frozenset({"buckets", "ecr_repositories"})
 
 
 class NameAllocator:
@@ -62,7 +87,7 @@ class NameAllocator:
         Physical names of IAM and S3 are case-insensitive or lower case, so uniqueness ignores case.
         """
         text = re.sub(r"[^A-Za-z0-9_-]+", "-", raw)
-        if section == "buckets":
+        if section in _LOWER_CASE:
             text = text.lower().replace("_", "-")
         text = re.sub(r"([-_])[-_]+", r"\1", text).strip("-_") or "resource"
         if len(text) > MAX_NAME:
@@ -78,18 +103,52 @@ class NameAllocator:
         return candidate
 
 
-class Assembly:
-    """Collects drafts and notes of one loader run and turns them into a Definition."""
+_NOTHING = object()
 
-    def __init__(self, filename: str) -> None:
+
+@dataclass
+class _StandInRecord:
+    """A stand-in: its draft, its type's stand-in rules, what named it and the fields it started with."""
+
+    draft: Draft
+    spec: StandIn
+    identifier: str
+    reason: str
+    initial: dict[str, Any]
+
+
+class Assembly:
+    """Collects drafts, stand-ins, unknowns and notes of one loader run and turns them into a Definition.
+
+    Args:
+        filename: the source, for messages.
+        names: the loader's name allocator (stand-ins take names from it too).
+        registry: the resource types (for their stand-in rules).
+    """
+
+    def __init__(self, filename: str, names: NameAllocator | None = None, registry: Registry | None = None) -> None:
         self.filename = filename
+        self.names = names or NameAllocator()
+        self.registry = registry or Registry.discover()
+        self.reader: Reader | None = None
         self.drafts: list[Draft] = []
         self.notes: list[str] = []
+        self.unknowns: list[Unknown] = []
+        self.stand_ins: dict[tuple[str, str], _StandInRecord] = {}
+        # Physical names a source gives its own resources: a reference by that name (a parameter holding a
+        # project's name, a role's ARN spelled out) is a reference to the declared resource.
+        self.physical: dict[tuple[str, str], str] = {}
 
     def note(self, text: str) -> None:
         """Record a finding that is not an error, once."""
         if text not in self.notes:
             self.notes.append(text)
+
+    def unknown(self, address: str, aspect: str, reason: str) -> None:
+        """Record that something about a resource is unknown (and why)."""
+        found = Unknown(address, aspect, reason)
+        if found not in self.unknowns:
+            self.unknowns.append(found)
 
     def where(self, origin: str, line: int | None) -> str:
         return f"{self.filename}:{line} ({origin})" if line else f"{self.filename} ({origin})"
@@ -98,6 +157,20 @@ class Assembly:
         """Build a model value, turning its validation error into an InputError at ``origin``."""
         try:
             return cls(**kwargs)
+        except TypeError as exc:
+            # A required field the source left out (the walker passes only what it read).
+            missing = re.search(r"missing \d+ required (?:positional|keyword-only) arguments?: '(\w+)'", str(exc))
+            if missing is None:
+                raise
+            raise InputError(
+                where=self.where(origin, line),
+                expected=f"'{missing.group(1)}' to be set",
+                found="it missing",
+                fix=f"add '{missing.group(1)}'",
+                file=self.filename,
+                line=line,
+                field=origin,
+            ) from None
         except ValueError as exc:
             expected, found, fix = split_reason(str(exc))
             raise InputError(
@@ -110,43 +183,179 @@ class Assembly:
                 field=origin,
             ) from None
 
-    def reference(self, value: Any, section: str, origin: str, *, arn_ok: bool = True) -> str | None:
+    def reference(
+        self, value: Any, section: str, origin: str, *, arn_ok: bool = True, crosses: bool = False
+    ) -> str | None:
         """The value of a reference field: a logical name in ``section``, a literal ARN, or None (noted).
+
+        A resource named but not declared (a parameter's bucket name, a role's ARN, another stack's key) gets a
+        stand-in, when its type can have one; an AWS managed policy, and with ``crosses`` a resource of another
+        account, stays a literal ARN.
 
         Args:
             value: the evaluated source value (``${roles.build.arn}``, an ARN, an external name).
             section: the section the field refers to.
             origin: where the value came from, for the note.
             arn_ok: whether the field's handler accepts a literal ARN.
+            crosses: whether the field may name another account's resource (an action's cross-account role).
         """
         if value is None or value == "":
             return None
         parts = ref_parts(value)
         if parts is not None and parts[0] == section:
             return parts[1]
-        if isinstance(value, str) and arn_ok and value.startswith("arn:"):
+        if isinstance(value, str) and parts is None:
+            declared = self.physical.get((section, value)) or self.physical.get((section, identifier_name(value)))
+            if declared is not None:
+                return declared
             literal = value.replace("${partition}", "aws")
-            if "${" not in literal:
+            fixed = arn_ok and literal.startswith("arn:") and "${" not in literal
+            account = literal.split(":")[4] if fixed and literal.count(":") >= 5 else ""
+            if fixed and account == "aws":
+                return literal  # an AWS managed policy, the same in every account
+            if fixed and crosses and account.isdigit():
+                self.note(f"{origin}: {describe(value)} is a resource of account {account}; it stays as named")
+                return literal
+            found = self.stand_in(section, value, origin)
+            if found is not None:
+                return found
+            if fixed:
                 return literal
         self.note(f"{origin}: refers to {describe(value)}, which is outside the definition; {UNVERIFIED}")
         return None
 
+    def declared(self, section: str) -> list[Draft]:
+        """The drafts of the resources the sources declare in ``section`` (not stand-ins), in source order."""
+        stand_ins = {id(r.draft) for r in self.stand_ins.values()}
+        return [d for d in self.drafts if section == d.cls.SECTION and id(d) not in stand_ins]
+
+    def existing(self, section: str, identifier: Any) -> Draft | None:
+        """The stand-in already deployed for ``identifier``, if any."""
+        if not isinstance(identifier, str):
+            return None
+        label = identifier_name(identifier)
+        declared = self.physical.get((section, identifier)) or self.physical.get((section, label))
+        if declared is not None:
+            return next((d for d in self.drafts if section == d.cls.SECTION and d.name == declared), None)
+        record = self.stand_ins.get((section, label.lower() if section != "keys" else label))
+        return record.draft if record is not None else None
+
+    def stand_in(self, section: str, identifier: str, origin: str, reason: str | None = None) -> str | None:
+        """The stand-in for a resource of ``section`` named ``identifier``; None when the type has none.
+
+        One stand-in serves every reference to the same resource (by name, id or ARN).
+        """
+        spec = self.registry.stand_in(section)
+        if spec is None or self.reader is None:
+            return None
+        label = identifier_name(identifier)
+        key = (section, label.lower() if section != "keys" else label)
+        record = self.stand_ins.get(key)
+        if record is not None:
+            return record.draft.name
+        name = self.names.allocate(section, label)
+        index = sum(1 for s, _label in self.stand_ins if s == section)
+        fields = spec.fields(StandInRequest(identifier, name, origin, self.reader, index))
+        draft = Draft(spec.cls, name, origin, None, dict(fields))
+        why = reason or f"{origin} names {describe(identifier)}, which the {self.reader.noun} does not declare"
+        self.stand_ins[key] = _StandInRecord(draft, spec, identifier, why, dict(fields))
+        self.drafts.append(draft)
+        self.note(
+            f"{origin}: {describe(identifier)} is not declared here; {spec.deployed} stands in for it as "
+            f"{section}.{name}, and scenarios that depend on what the {self.reader.noun} does not say of it are "
+            "unverified"
+        )
+        return name
+
     def definition(self, name: str) -> Definition:
         """Build every draft, break reference cycles the model cannot order, and validate the whole.
+
+        Stand-ins are spelled where the source spells their ARN, and what is unknown of them is recorded.
 
         Raises:
             InputError: a value the model rejects, or a reference to nothing.
         """
-        resources = [self.make(d.cls, d.origin, d.line, name=d.name, **d.kwargs) for d in self.drafts]
+        self._spell_stand_ins()
+        for record in self.stand_ins.values():
+            if record.spec.complete is not None:
+                record.spec.complete(record.draft, self.drafts)
+        source = self.filename
+        resources = []
+        for d in self.drafts:
+            self.filename = d.file or source  # messages name the file each resource comes from
+            resources.append(self.make(d.cls, d.origin, d.line, name=d.name, **d.kwargs))
+        self.filename = source
         resources = break_cycles([spell_self(r) for r in resources])
-        locations = {d.address: SourceLocation(self.filename, d.line) for d in self.drafts if d.line is not None}
+        locations = {
+            d.address: SourceLocation(d.file or source, d.line) for d in self.drafts if d.line is not None
+        }
         return Definition(
             name=name,
             resources=tuple(resources),
-            source=self.filename,
+            source=source,
             locations=locations,
             notes=tuple(self.notes),
+            unknowns=tuple(self._stand_in_unknowns() + self.unknowns),
         )
+
+    def _stand_in_unknowns(self) -> list[Unknown]:
+        found: list[Unknown] = []
+        for record in self.stand_ins.values():
+            address, kwargs = record.draft.address, record.draft.kwargs
+            found.append(Unknown(address, "resource", record.reason))
+            found.extend(Unknown(address, aspect, record.reason) for aspect in record.spec.unknown)
+            for aspect in record.spec.settable:
+                initial = record.initial.get(aspect, _NOTHING)
+                if aspect not in kwargs or kwargs[aspect] == initial:
+                    found.append(Unknown(address, aspect, record.reason))
+        return found
+
+    def _spell_stand_ins(self) -> None:
+        """Where the source spells a stand-in's ARN (a policy's Resource), refer to the stand-in instead."""
+        patterns: list[tuple[re.Pattern[str], str]] = []
+        for record in self.stand_ins.values():
+            arn = f"${{{record.draft.address}.arn}}"
+            pattern = arn_pattern(record.draft.cls.SECTION, identifier_name(record.identifier))
+            if pattern is None and record.identifier.startswith("arn:"):
+                pattern = re.compile(re.escape(record.identifier) + r"(?![\w+=,.@-])")
+            if pattern is not None:
+                patterns.append((pattern, arn))
+        if not patterns:
+            return
+
+        def spell(text: str) -> str:
+            for pattern, arn in patterns:
+                text = pattern.sub(arn, text)
+            return text
+
+        for draft in self.drafts:
+            draft.kwargs = {k: _rewrite(v, spell) for k, v in draft.kwargs.items()}
+
+
+# The ARN of a resource of a section, by its physical name; account, region and partition may be literal or the
+# model's deploy-time values. Used to find a stand-in's spellings inside policies and configuration.
+_ARN_FORMS: dict[str, str] = {
+    "roles": r"iam::{account}:role/(?:[\w+=,.@-]+/)*{name}",
+    "policies": r"iam::{account}:policy/(?:[\w+=,.@-]+/)*{name}",
+    "buckets": r"s3:::{name}",
+    "log_groups": r"logs:{region}:{account}:log-group:{name}",
+    "keys": r"kms:{region}:{account}:key/{name}",
+    "topics": r"sns:{region}:{account}:{name}",
+    "repositories": r"codecommit:{region}:{account}:{name}",
+    "secrets": r"secretsmanager:{region}:{account}:secret:{name}",
+    "build_projects": r"codebuild:{region}:{account}:project/{name}",
+}
+_ACCOUNT = r"(?:\d{12}|\$\{account_id\})"
+_REGION = r"(?:[a-z]{2}(?:-[a-z]+)+-\d|\$\{region\})"
+
+
+def arn_pattern(section: str, name: str) -> re.Pattern[str] | None:
+    """A pattern for the ARN of the resource named ``name`` in ``section`` as a source may spell it."""
+    form = _ARN_FORMS.get(section)
+    if form is None:
+        return None
+    body = form.format(account=_ACCOUNT, region=_REGION, name=re.escape(name))
+    return re.compile(r"arn:(?:aws[a-z-]*|\$\{partition\}):" + body + r"(?![\w+=,.@-])")
 
 
 def split_reason(reason: str) -> tuple[str, str, str]:

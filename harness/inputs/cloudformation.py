@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from harness.errors import InputError
 from harness.inputs._cfn_parse import line_of, parse_template
 from harness.inputs._common import UNVERIFIED, Assembly, NameAllocator, describe, ref_parts
+from harness.inputs.lint import lint, refusal
+from harness.inputs.parameters import CHECK_OPTIONS, Declaration, ParameterOptions, Rejected, redact
+from harness.inputs.text import read_text
 from harness.model.base import GLOBAL_VARIABLES
 from harness.model.definition import Definition
 from harness.model.schema import CLOUDFORMATION, Draft, Origin, Props
@@ -21,7 +25,7 @@ from harness.provider.registry import Registry
 
 T = TypeVar("T")
 
-__all__ = ["load_template", "parse_template_text"]
+__all__ = ["load_template", "load_templates", "parse_template_text", "parse_templates"]
 
 TOP_LEVEL = (
     "AWSTemplateFormatVersion",
@@ -58,21 +62,43 @@ PSEUDO: dict[str, Any] = {
 _STACK_DEPENDENT = ("AWS::StackName", "AWS::StackId")
 
 
+class _Stacks:
+    """What templates given together share: one assembly of drafts and notes, and the exports by name."""
+
+    def __init__(self, filename: str) -> None:
+        self.assembly = Assembly(filename, NameAllocator(), Registry.discover())
+        self.exports: dict[str, tuple[_Template, str]] = {}
+        self.resolving: list[tuple[int, str]] = []
+        self.several = False  # with several templates, a parameter need only be declared by one of them
+
+
 class _Template:
     """One template being read: its data, parameters, conditions, names and the notes found so far."""
 
-    def __init__(self, data: Any, filename: str, stack_name: str, overrides: Mapping[str, str] | None) -> None:
+    def __init__(
+        self,
+        data: Any,
+        filename: str,
+        stack_name: str,
+        overrides: Mapping[str, str] | None,
+        options: ParameterOptions = CHECK_OPTIONS,
+        stacks: _Stacks | None = None,
+    ) -> None:
         self.data = data
         self.filename = filename
         self.stack_name = stack_name
         self.overrides = dict(overrides or {})
-        self.assembly = Assembly(filename)
-        self.names = NameAllocator()
+        self.options = options
+        self.secrets: list[str] = []  # values of NoEcho parameters, kept out of every message and note
+        # Templates given together share names, drafts and notes, and see each other's exports.
+        self.stacks = stacks or _Stacks(filename)
+        self.names = self.stacks.assembly.names
+        self.registry = self.stacks.assembly.registry
+        self.assembly = self.stacks.assembly
         self.params: dict[str, Any] = {}
         self.conditions: dict[str, bool] = {}
         self.resolving: list[str] = []
         self.resources: Mapping[str, Any] = {}
-        self.registry = Registry.discover()
         self.logical: dict[str, str] = {}  # logical id -> model name
         self.drafts: dict[str, Draft] = {}
 
@@ -132,7 +158,7 @@ class _Template:
     # -- parameters ---------------------------------------------------------------------------------------
     def parameters(self) -> None:
         declared = self.data.get("Parameters") or {}
-        for name in self.overrides:
+        for name in self.overrides if not self.stacks.several else ():
             if name not in declared:
                 close = difflib.get_close_matches(name, list(declared), n=1)
                 raise InputError(
@@ -147,7 +173,10 @@ class _Template:
             path: tuple[Any, ...] = ("Parameters", name)
             if not isinstance(spec, dict) or not isinstance(spec.get("Type"), str):
                 self.fail(path, "a parameter with a Type", describe(spec), "add 'Type: String' (or another type)")
-            kind = spec["Type"]
+            try:
+                declaration = Declaration.of(name, spec)
+            except Rejected as exc:
+                self.fail((*path, exc.key), exc.expected, exc.found, exc.fix)
             if name in self.overrides:
                 raw: Any = self.overrides[name]
             elif "Default" in spec:
@@ -157,40 +186,33 @@ class _Template:
                     path,
                     "a value for the parameter",
                     "no Default and no override",
-                    f"give a Default or pass the parameter ({name}=VALUE)",
-                )
-            if kind.startswith("AWS::SSM::Parameter::Value<"):
-                self.note(
-                    f"Parameters.{name}: {kind} is read from SSM Parameter Store at deploy; "
-                    f"the parameter name {describe(raw)} stands in for its value"
+                    f"give a Default or {self.options.missing_fix(name)}",
                 )
             text = _scalar_text(raw) if not isinstance(raw, list) else ",".join(map(_scalar_text, raw))
-            allowed = spec.get("AllowedValues")
-            if isinstance(allowed, list) and text not in [_scalar_text(a) for a in allowed]:
-                self.fail(
-                    path,
-                    f"one of {', '.join(_scalar_text(a) for a in allowed)}",
-                    repr(text),
-                    "pass an allowed value or change AllowedValues",
-                )
-            pattern = spec.get("AllowedPattern")
-            if isinstance(pattern, str) and kind == "String":
-                try:
-                    matches = re.fullmatch(pattern, text) is not None
-                except re.error:
-                    matches = True  # a pattern Python cannot read is CloudFormation's to judge
-                if not matches:
-                    self.fail(path, f"a value matching {pattern}", repr(text), "pass a matching value")
-            if kind == "Number" or kind == "List<Number>":
-                for item in text.split(",") if kind == "List<Number>" else [text]:
-                    try:
-                        float(item)
-                    except ValueError:
-                        self.fail(path, "a number", repr(item), "pass a number")
-            if kind == "CommaDelimitedList" or kind.startswith("List<"):
-                self.params[name] = [item.strip() for item in text.split(",")] if text else []
-            else:
-                self.params[name] = text
+            if declaration.no_echo:
+                self.secrets += [text, *(item.strip() for item in text.split(",") if declaration.is_list)]
+            note = declaration.note(text)
+            if note:
+                self.note(f"Parameters.{name}: {note}")
+            try:
+                self.params[name] = declaration.value(text)
+            except Rejected as exc:
+                self.fail(path, exc.expected, exc.found, exc.fix)
+
+    def redacted(self, error: InputError) -> InputError:
+        """The error with every NoEcho value replaced by ``****``."""
+        if not self.secrets:
+            return error
+        return InputError(
+            where=error.where,
+            expected=redact(error.expected, self.secrets),
+            found=redact(error.found, self.secrets),
+            fix=redact(error.fix, self.secrets),
+            file=error.file,
+            line=error.line,
+            field=error.field,
+            column=error.column,
+        )
 
     # -- conditions ---------------------------------------------------------------------------------------
     def condition(self, name: Any, path: tuple[Any, ...]) -> bool:
@@ -520,8 +542,43 @@ class _Template:
 
     def fn_import_value(self, arg: Any, path: tuple[Any, ...]) -> Any:
         name = self.text(arg, path, "Fn::ImportValue")
-        self.note(f"{_dotted(path)}: Fn::ImportValue {name!r} reads another stack's output; {UNVERIFIED}")
-        return f"imported-{name}"
+        export = self.stacks.exports.get(name)
+        if export is None:
+            # Another stack's output: what names a resource becomes a stand-in named after the export.
+            self.note(
+                f"{_dotted(path)}: Fn::ImportValue {name!r} reads an output of a stack none of the given templates "
+                "declares; give that template too to have it resolved"
+            )
+            return name
+        owner, logical_id = export
+        if (id(owner), logical_id) in self.stacks.resolving:
+            self.fail(path, "exports that do not depend on themselves", f"'{name}' imported in a cycle", "break it")
+        self.stacks.resolving.append((id(owner), logical_id))
+        try:
+            return owner.evaluate(owner.data["Outputs"][logical_id]["Value"], ("Outputs", logical_id, "Value"))
+        finally:
+            self.stacks.resolving.pop()
+
+    def exports(self) -> dict[str, tuple[_Template, str]]:
+        """This template's exported outputs by export name (their values are evaluated where imported)."""
+        found: dict[str, tuple[_Template, str]] = {}
+        for logical_id, output in (self.data.get("Outputs") or {}).items():
+            export = output.get("Export") if isinstance(output, dict) else None
+            if not isinstance(export, dict) or "Name" not in export:
+                continue
+            if "Condition" in output and not self.condition(output["Condition"], ("Outputs", logical_id, "Condition")):
+                continue
+            path = ("Outputs", logical_id, "Export", "Name")
+            name = self.text(export["Name"], path, "an export name")
+            if name in found:
+                self.fail(
+                    path,
+                    "export names unique across the templates, as CloudFormation requires in a region",
+                    f"'{name}' exported by {self.filename} too",
+                    "rename one of the exports",
+                )
+            found[name] = (self, logical_id)
+        return found
 
     def fn_length(self, arg: Any, path: tuple[Any, ...]) -> Any:
         items = self.evaluate(arg, path)
@@ -552,19 +609,39 @@ class _Template:
             if schema is not None:
                 self.logical[logical_id] = self.names.allocate(schema.cls.SECTION, _kebab(logical_id))
 
+    def record_names(self) -> None:
+        """Remember the physical names the template gives its resources (``Name: !Ref ProjectName``)."""
+        for logical_id, name in self.logical.items():
+            spec = self.resources[logical_id]
+            schema = self.registry.cfn_schema(spec["Type"])
+            prop = schema.cfn.name if schema is not None and schema.cfn is not None else None
+            raw = (spec.get("Properties") or {}).get(prop) if prop else None
+            if raw is None or not self.active(logical_id, spec):
+                continue
+            physical = self.evaluate(raw, ("Resources", logical_id, "Properties", prop))
+            if isinstance(physical, str) and physical and "${" not in physical.replace("${account_id}", ""):
+                self.assembly.physical.setdefault((schema.cls.SECTION, physical), name)  # type: ignore[union-attr]
+
     def active(self, logical_id: str, spec: Mapping[str, Any]) -> bool:
         condition = spec.get("Condition")
         return condition is None or self.condition(condition, ("Resources", logical_id, "Condition"))
 
     def map_resources(self) -> None:
         reader = _CfnReader(self)
+        self.assembly.reader = reader
         for logical_id, spec in self.resources.items():
             schema = self.registry.cfn_schema(spec["Type"])
             if schema is None or schema.cfn is None or not self.active(logical_id, spec):
                 continue
             base = ("Resources", logical_id, "Properties")
             props = self.props(logical_id, spec)
-            draft = Draft(schema.cls, self.logical[logical_id], f"Resources.{logical_id}", line_of(self.data, base[:2]))
+            draft = Draft(
+                schema.cls,
+                self.logical[logical_id],
+                f"Resources.{logical_id}",
+                line_of(self.data, base[:2]),
+                file=self.filename,
+            )
             name_property = schema.cfn.name
             if name_property and props.has(name_property):
                 props.raw(name_property)
@@ -621,8 +698,19 @@ class _CfnReader:
     def make(self, cls: Callable[..., T], origin: str, line: int | None, **kwargs: Any) -> T:
         return self.template.assembly.make(cls, origin, line, **kwargs)
 
-    def reference(self, value: Any, section: str, origin: str, *, arn_ok: bool = True) -> str | None:
-        return self.template.assembly.reference(value, section, origin, arn_ok=arn_ok)
+    def reference(
+        self, value: Any, section: str, origin: str, *, arn_ok: bool = True, crosses: bool = False
+    ) -> str | None:
+        return self.template.assembly.reference(value, section, origin, arn_ok=arn_ok, crosses=crosses)
+
+    def stand_in(self, section: str, identifier: str, origin: str, reason: str) -> str | None:
+        return self.template.assembly.stand_in(section, identifier, origin, reason)
+
+    def unknown_at(self, path: str) -> str | None:
+        return None  # a template's values are all known once parameters are given
+
+    def unknown(self, address: str, aspect: str, reason: str) -> None:
+        self.template.assembly.unknown(address, aspect, reason)
 
     def here(self, value: Any, path: str, section: str, what: str) -> str:
         # The network is analysed as declared: a rule, route or placement naming something outside the template
@@ -630,6 +718,13 @@ class _CfnReader:
         parts = ref_parts(value)
         if parts is not None and parts[0] == section:
             return parts[1]
+        if isinstance(value, str) and value and parts is None:
+            # An existing network resource named by id (a parameter, a literal) is stood in for, and the analysis
+            # of a network that holds stand-ins is unverified.
+            reason = f"{path} names {describe(value)}, which the template does not declare"
+            found = self.stand_in(section, value, path, reason)
+            if found is not None:
+                return found
         self.fail(
             path,
             f"{what} of this template (!Ref or !GetAtt of its logical id)",
@@ -639,12 +734,16 @@ class _CfnReader:
         )
 
     def draft(self, section: str, name: str) -> Draft | None:
-        return next((d for d in self.template.drafts.values() if section == d.cls.SECTION and d.name == name), None)
+        drafts = self.template.assembly.drafts  # declared resources and stand-ins
+        return next((d for d in drafts if section == d.cls.SECTION and d.name == name), None)
+
+    def declared(self, section: str) -> list[Draft]:
+        return self.template.assembly.declared(section)
 
     def target(self, value: Any, section: str) -> Draft | None:
         parts = ref_parts(value)
         if parts is None or parts[0] != section:
-            return None
+            return self.template.assembly.existing(section, value)
         return self.draft(section, parts[1])
 
     def spelled(self, value: Any, section: str | None = None) -> Any:
@@ -731,34 +830,6 @@ _FUNCTIONS: dict[str, Callable[[_Template, Any, tuple[Any, ...]], Any]] = {
 }
 
 
-# -- linting ------------------------------------------------------------------------------------------------
-
-
-def lint(text: str, filename: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """Run cfn-lint over template text.
-
-    Returns:
-        ``(errors, warnings)``, each a list of ``(line, "RULE message")``.
-    """
-    from cfnlint.api import ManualArgs
-    from cfnlint.api import lint as cfn_lint
-
-    try:
-        matches = cfn_lint(text, config=ManualArgs(regions=["us-east-1"]))
-    except Exception as exc:  # a linter crash must not hide the template; say it was not linted
-        return [], [(0, f"cfn-lint could not check the template ({type(exc).__name__})")]
-    errors: list[tuple[int, str]] = []
-    warnings: list[tuple[int, str]] = []
-    for match in matches:
-        severity = str(getattr(match.rule, "severity", "error")).lower()
-        entry = (int(match.linenumber or 0), f"{match.rule.id} {match.message}")
-        if severity == "error":
-            errors.append(entry)
-        elif severity == "warning":
-            warnings.append(entry)
-    return errors, warnings
-
-
 # -- entry points -------------------------------------------------------------------------------------------
 
 
@@ -769,24 +840,29 @@ def parse_template_text(
     *,
     stack_name: str | None = None,
     lint_template: bool = True,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
 ) -> Definition:
     """Turn CloudFormation template text into a definition.
 
     Args:
         text: the template, YAML (short-form tags allowed) or JSON.
         filename: used in messages and as the source.
-        parameters: parameter overrides by name.
+        parameters: parameter values by name (they replace the declared defaults).
         stack_name: the value of AWS::StackName (the file's stem by default).
-        lint_template: validate with cfn-lint first (errors fail, warnings become notes).
+        lint_template: validate with cfn-lint first (findings become notes; see ``harness.inputs.lint``).
+        lint_ignore: cfn-lint rule ids or prefixes whose findings are left out.
+        options: how the interface in use takes parameters, named in the fix of a missing value.
 
     Returns:
-        The definition; ``notes`` lists unsupported types, properties and placeholders by logical id.
+        The definition; ``notes`` lists cfn-lint's findings in line order, then unsupported types, properties and
+        placeholders by logical id. A NoEcho parameter's value appears in none of them.
 
     Raises:
         InputError: naming file, line and template path, what was expected, found and the fix.
     """
     try:
-        return _parse(text, filename, parameters, stack_name, lint_template)
+        return _parse(text, filename, parameters, stack_name, lint_template, lint_ignore, options)
     except RecursionError:
         raise InputError(
             where=filename,
@@ -803,36 +879,137 @@ def _parse(
     parameters: Mapping[str, str] | None,
     stack_name: str | None,
     lint_template: bool,
+    lint_ignore: Sequence[str],
+    options: ParameterOptions,
 ) -> Definition:
-    name = stack_name or Path(filename).stem or "stack"
-    data = parse_template(text, filename)
-    template = _Template(data, filename, name, parameters)
-    template.sections()
-    if lint_template:
-        errors, warnings = lint(text, filename)
-        if errors:
-            listed = "; ".join(f"line {line}: {message}" for line, message in errors[:10])
-            more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
+    return _parse_all([(text, filename)], parameters, stack_name, lint_template, lint_ignore, options)
+
+
+def _parse_all(
+    sources: Sequence[tuple[str, str]],
+    parameters: Mapping[str, str] | None,
+    stack_name: str | None,
+    lint_template: bool,
+    lint_ignore: Sequence[str],
+    options: ParameterOptions,
+) -> Definition:
+    """Read templates given together (a pipeline and its companion stacks) into one definition."""
+    first = sources[0][1]
+    stacks = _Stacks(first)
+    stacks.several = len(sources) > 1
+    templates: list[_Template] = []
+    for text, filename in sources:
+        name = (stack_name if len(sources) == 1 else None) or Path(filename).stem or "stack"
+        data = parse_template(text, filename)
+        template = _Template(data, filename, name, parameters, options, stacks)
+        template.sections()
+        if lint_template:
+            findings = lint(text, lint_ignore)
+            fatal = [finding for finding in findings if finding.fatal]
+            if fatal:
+                raise refusal(filename, fatal)
+            for finding in findings:
+                template.note(finding.note if len(sources) == 1 else f"{filename}: {finding.note}")
+        templates.append(template)
+    secrets: list[str] = []
+    current = templates[0]
+    try:
+        if stacks.several:
+            _every_parameter_declared(templates, parameters or {}, first)
+        for current in templates:
+            current.parameters()
+            secrets += current.secrets
+            for condition in current.data.get("Conditions") or {}:
+                current.condition(condition, ("Conditions", condition))
+            current.allocate()
+        for current in templates:
+            current.record_names()
+        for current in templates:
+            for export, owner in current.exports().items():
+                if export in stacks.exports:
+                    current.fail(
+                        ("Outputs", owner[1], "Export", "Name"),
+                        "export names unique across the templates, as CloudFormation requires in a region",
+                        f"'{export}' exported by {stacks.exports[export][0].filename} too",
+                        "rename one of the exports",
+                    )
+                stacks.exports[export] = owner
+        for current in templates:
+            stacks.assembly.filename = current.filename
+            current.map_resources()
+        stacks.assembly.filename = first
+        definition = stacks.assembly.definition(templates[0].stack_name)
+    except InputError as exc:
+        current.secrets = secrets or current.secrets
+        raise current.redacted(exc) from None
+    if secrets:
+        notes = tuple(redact(note, secrets) for note in definition.notes)
+        if notes != definition.notes:
+            definition = dataclasses.replace(definition, notes=notes)
+    return definition
+
+
+def _every_parameter_declared(templates: Sequence[_Template], parameters: Mapping[str, str], first: str) -> None:
+    """With several templates, a parameter given must be declared by at least one of them."""
+    declared = [name for t in templates for name in (t.data.get("Parameters") or {})]
+    for name in parameters:
+        if name not in declared:
+            close = difflib.get_close_matches(name, declared, n=1)
             raise InputError(
-                where=f"{filename}:{errors[0][0]}" if errors[0][0] else filename,
-                expected="a template cfn-lint accepts",
-                found=f"{len(errors)} error(s): {listed}{more}",
-                fix="correct the template at those lines (the rule id names each problem)",
-                file=filename,
-                line=errors[0][0] or None,
+                where=f"{first} (parameter override '{name}')",
+                expected="the name of a parameter one of the templates declares",
+                found=f"'{name}'",
+                fix=f"did you mean '{close[0]}'?" if close else "declare it under Parameters or drop it",
+                file=first,
+                field=f"Parameters.{name}",
             )
-        for line, message in warnings:
-            template.note(f"{filename}:{line}: cfn-lint {message}" if line else f"{filename}: {message}")
-    template.parameters()
-    for condition in template.data.get("Conditions") or {}:
-        template.condition(condition, ("Conditions", condition))
-    template.allocate()
-    template.map_resources()
-    return template.assembly.definition(name)
+
+
+def parse_templates(
+    sources: Sequence[tuple[str, str]],
+    parameters: Mapping[str, str] | None = None,
+    *,
+    lint_template: bool = True,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
+) -> Definition:
+    """Turn templates given together (a pipeline and its companion stacks) into one definition.
+
+    Each template is read as ``parse_template_text`` reads one; they share logical names, and an
+    ``Fn::ImportValue`` of an output one of them exports resolves to that output's value. A parameter value
+    applies to every template that declares the parameter.
+
+    Args:
+        sources: ``(text, filename)`` of each template, the pipeline's first (it names the definition).
+        parameters: parameter values by name.
+        lint_template: validate each with cfn-lint first (findings become notes).
+        lint_ignore: cfn-lint rule ids or prefixes whose findings are left out.
+        options: how the interface in use takes parameters, named in the fix of a missing value.
+
+    Raises:
+        InputError: naming the file and line of the problem.
+    """
+    if not sources:
+        raise InputError(where="templates", expected="at least one template", found="none", fix="give a template")
+    try:
+        return _parse_all(sources, parameters, None, lint_template, lint_ignore, options)
+    except RecursionError:
+        raise InputError(
+            where=sources[0][1],
+            expected="CloudFormation templates",
+            found="values nested too deeply to read",
+            fix="check the files are templates",
+            file=sources[0][1],
+        ) from None
 
 
 def load_template(
-    path: str | Path, parameters: Mapping[str, str] | None = None, *, lint_template: bool = True
+    path: str | Path,
+    parameters: Mapping[str, str] | None = None,
+    *,
+    lint_template: bool = True,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
 ) -> Definition:
     """Load a CloudFormation template file (see ``parse_template_text``).
 
@@ -840,14 +1017,24 @@ def load_template(
         InputError: when the file cannot be read or the template is invalid.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            where=str(path),
-            expected="a readable CloudFormation template",
-            found=getattr(exc, "strerror", None) or str(exc),
-            fix="check the path",
-            file=str(path),
-        ) from None
-    return parse_template_text(text, str(path), parameters, lint_template=lint_template)
+    text = read_text(path, "a CloudFormation template")
+    return parse_template_text(
+        text, str(path), parameters, lint_template=lint_template, lint_ignore=lint_ignore, options=options
+    )
+
+
+def load_templates(
+    paths: Sequence[str | Path],
+    parameters: Mapping[str, str] | None = None,
+    *,
+    lint_template: bool = True,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
+) -> Definition:
+    """Load template files given together (see ``parse_templates``).
+
+    Raises:
+        InputError: when a file cannot be read or a template is invalid.
+    """
+    sources = [(read_text(path, "a CloudFormation template"), str(path)) for path in paths]
+    return parse_templates(sources, parameters, lint_template=lint_template, lint_ignore=lint_ignore, options=options)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from harness.errors import InputError
+from harness.inputs.parameters import CHECK_OPTIONS, ParameterOptions, gather
+from harness.inputs.text import read_text
 from harness.model.definition import Definition
 
 FORMATS = ("auto", "harness", "cloudformation", "terraform-plan")
@@ -24,16 +27,7 @@ def detect_format(path: Path) -> str:
     Raises:
         InputError: when the file cannot be read or matches no known format.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            where=str(path),
-            expected="a readable definition file",
-            found=getattr(exc, "strerror", None) or str(exc),
-            fix="check the path",
-            file=str(path),
-        ) from None
+    text = read_text(path, "a definition file")
     if text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
@@ -63,20 +57,36 @@ def detect_format(path: Path) -> str:
     )
 
 
-def load_any(path: str | Path, fmt: str = "auto", parameters: Mapping[str, str] | None = None) -> Definition:
+def load_any(
+    path: str | Path,
+    fmt: str = "auto",
+    parameters: Mapping[str, str] | None = None,
+    *,
+    parameters_file: str | Path | None = None,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
+    companions: Sequence[str | Path] = (),
+) -> Definition:
     """Load a definition in any supported format.
 
     Args:
         path: the file.
         fmt: one of ``FORMATS``; ``auto`` detects it.
-        parameters: template parameter overrides (CloudFormation parameters, Terraform has none: its
-            variables are already applied in a plan).
+        parameters: template parameter values by name (CloudFormation parameters; Terraform has none: its
+            variables are already applied in a plan). They replace the values of ``parameters_file``.
+        parameters_file: a CloudFormation parameters file, in the AWS CLI format or CodePipeline's template
+            configuration (see ``harness.inputs.parameters``).
+        lint_ignore: cfn-lint rule ids or prefixes whose findings are left out (CloudFormation only).
+        options: how the interface in use takes parameters, named in messages.
+        companions: CloudFormation templates loaded together with ``path`` (the companion stacks whose exports
+            it imports and whose resources it uses); they must be templates too.
 
     Returns:
-        The definition.
+        The definition; the notes of reading the parameters file come first among its notes.
 
     Raises:
-        InputError: for an unknown format or invalid content.
+        InputError: for an unknown format, invalid content, an unreadable parameters file, or parameters given for
+            a definition that is not a CloudFormation template.
     """
     path = Path(path)
     if fmt not in FORMATS:
@@ -85,15 +95,30 @@ def load_any(path: str | Path, fmt: str = "auto", parameters: Mapping[str, str] 
         )
     if fmt == "auto":
         fmt = detect_format(path)
+    for companion in companions:
+        kind = detect_format(Path(companion))
+        if fmt != "cloudformation" or kind != "cloudformation":
+            raise InputError(
+                where=str(companion),
+                expected="companion templates only beside a CloudFormation template",
+                found=f"a {kind} file beside a {fmt} definition",
+                fix="give one definition, or CloudFormation templates only",
+                file=str(companion),
+            )
     if fmt == "cloudformation":
-        from harness.inputs.cloudformation import load_template
+        from harness.inputs.cloudformation import load_templates
 
-        return load_template(path, parameters)
-    if parameters:
+        given = gather(parameters_file, parameters)
+        definition = load_templates([path, *companions], given.values, lint_ignore=lint_ignore, options=options)
+        if given.notes:
+            definition = dataclasses.replace(definition, notes=(*given.notes, *definition.notes))
+        return definition
+    if parameters or parameters_file is not None:
+        count = f"{len(parameters)} parameter(s)" if parameters else f"the parameters file {parameters_file}"
         raise InputError(
             where=str(path),
             expected="parameters only for a CloudFormation template",
-            found=f"{len(parameters)} parameter(s) for a {fmt} definition",
+            found=f"{count} for a {fmt} definition",
             fix="drop the parameters (Terraform plans carry their variables already)",
             file=str(path),
         )

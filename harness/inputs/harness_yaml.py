@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 import yaml
 
 from harness.errors import InputError
+from harness.inputs.text import read_text
 from harness.model.base import Resource
 from harness.model.definition import Definition, Environment, SourceLocation
 from harness.provider.registry import Registry
@@ -34,16 +35,7 @@ def load_definition(path: str | Path, registry: Registry | None = None) -> Defin
         InputError: naming the file, line and field, what was expected, what was found and the fix.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(
-            where=str(path),
-            expected="a readable harness YAML file",
-            found=exc.strerror or str(exc),
-            fix="check the path",
-            file=str(path),
-        ) from None
+    text = read_text(path, "a harness YAML file")
     return parse_definition(text, str(path), registry)
 
 

@@ -12,6 +12,7 @@ from typing import Any, NoReturn, TypeVar
 
 from harness.errors import InputError
 from harness.inputs._common import UNVERIFIED, Assembly, NameAllocator, describe, ref_parts
+from harness.inputs.text import read_text
 from harness.model.definition import Definition
 from harness.model.schema import TERRAFORM, Draft, Origin, Props
 from harness.model.walker import map_fields
@@ -22,7 +23,11 @@ T = TypeVar("T")
 
 __all__ = ["load_plan", "parse_plan_text"]
 
-SUPPORTED_MAJOR = "1"
+# Plan JSON format versions: 0.1 (Terraform 0.12 to 0.14), 0.2 (0.15 to 1.0), 1.x (1.1 and later).
+SUPPORTED_FORMATS = re.compile(r"0\.[12]|1\.\d+")
+
+# References to Terraform's own values, not to resources: they say which instance, not what value.
+_META_REFERENCES = ("count.", "each.", "path.", "terraform.", "self.")
 
 _EC2_SECTIONS = frozenset(
     {
@@ -62,6 +67,29 @@ class _Instance:
     line: int | None = None
 
 
+
+def _after_apply(path: str, expr: Any) -> str:
+    """Why a value is unknown: known only after apply, and the resources the configuration builds it from."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for reference in node.get("references", ()) or ():
+                if isinstance(reference, str) and reference not in found:
+                    found.append(reference)
+            for key, value in node.items():
+                if key != "references":
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(expr)
+    sources = [r for r in found if not r.startswith(("var.", "local.", "path.", "each.", "count.", "self."))]
+    sources = [r for r in sources if not any(r.startswith(other + ".") for other in sources)]
+    return f"{path} is known only after apply" + (f" (built from {', '.join(sources)})" if sources else "")
+
+
 class _Plan:
     """One plan being read: its instances by address, configuration, names and notes.
 
@@ -75,14 +103,22 @@ class _Plan:
         self.data = data
         self.filename = filename
         self.text = text
-        self.assembly = Assembly(filename)
         self.names = NameAllocator()
+        self.registry = Registry.discover()
+        self.assembly = Assembly(filename, self.names, self.registry)
+        self.assembly.reader = self
+        self.unknown_paths: dict[str, str] = {}  # property path -> why it is unknown (or only approximate)
+        self.data_values: dict[str, dict[str, Any]] = {}  # data sources read at plan time, by address
+        # Attributes that hold policy documents, which a reference to a resource never fills.
+        self.documents = frozenset(
+            {"policy", "assume_role_policy"}
+            | {f.tf.rsplit(".", 1)[-1] for sc in self.registry.schemas for f in sc.fields if f.tf and f.read == "doc"}
+        )
         self.instances: dict[str, _Instance] = {}
         self.logical: dict[str, tuple[str, str]] = {}  # address -> (section, name)
         self.drafts: dict[str, Draft] = {}
         self.globals: list[tuple[str, str]] = []
         self.by_name: dict[str, dict[str, str]] = {}
-        self.registry = Registry.discover()
         self.deferred: list[Callable[[], None]] = []
 
     # -- errors ---------------------------------------------------------------------------------------------
@@ -117,16 +153,16 @@ class _Plan:
                 file=self.filename,
             )
         version = self.data.get("format_version")
-        if not isinstance(version, str) or version.split(".")[0] != SUPPORTED_MAJOR:
+        if not isinstance(version, str) or not SUPPORTED_FORMATS.fullmatch(version):
             raise InputError(
                 where=(
                     f"{self.filename}:{self.line_of_key('format_version')} (format_version)"
                     if version is not None and self.line_of_key("format_version")
                     else f"{self.filename} (format_version)"
                 ),
-                expected=f"a plan in JSON format version {SUPPORTED_MAJOR}.x",
+                expected="a plan in JSON format version 0.1, 0.2 or 1.x (Terraform 0.12 or later)",
                 found=describe(version) if version is not None else "none",
-                fix="produce the plan with Terraform 1.x: 'terraform show -json plan.out'",
+                fix="produce the plan with 'terraform show -json plan.out'",
                 file=self.filename,
                 field="format_version",
             )
@@ -216,7 +252,10 @@ class _Plan:
 
     # -- deploy-time values ---------------------------------------------------------------------------------
     def discover_globals(self) -> None:
-        """Account, region and partition read by data sources at plan time become deploy-time values."""
+        """Account, region and partition read by data sources at plan time become deploy-time values.
+
+        Every data source read at plan time is kept by address, for references to its attributes.
+        """
         found: dict[str, str] = {}
         for source in (self.data.get("prior_state"), self.data.get("planned_values")):
             values = source.get("values") if isinstance(source, dict) and "values" in source else source
@@ -229,6 +268,8 @@ class _Plan:
                         continue
                     raw = item.get("values")
                     vals: dict[str, Any] = raw if isinstance(raw, dict) else {}
+                    if isinstance(item.get("address"), str) and vals:
+                        self.data_values.setdefault(item["address"], vals)
                     if item.get("type") == "aws_caller_identity" and isinstance(vals.get("account_id"), str):
                         found["account_id"] = vals["account_id"]
                     if item.get("type") == "aws_region":
@@ -270,6 +311,7 @@ class _Plan:
             if not isinstance(expr, dict):
                 if expr:  # a configured block as a whole known only after apply
                     self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
+                    self.unknown_paths[path] = _after_apply(path, expr)
                 return values  # otherwise computed by the provider (arn, id...), not configured
             if path.rsplit(".", 1)[-1] in _LIST_ATTRIBUTES:
                 many = self.list_from_expression(instance, expr)
@@ -279,22 +321,27 @@ class _Plan:
             resolved = self.from_expression(instance, expr, path)
             if resolved is None:
                 self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
-            else:
+                self.unknown_paths[path] = _after_apply(path, expr)
+            elif not resolved.startswith("{"):  # a rebuilt policy document notes itself
                 self.note(f"{path}: known only after apply; taken as {resolved} from the configuration's reference")
             return resolved
         if isinstance(unknown, dict):
             out = dict(values) if isinstance(values, dict) else {}
+            # A map attribute written as one object ({ RoleArn = aws_iam_role.deploy.arn, ... }) has one
+            # expression for the whole map: its references stand for the unknown keys (when they name one resource).
+            whole = isinstance(expr, dict) and ("references" in expr or "constant_value" in expr)
             for key, sub in unknown.items():
                 if sub is False:
                     continue
-                sub_expr = expr.get(key) if isinstance(expr, dict) else None
+                sub_expr = expr if whole else expr.get(key) if isinstance(expr, dict) else None
                 out[key] = self.resolve_unknown(instance, out.get(key), sub, sub_expr, f"{path}.{key}")
             return out
         if isinstance(unknown, list):
             items = list(values) if isinstance(values, list) else []
+            known = len(items)
             while len(items) < len(unknown):
                 items.append(None)
-            many = self.list_from_expression(instance, expr) if isinstance(expr, dict) else []
+            many = self.list_from_expression(instance, expr, path) if isinstance(expr, dict) else []
             if many and len(many) == len(items):
                 # One expression for the whole list ([aws_subnet.a.id, aws_subnet.b.id]): its references in order.
                 items = [many[i] if sub is not False else items[i] for i, sub in enumerate(unknown)]
@@ -307,19 +354,23 @@ class _Plan:
                 if isinstance(expr, list) and expr:
                     sub_expr = expr[index] if index < len(expr) else expr[0]
                 items[index] = self.resolve_unknown(instance, items[index], sub, sub_expr, f"{path}[{index}]")
-            return items
+            # Positions known to be absent (false in after_unknown past the known values) are not items.
+            return [item for i, item in enumerate(items) if i < known or unknown[i] is not False]
         return values
 
-    def list_from_expression(self, instance: _Instance, expr: Any) -> list[str]:
+    def list_from_expression(self, instance: _Instance, expr: Any, path: str = "") -> list[str]:
         """The resources a list expression refers to, in order, as interpolations; [] when one cannot be followed.
 
-        Terraform lists each reference followed by its prefixes (``aws_subnet.a.id``, ``aws_subnet.a``).
+        Terraform lists each reference followed by its prefixes (``aws_subnet.a.id``, ``aws_subnet.a``); before
+        Terraform 0.13 only the resource is listed, and the attribute follows from what the list holds.
         """
         if not isinstance(expr, dict) or "constant_value" in expr:
             return []
         order: list[str] = []
         best: dict[str, str | None] = {}
         for ref in _list(expr.get("references")):
+            if str(ref).startswith(_META_REFERENCES):
+                continue
             found = self.follow(instance.module, ref, instance)
             if found is None:
                 return []
@@ -329,19 +380,149 @@ class _Plan:
                 best[address] = attribute
             elif len(attribute or "") > len(best[address] or ""):
                 best[address] = attribute
-        out = [self.interpolation(address, best[address]) for address in order]
+        out = [self.interpolation(address, best[address] or _implied(path)) for address in order]
         return [o for o in out if o is not None] if all(out) else []
 
     def from_expression(self, instance: _Instance, expr: Any, path: str) -> str | None:
+        """A value known only at apply, from its configuration expression, or None when it cannot be told.
+
+        A plan's configuration lists the references an expression makes, not how it combines them: a value is
+        taken from a reference only when every reference leads to the same resource (``aws_iam_role.build.arn``)
+        or data source (``data.aws_iam_policy_document.trust.json``). A reference to anything else (a local, a
+        variable of the root module, another data source) makes the value one the plan cannot tell.
+        """
         if not isinstance(expr, dict):
             return None
         if "constant_value" in expr and isinstance(expr["constant_value"], str):
             return self.generalize(expr["constant_value"])
-        targets = {self.follow(instance.module, ref, instance) for ref in _list(expr.get("references"))}
-        targets.discard(None)
-        # Several resources feed the value (a policy built with jsonencode): it cannot be rebuilt from the plan.
-        picked = _pick(targets)
-        return self.interpolation(*picked) if picked else None
+        refs = _references(expr)
+        if not refs:
+            return None
+        data = {_data_address(r) for r in refs}
+        if all(str(r).startswith("data.") for r in refs) and len(data) == 1:
+            return self.data_value(instance, max(refs, key=len), path)
+        targets = [self.follow(instance.module, ref, instance) for ref in refs]
+        if any(t is None for t in targets):
+            return None
+        if path.rsplit(".", 1)[-1] in self.documents:
+            return None  # a policy document is never a resource's name or ARN: it is built around them
+        picked = _pick(set(targets))
+        return self.interpolation(picked[0], picked[1] or _implied(path)) if picked else None
+
+    def data_value(self, instance: _Instance, reference: str, path: str) -> str | None:
+        """An attribute of a data source: as read at plan time, or a policy document rebuilt from its configuration."""
+        base = _data_address(reference)
+        attribute = reference[len(base) :].lstrip(".").split(".")[0].split("[")[0]
+        address = f"{instance.module + '.' if instance.module else ''}{base}"
+        read = self.data_values.get(address) or self.data_values.get(address + "[0]")
+        if read is not None and isinstance(read.get(attribute or "id"), str) and read.get(attribute or "id"):
+            return self.generalize(str(read[attribute or "id"]))
+        if base.startswith("data.aws_iam_policy_document.") and attribute in ("json", "minified_json"):
+            built = self.policy_document(instance, base.split(".")[2], path)
+            return json.dumps(built) if built is not None else None
+        return None
+
+    def policy_document(self, instance: _Instance, name: str, path: str) -> dict[str, Any] | None:
+        """A ``data.aws_iam_policy_document`` rebuilt from its configuration (it is read only at apply).
+
+        Constant values are exact; a reference is taken as the whole value of its field, which is what a plan
+        can tell. When a reference may have been part of a longer value (a resource ARN followed by ``/*``), the
+        document is noted as approximate: decisions that depend on it are unverified.
+        """
+        config = next(
+            (
+                r
+                for r in _list(self.module_config(instance.module).get("resources"))
+                if isinstance(r, dict) and (r.get("mode"), r.get("type"), r.get("name"))
+                == ("data", "aws_iam_policy_document", name)
+            ),
+            None,
+        )
+        expressions = config.get("expressions") if isinstance(config, dict) else None
+        if not isinstance(expressions, dict):
+            return None
+        approximate: list[str] = []
+        statements = []
+        for index, block in enumerate(_list(expressions.get("statement"))):
+            if not isinstance(block, dict):
+                continue
+            statement = self.document_statement(instance, block, f"statement[{index}]", approximate)
+            if statement is None:
+                return None
+            statements.append(statement)
+        if not statements:
+            return None
+        document: dict[str, Any] = {"Version": "2012-10-17", "Statement": statements}
+        where = f"data.aws_iam_policy_document.{name}"
+        self.note(f"{path}: known only after apply; rebuilt from the configuration of {where}")
+        if approximate:
+            self.unknown_paths[path] = (
+                f"{where} is read only at apply; rebuilt from its configuration, which does not show how "
+                f"{', '.join(approximate)} combine their references"
+            )
+        return document
+
+    def document_statement(
+        self, instance: _Instance, block: Mapping[str, Any], where: str, approximate: list[str]
+    ) -> dict[str, Any] | None:
+        """One statement block of a policy document's configuration, or None when a value cannot be told."""
+
+        def value(key: str, many: bool) -> Any:
+            expr = block.get(key)
+            if not isinstance(expr, dict):
+                return None
+            if "constant_value" in expr:
+                constant = expr["constant_value"]
+                return self.generalize_all(constant)
+            values = self.list_from_expression(instance, expr, f"{where}.{key}")
+            if not values:
+                raise _Untold
+            approximate.append(f"{where}.{key}")
+            return values if many else values[0]
+
+        try:
+            statement: dict[str, Any] = {}
+            for key, spelled, many in (
+                ("sid", "Sid", False),
+                ("effect", "Effect", False),
+                ("actions", "Action", True),
+                ("not_actions", "NotAction", True),
+                ("resources", "Resource", True),
+                ("not_resources", "NotResource", True),
+            ):
+                found = value(key, many)
+                if found not in (None, "", []):
+                    statement[spelled] = found
+            statement.setdefault("Effect", "Allow")
+            for key, spelled in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
+                principals: dict[str, list[str]] = {}
+                for sub in _list(block.get(key)):
+                    kind = self.generalize_all((sub.get("type") or {}).get("constant_value"))
+                    ids = value_of(sub, "identifiers", self, instance, where, approximate)
+                    if isinstance(kind, str) and ids:
+                        principals.setdefault(kind, []).extend(ids)
+                if principals:
+                    statement[spelled] = {k: v if len(v) > 1 else v[0] for k, v in principals.items()}
+            conditions: dict[str, dict[str, Any]] = {}
+            for sub in _list(block.get("condition")):
+                test = self.generalize_all((sub.get("test") or {}).get("constant_value"))
+                variable = self.generalize_all((sub.get("variable") or {}).get("constant_value"))
+                values = value_of(sub, "values", self, instance, where, approximate)
+                if isinstance(test, str) and isinstance(variable, str) and values:
+                    conditions.setdefault(test, {})[variable] = values if len(values) > 1 else values[0]
+            if conditions:
+                statement["Condition"] = conditions
+        except _Untold:
+            return None
+        return statement
+
+    def generalize_all(self, value: Any) -> Any:
+        """``generalize`` every string inside a constant value."""
+        if isinstance(value, str):
+            return self.generalize(value)
+        if isinstance(value, list):
+            return [self.generalize_all(v) for v in value]
+        return value
 
     def follow(self, module: str, reference: Any, instance: _Instance) -> tuple[str, str | None] | None:
         """The resource instance address and attribute a configuration reference points at."""
@@ -392,18 +573,22 @@ class _Plan:
         if instance is None or address not in self.logical:
             return None
         section, name = self.logical[address]
-        schema = self.registry.tf_schema(instance.type)
+        schema = self.registry.tf_schema(instance.type, instance.values)
         if schema is None or schema.tf is None:
             return None
         model_attribute = schema.tf.attributes.get(attribute or "id")
         if model_attribute is None:
             return None
+        if model_attribute == "cidr":
+            # The model compares address ranges as the text the source gives them.
+            cidr = instance.values.get(attribute or "cidr_block")
+            return self.generalize(cidr) if isinstance(cidr, str) and cidr else None
         return f"${{{section}.{name}.{model_attribute}}}"
 
     # -- names ----------------------------------------------------------------------------------------------
     def allocate(self) -> None:
         for address, instance in self.instances.items():
-            schema = self.registry.tf_schema(instance.type)
+            schema = self.registry.tf_schema(instance.type, instance.values)
             if schema is None:
                 continue
             self.logical[address] = (schema.cls.SECTION, self.names.allocate(schema.cls.SECTION, _logical(address)))
@@ -413,7 +598,7 @@ class _Plan:
         pairs: list[tuple[str, str]] = []
         for address, (section, name) in self.logical.items():
             instance = self.instances[address]
-            spelling = self.registry.tf_schema(instance.type)
+            spelling = self.registry.tf_schema(instance.type, instance.values)
             name_attribute = spelling.tf.name if spelling is not None and spelling.tf is not None else None
             physical = instance.values.get(name_attribute) if name_attribute else None
             if not isinstance(physical, str) or not physical:
@@ -430,11 +615,22 @@ class _Plan:
                 "repositories": f"arn:${{partition}}:codecommit:${{region}}:${{account_id}}:{physical}",
                 "trails": f"arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/{physical}",
                 "alarms": f"arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:{physical}",
+                "ecr_repositories": f"arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/{physical}",
+                "functions": f"arn:${{partition}}:lambda:${{region}}:${{account_id}}:function:{physical}",
+                "event_rules": f"arn:${{partition}}:events:${{region}}:${{account_id}}:rule/{physical}",
+                "users": f"arn:${{partition}}:iam::${{account_id}}:user{path}{physical}",
+                "groups": f"arn:${{partition}}:iam::${{account_id}}:group{path}{physical}",
+                "instance_profiles": f"arn:${{partition}}:iam::${{account_id}}:instance-profile{path}{physical}",
+                "saml_providers": f"arn:${{partition}}:iam::${{account_id}}:saml-provider/{physical}",
+                # An OIDC provider's ARN is made of its URL without the scheme.
+                "oidc_providers": f"arn:${{partition}}:iam::${{account_id}}:oidc-provider/"
+                f"{physical.removeprefix('https://')}",
             }.get(section)
             if arn:
                 pairs.append((arn, f"${{{section}.{name}.arn}}"))
             names = self.by_name.setdefault(section, {})
-            # Values are read with the account id and region generalized, so a name holding them is found either way.
+            # Values are generalized before they are looked up: a name holding the account id (``123456789012-ci``)
+            # is spelled ``${account_id}-ci`` by then.
             names[physical] = names[self.generalize(physical)] = f"${{{section}.{name}.name}}"
         for address, (section, name) in self.logical.items():
             # Resources that already exist (no-op or update) show their ARN and id in the plan.
@@ -491,7 +687,7 @@ class _Plan:
                 self.fail(address, "an object of values (and after_unknown)", describe(values), "regenerate the plan")
             prepared[address] = Props(values, address, self.fail)
         for address, instance in self.instances.items():
-            schema = self.registry.tf_schema(instance.type)
+            schema = self.registry.tf_schema(instance.type, instance.values)
             if schema is None or schema.tf is None:
                 continue
             props = prepared[address]
@@ -504,7 +700,7 @@ class _Plan:
             self.drafts[address] = draft
             self.assembly.drafts.append(draft)
         for address, instance in self.instances.items():
-            if self.registry.tf_schema(instance.type) is not None:
+            if self.registry.tf_schema(instance.type, instance.values) is not None:
                 continue
             fold = self.registry.tf_fold(instance.type)
             ignored = self.registry.tf_ignored(instance.type)
@@ -538,8 +734,19 @@ class _Plan:
     def make(self, cls: Callable[..., T], origin: str, line: int | None, **kwargs: Any) -> T:
         return self.assembly.make(cls, origin, line, **kwargs)
 
-    def reference(self, value: Any, section: str, origin: str, *, arn_ok: bool = True) -> str | None:
-        return self.assembly.reference(self.named(value, section), section, origin, arn_ok=arn_ok)
+    def reference(
+        self, value: Any, section: str, origin: str, *, arn_ok: bool = True, crosses: bool = False
+    ) -> str | None:
+        return self.assembly.reference(self.named(value, section), section, origin, arn_ok=arn_ok, crosses=crosses)
+
+    def stand_in(self, section: str, identifier: str, origin: str, reason: str) -> str | None:
+        return self.assembly.stand_in(section, identifier, origin, reason)
+
+    def unknown_at(self, path: str) -> str | None:
+        return self.unknown_paths.get(path)
+
+    def unknown(self, address: str, aspect: str, reason: str) -> None:
+        self.assembly.unknown(address, aspect, reason)
 
     def here(self, value: Any, path: str, section: str, what: str) -> str:
         # The network is analysed as planned: a rule, route or placement naming something outside the plan would
@@ -547,6 +754,13 @@ class _Plan:
         parts = ref_parts(self.named(value, section))
         if parts is not None and parts[0] == section:
             return parts[1]
+        if isinstance(value, str) and value and ref_parts(value) is None:
+            # An existing network resource named by id is stood in for, and the analysis of a network that holds
+            # stand-ins is unverified.
+            reason = f"{path} names {describe(value)}, which the plan does not declare"
+            found = self.stand_in(section, value, path, reason)
+            if found is not None:
+                return found
         self.fail(
             path,
             f"{what} of this plan (a reference such as {_EXAMPLES.get(section, section)})",
@@ -556,12 +770,16 @@ class _Plan:
         )
 
     def draft(self, section: str, name: str) -> Draft | None:
-        return next((d for d in self.drafts.values() if section == d.cls.SECTION and d.name == name), None)
+        drafts = self.assembly.drafts  # declared resources and stand-ins
+        return next((d for d in drafts if section == d.cls.SECTION and d.name == name), None)
+
+    def declared(self, section: str) -> list[Draft]:
+        return self.assembly.declared(section)
 
     def target(self, value: Any, section: str) -> Draft | None:
         parts = ref_parts(self.named(value, section))
         if parts is None or parts[0] != section:
-            return None
+            return self.assembly.existing(section, value)
         return self.draft(section, parts[1])
 
     def spelled(self, value: Any, section: str | None = None) -> Any:
@@ -587,6 +805,55 @@ class _Plan:
 
 
 # -- helpers ------------------------------------------------------------------------------------------------
+
+
+class _Untold(Exception):
+    """A value a plan's configuration does not tell."""
+
+
+def value_of(
+    block: Mapping[str, Any], key: str, plan: _Plan, instance: _Instance, where: str, approximate: list[str]
+) -> list[Any]:
+    """A list value of a nested block of a policy document's configuration (identifiers, condition values)."""
+    expr = block.get(key)
+    if not isinstance(expr, dict):
+        return []
+    if "constant_value" in expr:
+        constant = plan.generalize_all(expr["constant_value"])
+        return constant if isinstance(constant, list) else [constant]
+    values = plan.list_from_expression(instance, expr, f"{where}.{key}")
+    if not values:
+        raise _Untold
+    approximate.append(f"{where}.{key}")
+    return values
+
+
+def _implied(path: str) -> str:
+    """The attribute a reference to a whole resource stands for, from what the referring attribute holds.
+
+    Plans of Terraform 0.12 list only the resource a reference names (``aws_vpc.main`` for
+    ``aws_vpc.main.cidr_block``): a ``cidr_blocks`` list holds CIDR blocks, an ``..._arn`` attribute ARNs, and
+    anything else takes the resource's id.
+    """
+    key = re.sub(r"\[\d+\]$", "", path.rsplit(".", 1)[-1])
+    if "cidr" in key:
+        return "cidr_block"
+    if key in ("arn", "resources", "not_resources", "identifiers") or key.endswith(("_arn", "_arns")):
+        return "arn"
+    return "id"
+
+
+def _references(expr: Mapping[str, Any]) -> list[str]:
+    """An expression's references to values: without Terraform's own (``count.index``) and without the prefixes
+    Terraform lists after each reference (``aws_iam_role.build`` after ``aws_iam_role.build.arn``)."""
+    refs = [str(r) for r in _list(expr.get("references")) if not str(r).startswith(_META_REFERENCES)]
+    return [r for r in refs if not any(o != r and (o.startswith(r + ".") or o.startswith(r + "[")) for o in refs)]
+
+
+def _data_address(reference: Any) -> str:
+    """``data.aws_iam_policy_document.trust.json`` -> ``data.aws_iam_policy_document.trust``."""
+    match = re.match(r"data\.[a-z0-9_]+\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?", str(reference))
+    return match.group(0) if match else str(reference)
 
 
 def _pick(found: set[tuple[str, str | None] | None]) -> tuple[str, str | None] | None:
@@ -679,6 +946,7 @@ def parse_plan_text(text: str, filename: str = "<string>") -> Definition:
     Raises:
         InputError: naming the file, the line of the resource and its address, what was expected, found, fix.
     """
+    text = text.removeprefix("\ufeff")  # a byte order mark left by an editor
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -716,11 +984,11 @@ def _build(data: Any, filename: str, text: str) -> Definition:
     plan.check_format()
     plan.discover_globals()
     plan.collect()
-    if not any(plan.registry.tf_schema(i.type) is not None for i in plan.instances.values()):
+    if not any(plan.registry.tf_schema(i.type, i.values) is not None for i in plan.instances.values()):
         raise InputError(
             where=f"{filename} (planned_values)",
             expected="at least one resource of a modelled type ("
-            + ", ".join(sorted(s.tf.type for s in plan.registry.schemas if s.tf is not None))
+            + ", ".join(sorted({s.tf.type for s in plan.registry.schemas if s.tf is not None}))
             + ")",
             found=f"{len(plan.instances)} resource(s) of other types",
             fix="plan the pipeline's resources",
@@ -738,14 +1006,5 @@ def load_plan(path: str | Path) -> Definition:
         InputError: when the file cannot be read or the plan is invalid.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            where=str(path),
-            expected="a readable Terraform plan JSON file",
-            found=getattr(exc, "strerror", None) or str(exc),
-            fix="check the path",
-            file=str(path),
-        ) from None
+    text = read_text(path, "a Terraform plan JSON file")
     return parse_plan_text(text, str(path))

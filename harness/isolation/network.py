@@ -90,9 +90,26 @@ def named(text: str, names: tuple[tuple[str, str], ...]) -> str:
     return _EC2_ID.sub(lambda m: f"{m.group(0)} ({lookup[m.group(0)]})" if m.group(0) in lookup else m.group(0), text)
 
 
+_NETWORK_SECTIONS = ("vpcs", "subnets", "security_groups")
+
+
 def network_model(deployment: Deployment) -> NetworkModel:
-    """The network of the definition's VPCs, read back from the backend."""
+    """The network of the definition's VPCs, read back from the backend.
+
+    Raises:
+        Unverified: part of the network stands in for resources the definition only names (an existing VPC, a
+            subnet or group given by id): their routes, ACLs, rules and other members are unknown.
+    """
     definition = deployment.require_definition()
+    stand_ins = [
+        u for u in definition.unknowns if u.aspect == "resource" and u.address.split(".", 1)[0] in _NETWORK_SECTIONS
+    ]
+    if stand_ins:
+        raise Unverified(
+            "the network holds resources the definition only names, whose routes, ACLs, rules and other members are "
+            f"unknown: {'; '.join(f'{u.address} ({u.reason})' for u in stand_ins)}; give the template or plan that "
+            "declares them too, or declare the network here"
+        )
     vpc_ids = [_state_id(deployment, f"vpcs.{r.name}") for r in definition.resources if r.SECTION == "vpcs"]
     model = read_network(deployment.backend.client("ec2"), vpc_ids=vpc_ids, region=deployment.backend.region)
     deployment.evidence.current().data.setdefault("network_gaps", list(model.gaps))

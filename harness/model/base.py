@@ -48,6 +48,8 @@ class Resource:
     KIND: ClassVar[str] = ""
     # Attribute names a reference may ask for (``${roles.build.arn}``).
     ATTRIBUTES: ClassVar[tuple[str, ...]] = ("name", "arn")
+    # A per-account singleton (Security Hub is enabled once per account and region): one per definition at most.
+    SINGLETON: ClassVar[bool] = False
 
     name: str
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, get_args, get_origin
 
@@ -73,6 +73,55 @@ def environment_of(resource: Resource) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Unknown:
+    """Something the definition does not say about one of its resources.
+
+    A resource named by a parameter, a literal name or ARN, or another stack's export is deployed as a stand-in
+    made of what the definition says of it; what it does not say (a role's policies, a bucket's policy) and what a
+    plan knows only at apply are unknown. A claim whose verdict depends on an unknown is UNVERIFIED, naming it.
+
+    Attributes:
+        address: the resource (``roles.build-role``).
+        aspect: what is unknown: a model field (``policies``, ``policy``, ``trust_policy``) or ``resource`` for a
+            stand-in whose every setting beyond its name is unknown.
+        reason: where the value should have come from, in the source's terms (``parameter BuildRoleArn``,
+            ``aws_iam_role.build.assume_role_policy, known only after apply``).
+    """
+
+    address: str
+    aspect: str
+    reason: str
+
+    def __str__(self) -> str:
+        return describe_unknowns((self,))
+
+
+def describe_unknowns(unknowns: Iterable[Unknown]) -> str:
+    """One phrase per resource and reason: ``roles.x: its policies and trust policy are unknown (why)``."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for unknown in unknowns:
+        aspects = grouped.setdefault((unknown.address, unknown.reason), [])
+        if unknown.aspect not in aspects:
+            aspects.append(unknown.aspect)
+    parts = []
+    for (address, reason), aspects in grouped.items():
+        if "resource" in aspects:  # a stand-in: the rest follows
+            parts.append(f"{address}: everything but its name is unknown ({reason})")
+            continue
+        words = [a.replace("_", " ") for a in aspects]
+        listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+        verb = "are" if len(words) > 1 or words[0].endswith("s") else "is"
+        parts.append(f"{address}: its {listed} {verb} unknown ({reason})")
+    return "; ".join(parts)
+
+
+# What the decision on a call made by, or on, a resource depends on: the principal's side (its own policies, the
+# managed policies attached to it and its boundary) and the resource's side (its resource policy).
+PRINCIPAL_ASPECTS = frozenset({"policies", "managed_policies", "permissions_boundary", "document"})
+RESOURCE_ASPECTS = frozenset({"policy"})
+
+
+@dataclass(frozen=True, slots=True)
 class Definition:
     """A validated pipeline definition.
 
@@ -83,6 +132,7 @@ class Definition:
         locations: where each resource was declared, by address string.
         notes: loader findings that are not errors (e.g. unsupported properties), kept for the evidence.
         environments: the declared environments by name (empty: none declared, any tag value is accepted).
+        unknowns: what the definition does not say about its resources (stand-ins, values known only at apply).
     """
 
     name: str
@@ -91,6 +141,7 @@ class Definition:
     locations: Mapping[str, SourceLocation] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     environments: Mapping[str, Environment] = field(default_factory=dict)
+    unknowns: tuple[Unknown, ...] = ()
 
     def __post_init__(self) -> None:
         seen: set[Address] = set()
@@ -103,8 +154,33 @@ class Definition:
                     fix="rename one of them",
                 )
             seen.add(resource.address)
+        self.validate_singletons()
         self.validate_references()
         self.validate_environments()
+
+    def validate_singletons(self) -> None:
+        """A type an account holds once (a Security Hub) is declared at most once.
+
+        Raises:
+            InputError: at the second declaration, naming the first.
+        """
+        first: dict[type[Resource], Resource] = {}
+        for resource in self.resources:
+            cls = type(resource)
+            if not cls.SINGLETON:
+                continue
+            if cls not in first:
+                first[cls] = resource
+                continue
+            loc = self.locations.get(str(resource.address))
+            raise InputError(
+                where=self.where(resource.address),
+                expected=f"at most one {cls.KIND} (an account and region hold only one)",
+                found=f"'{resource.address}' besides '{first[cls].address}'",
+                fix="keep one of them",
+                file=loc.file if loc else self.source,
+                line=loc.line if loc else None,
+            )
 
     def validate_environments(self) -> None:
         """With environments declared, every resource's environment must be one of them.
@@ -127,6 +203,15 @@ class Definition:
                     line=loc.line if loc else None,
                     field="environment",
                 )
+
+    def unknowns_of(self, address: Address | str, aspects: frozenset[str] | None = None) -> tuple[Unknown, ...]:
+        """What is unknown about one resource (only the given aspects, when given)."""
+        wanted = str(address)
+        return tuple(u for u in self.unknowns if u.address == wanted and (aspects is None or u.aspect in aspects))
+
+    def is_stand_in(self, address: Address | str) -> bool:
+        """Whether the resource stands in for one outside the definition."""
+        return bool(self.unknowns_of(address, frozenset({"resource"})))
 
     def environment(self, name: str) -> Environment | None:
         """A declared environment by name."""

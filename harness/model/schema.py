@@ -211,6 +211,15 @@ class Props:
         value = self.require(key) if required else self.raw(key)
         if value is None:
             return None
+        if isinstance(value, str) and ref_parts(value) is not None:
+            # A plan that builds the document at apply (jsonencode over another resource's ARN) leaves only the
+            # reference it was built from: the document itself is not in the plan.
+            self.fail(
+                self.at(key),
+                "a policy document known before apply",
+                f"only the reference {value} it is built from",
+                "plan again once the resources it names exist, or write the document out",
+            )
         if isinstance(value, str):
             try:
                 value = json.loads(value)
@@ -283,6 +292,7 @@ class Draft:
     origin: str
     line: int | None
     kwargs: dict[str, Any] = field(default_factory=dict)
+    file: str = ""  # the source file, when several are loaded together
 
     @property
     def address(self) -> str:
@@ -316,8 +326,21 @@ class Reader(Protocol):
     def make(self, cls: Callable[..., T], origin: str, line: int | None, **kwargs: Any) -> T:
         """Build a model value; its validation error becomes an InputError at ``origin``."""
 
-    def reference(self, value: Any, section: str, origin: str, *, arn_ok: bool = True) -> str | None:
-        """A reference field: a logical name of ``section``, a literal ARN, or None (noted as outside)."""
+    def reference(
+        self, value: Any, section: str, origin: str, *, arn_ok: bool = True, crosses: bool = False
+    ) -> str | None:
+        """A reference field: a logical name of ``section`` (a stand-in's for a resource named but not
+        declared), a literal ARN (an AWS managed policy; with ``crosses``, another account's resource), or None
+        (noted as outside)."""
+
+    def stand_in(self, section: str, identifier: str, origin: str, reason: str) -> str | None:
+        """The stand-in for a resource of ``section`` known only by ``identifier``; None when the type has none."""
+
+    def unknown_at(self, path: str) -> str | None:
+        """Why the value at a property path is unknown (a plan's value known only after apply), or None."""
+
+    def unknown(self, address: str, aspect: str, reason: str) -> None:
+        """Record that an aspect of a resource is unknown (and why)."""
 
     def here(self, value: Any, path: str, section: str, what: str) -> str:
         """The name of a resource of ``section`` that ``value`` names and the definition declares; else an error."""
@@ -325,8 +348,12 @@ class Reader(Protocol):
     def draft(self, section: str, name: str) -> Draft | None:
         """The draft of a declared resource by section and logical name."""
 
+    def declared(self, section: str) -> list[Draft]:
+        """The drafts of every declared resource of ``section``, in source order."""
+
     def target(self, value: Any, section: str) -> Draft | None:
-        """The draft ``value`` (a reference or a physical name the source spells out) names, if declared."""
+        """The draft ``value`` names (a reference, a physical name the source spells out, or what an existing
+        stand-in stands in for), if any."""
 
     def spelled(self, value: Any, section: str | None = None) -> Any:
         """A physical name the source spells out for a declared resource, as its reference (else unchanged)."""
@@ -389,6 +416,8 @@ class Field:
         tf_read: reads the whole field from a plan where its shape differs.
         struct: for ``struct``/``structs``, the nested model class built from ``fields``.
         fields: the nested fields.
+        crosses: a reference that may name another account's resource (kept as its ARN).
+        when_unknown: the value deployed when the source knows it only at apply (the field is then unknown).
     """
 
     name: str
@@ -408,6 +437,8 @@ class Field:
     tf_read: FieldReader | None = None
     struct: type | None = None
     fields: tuple[Field, ...] = ()
+    crosses: bool = False
+    when_unknown: Any = MISSING
 
     def __post_init__(self) -> None:
         if self.read in ("ref", "refs", "here", "heres") and not self.section:
@@ -473,6 +504,9 @@ class Tf:
         quiet: attributes holding this default value need no modelling (dotted through blocks).
         ignore: attributes the provider computes or the harness handles itself.
         finish: completes the draft after the fields are read.
+        when: for a type that maps onto different model types by its values (an SSM parameter is a secret when
+            it is a SecureString), the condition on the planned values under which this spelling applies; the
+            spelling without one applies otherwise.
     """
 
     type: str
@@ -481,6 +515,7 @@ class Tf:
     quiet: Mapping[str, Any] = field(default_factory=dict)
     ignore: tuple[str, ...] = ()
     finish: Finish | None = None
+    when: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -539,7 +574,7 @@ class Ignored:
 
 
 def attached(reader: Reader, value: Any, section: str, path: str, what: str) -> Draft | None:
-    """The declared resource a folded resource configures, or None with a note that it lies outside.
+    """The resource a folded resource configures (declared, or a stand-in the definition already uses).
 
     Args:
         reader: the loader.
@@ -547,9 +582,67 @@ def attached(reader: Reader, value: Any, section: str, path: str, what: str) -> 
         section: the section the target belongs to.
         path: where the reference is, for the note.
         what: the note's words before the value (``attaches to``, ``a bucket policy for``).
+
+    Returns:
+        The target's draft, or None (noted) when it is outside the definition.
     """
     target = reader.target(value, section)
     if target is None:
         reader.note(f"{path}: {what} {describe(value)}, outside the definition; {UNVERIFIED}")
     return target
 
+
+StandInFields = Callable[["StandInRequest"], dict[str, Any]]
+"""The model fields of a stand-in, from what named it."""
+
+
+@dataclass(frozen=True, slots=True)
+class StandInRequest:
+    """A resource the definition names but does not declare, about to be stood in for.
+
+    Attributes:
+        identifier: how the source names it (a physical name, an id or an ARN, with the model's deploy-time
+            values such as ``${account_id}``).
+        name: the logical name chosen for the stand-in.
+        origin: where it is named, for notes.
+        reader: the loader (a stand-in may need another one: a subnet's VPC).
+    """
+
+    identifier: str
+    name: str
+    origin: str
+    reader: Reader
+    index: int = 0  # how many stand-ins of the section came before (to place a subnet's address range)
+
+
+@dataclass(frozen=True, slots=True)
+class StandIn:
+    """How a section's resources are stood in for when the definition only names them.
+
+    Attributes:
+        cls: the model class.
+        fields: the stand-in's model fields (beyond its name).
+        unknown: model fields a stand-in always leaves unknown (a role's policies: the definition may attach one
+            more, never all of them).
+        settable: model fields unknown unless the definition supplies them (a bucket policy declared for the named
+            bucket makes its ``policy`` known: a bucket has one).
+        deployed: what the harness deploys in its place, for the note (``a role without policies``).
+        complete: adjusts the stand-in once every resource is mapped (a VPC's address range to hold the subnets
+            declared in it).
+    """
+
+    cls: type[Resource]
+    fields: StandInFields
+    deployed: str
+    unknown: tuple[str, ...] = ()
+    settable: tuple[str, ...] = ()
+    complete: Callable[[Draft, list[Draft]], None] | None = None
+
+
+def identifier_name(identifier: str) -> str:
+    """A readable name from an identifier: an ARN's resource name (``role/ci/build`` gives ``build``), else itself."""
+    text = identifier.removesuffix(":*")
+    if text.startswith("arn:"):
+        resource = text.split(":", 5)[-1]
+        text = re.split(r"[/:]", resource)[-1] or resource
+    return text

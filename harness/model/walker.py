@@ -56,10 +56,17 @@ def read_field(reader: Reader, item: Field, props: Props, draft: Draft) -> Any:
         return own(reader, props, draft)
     spelling = item.spelling(fmt)
     default = item.default_in(fmt)
+    if default is MISSING and item.read in _LISTS and not item.required:
+        default = ()  # an absent list is an empty one
     if spelling is None:
         return default
     node, key = descend(props, spelling)
     if node is None or not node.has(key):
+        # The value itself, or the block holding it, may be known only at apply.
+        for path in ((node or props).at(key), props.at(spelling.split(".")[0])):
+            reason = reader.unknown_at(path)
+            if reason is not None:
+                return _unknown(reader, item, draft, path, reason, default)
         # A property with a default in this format is never missing there.
         if item.required and default is MISSING:
             if reader.format == TERRAFORM and item.read == "doc":
@@ -71,6 +78,9 @@ def read_field(reader: Reader, item: Field, props: Props, draft: Draft) -> Any:
             node.ignore(key)
         return default
     value = _read(reader, item, node, key, draft)
+    approximate = reader.unknown_at(node.at(key))
+    if approximate is not None:
+        reader.unknown(draft.address, item.name, approximate)  # a value the source can only approximate
     if item.choices and isinstance(value, str) and value not in item.choices:
         if len(item.choices) == 2:
             either = " or ".join(item.choices)
@@ -79,6 +89,23 @@ def read_field(reader: Reader, item: Field, props: Props, draft: Draft) -> Any:
     if item.parse is not None and value is not MISSING:
         value = item.parse(reader, value, node.at(key))
     return value
+
+
+_LISTS = frozenset({"strings", "refs", "heres", "structs"})
+
+
+def _unknown(reader: Reader, item: Field, draft: Draft, path: str, reason: str, default: Any) -> Any:
+    """A field whose value the source knows only at apply: a stand-in for a reference, else the field is unknown.
+
+    A single reference gets a stand-in resource (a role known only after apply is still a role); anything else is
+    recorded as unknown about the resource, deployed with ``when_unknown`` or the default.
+    """
+    if item.read in ("ref", "here"):
+        found = reader.stand_in(item.section, path, path, reason)
+        if found is not None:
+            return found
+    reader.unknown(draft.address, item.name, reason)
+    return default if item.when_unknown is MISSING else item.when_unknown
 
 
 def descend(props: Props, spelling: str) -> tuple[Props | None, str]:
@@ -154,11 +181,11 @@ def _read(reader: Reader, item: Field, node: Props, key: str, draft: Draft) -> A
     if kind == "map":
         return {str(k): "" if v is None else str(v) for k, v in node.mapping(key).items()}
     if kind == "ref":
-        found = reader.reference(node.raw(key), item.section, path, arn_ok=item.arn_ok)
+        found = reader.reference(node.raw(key), item.section, path, arn_ok=item.arn_ok, crosses=item.crosses)
         return MISSING if found is None else found
     if kind == "refs":
         refs = (
-            reader.reference(value, item.section, f"{path}[{index}]", arn_ok=item.arn_ok)
+            reader.reference(value, item.section, f"{path}[{index}]", arn_ok=item.arn_ok, crosses=item.crosses)
             for index, value in enumerate(node.seq(key))
         )
         return tuple(r for r in refs if r)

@@ -13,6 +13,7 @@ from harness.model.base import Resource
 from harness.model.definition import Definition
 from harness.provider.base import UNKNOWN, ProviderContext, ResourceState, error_code
 from harness.provider.registry import Registry
+from harness.services.service import OwnedServices
 from harness.source.service import SourceService
 
 
@@ -102,8 +103,10 @@ class Provider:
 
     def __post_init__(self) -> None:
         # What the emulators lack of CodeCommit (branches, templates, pull requests) is served by the backend's
-        # source model, which handlers reach through the CodeCommit API.
+        # source model, which handlers reach through the CodeCommit API; connections, report groups and Security
+        # Hub settings by the backend's service models, likewise.
         SourceService.of(self.backend)
+        OwnedServices.of(self.backend)
         self.ctx = ProviderContext(
             clients=self.backend.client,
             account_id=self.backend.account_id,

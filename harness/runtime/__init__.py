@@ -34,7 +34,7 @@ from harness.runtime.pipeline import (
     start_pipeline_execution,
 )
 from harness.runtime.sandbox import Sandbox
-from harness.runtime.secrets import PlaintextSecret, plaintext_secret
+from harness.runtime.secrets import PlaintextSecret, plain_parameter, plaintext_secret
 from harness.runtime.state import Runtime, runtime, set_build_clock
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "get_pipeline_state",
     "list_action_executions",
     "parse_buildspec",
+    "plain_parameter",
     "plaintext_secret",
     "put_approval_result",
     "read_log_messages",

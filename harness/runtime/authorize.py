@@ -20,11 +20,13 @@ def authorize(
     *,
     action: str,
     resource: str,
+    context: Mapping[str, Any] | None = None,
 ) -> Denial | None:
     """Decide one call with the deployment's IAM enforcement, without making it.
 
     The enforcer's own call mapping decides when it knows the operation; otherwise the single access the
-    operation needs (``action`` on ``resource``, from the service authorization reference) is decided.
+    operation needs (``action`` on ``resource``, from the service authorization reference, with the request's
+    own condition keys ``context`` such as ``iam:PassedToService``) is decided.
 
     Returns:
         None when allowed, else the denial (code and message as AWS words them).
@@ -47,7 +49,7 @@ def authorize(
 
         if enforcer.is_admin(identity):
             return None
-        verdict = enforcer.decide(identity, RequiredAccess(action, resource))
+        verdict = enforcer.decide(identity, RequiredAccess(action, resource, dict(context or {})))
         error = None if verdict.allowed else denial(service, identity.arn, verdict)
     if error is None:
         return None

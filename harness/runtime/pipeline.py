@@ -11,6 +11,7 @@ execution. A manual approval pauses the execution until ``put_approval_result``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import secrets
 import time
@@ -28,6 +29,7 @@ from harness.runtime.authorize import authorize
 from harness.runtime.build import BuildRequest, S3Location, emit_event, start_build
 from harness.runtime.identity import service_session
 from harness.runtime.state import runtime
+from harness.services import AVAILABLE, ConnectionsModel, OwnedServices
 
 SourceHook = Callable[[Deployment, Identity, dict[str, str]], tuple[bytes, str]]
 """Fetches a source action's revision as a zip: (deployment, pipeline role session, action configuration) ->
@@ -389,6 +391,71 @@ def _source_hooked(deployment: Deployment, execution: Execution, action: ActionR
     _store_source(deployment, execution, action, identity, body, revision)
 
 
+STAND_IN_SOURCE = "README.md"
+
+
+def _source_connection(deployment: Deployment, execution: Execution, action: ActionRun, identity: Identity) -> None:
+    """A source reached through a CodeStar/CodeConnections connection (GitHub, Bitbucket, GitLab).
+
+    As the pipeline role, the action must be allowed ``UseConnection`` on the connection (the action's prefix is
+    the one its ARN carries), with the repository (``FullRepositoryId``, its owner and name), the branch and
+    ``ProviderPermissionsRequired`` = ``read_only`` as condition keys. Which provider calls CodePipeline makes is not
+    documented, so ``ProviderAction`` is not set. Allowed, the action produces the revision a registered source
+    hook supplies for the provider, else a stand-in artifact: the external repository's content is not available.
+    """
+    config = action.configuration
+    arn = config.get("ConnectionArn", "")
+    where = f"pipeline '{execution.pipeline}' action '{action.name}'"
+    connection = OwnedServices.of(deployment.backend).model(ConnectionsModel).connection(arn)
+    if connection is None:
+        deployed = {s.arn for a, s in deployment.provider.state.items() if a.startswith("connections.")}
+        if arn in deployed:
+            raise _ActionFailed("JobFailed", f"Connection {arn} does not exist")
+        raise Unverified(
+            f"{where}: the connection {arn or '(none)'} is not declared in the definition, so whether the pipeline "
+            "role may use it cannot be decided; declare the connection under 'connections' and refer to it"
+        )
+    if connection.status != AVAILABLE:
+        raise _ActionFailed("JobFailed", f"Connection {arn} is not available (status {connection.status})")
+    repository = config.get("FullRepositoryId", "")
+    branch = config.get("BranchName", "")
+    service = connection.service
+    params = {
+        "ConnectionArn": arn,
+        "FullRepositoryId": repository,
+        "BranchName": branch,
+        "ProviderPermissionsRequired": "read_only",
+    }
+    denial = authorize(
+        deployment, identity, service, "UseConnection", params, action=f"{service}:UseConnection", resource=arn
+    )
+    if denial is not None:
+        raise _ActionFailed(
+            "JobFailed",
+            f"Insufficient permissions: Unable to use Connection: {arn}. The provided role does not have "
+            f"sufficient permissions. {denial.code}: {denial.message}",
+        )
+    hook = deployment.extras.get(SOURCE_HOOKS_KEY, {}).get(action.provider)
+    if hook is not None:
+        body, revision = hook(deployment, identity, dict(config))
+        _store_source(deployment, execution, action, identity, body, revision)
+        return
+    provider = connection.provider_type or "a self-managed provider"
+    deployment.evidence.note(
+        f"{where}: {repository or 'the repository'} ({branch or 'default branch'}) is read from {provider} through "
+        f"connection '{connection.name}'; its content is outside AWS, so a stand-in source artifact is used"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            STAND_IN_SOURCE,
+            f"stand-in for {repository} ({branch}) on {provider}: the repository's content is not available to "
+            "pipewarden\n",
+        )
+    revision = "stand-in-" + hashlib.sha1(f"{arn}|{repository}|{branch}".encode()).hexdigest()[:12]
+    _store_source(deployment, execution, action, identity, buffer.getvalue(), revision)
+
+
 def _build(deployment: Deployment, execution: Execution, action: ActionRun, identity: Identity) -> None:
     project = action.configuration.get("ProjectName", "")
     account = execution.pipeline_arn.split(":")[4]
@@ -473,14 +540,65 @@ def _approval(deployment: Deployment, execution: Execution, action: ActionRun, i
     # The action stays InProgress until put_approval_result.
 
 
+# What CodePipeline asks CloudFormation for in each action mode, as the action's role (CodePipeline's user guide,
+# "CloudFormation action reference"); the stack ARN ends in the stack's id, unknown before it exists.
+_STACK_ACTIONS = {
+    "CREATE_UPDATE": "cloudformation:CreateStack",
+    "REPLACE_ON_FAILURE": "cloudformation:CreateStack",
+    "DELETE_ONLY": "cloudformation:DeleteStack",
+    "CHANGE_SET_REPLACE": "cloudformation:CreateChangeSet",
+    "CHANGE_SET_EXECUTE": "cloudformation:ExecuteChangeSet",
+}
+
+
+def _deploy_cloudformation(deployment: Deployment, execution: Execution, action: ActionRun, identity: Identity) -> None:
+    """A CloudFormation deploy action: the action's role must be allowed the stack operation and to pass the deploy
+    role (``RoleArn``) to CloudFormation, as CodePipeline checks before it calls CloudFormation. The stack itself
+    is not deployed (its template comes from an artifact pipewarden does not deploy), so a run that gets that far
+    is unverified."""
+    config = action.configuration
+    stack = config.get("StackName", "")
+    mode = config.get("ActionMode", "")
+    region, account = execution.pipeline_arn.split(":")[3:5]
+    stack_arn = f"arn:aws:cloudformation:{region}:{account}:stack/{stack}/*"
+    wanted = _STACK_ACTIONS.get(mode)
+    if wanted is not None:
+        operation = wanted.split(":", 1)[1]
+        denial = authorize(
+            deployment, identity, "cloudformation", operation, {"StackName": stack}, action=wanted, resource=stack_arn
+        )
+        if denial is not None:
+            raise _ActionFailed("JobFailed", f"{denial.code}: {denial.message}")
+    deploy_role = config.get("RoleArn", "")
+    if deploy_role:
+        denial = authorize(
+            deployment,
+            identity,
+            "iam",
+            "PassRole",
+            {"RoleArn": deploy_role},
+            action="iam:PassRole",
+            resource=deploy_role,
+            context={"iam:PassedToService": "cloudformation.amazonaws.com"},
+        )
+        if denial is not None:
+            raise _ActionFailed("JobFailed", f"{denial.code}: {denial.message}")
+    raise Unverified(
+        f"pipeline '{execution.pipeline}' action '{action.name}': the stack {stack or '(unnamed)'} ({mode}) from "
+        f"{config.get('TemplatePath', 'its template')} is not deployed by pipewarden; what it would create is "
+        "unverified"
+    )
+
+
 _RUNNERS: dict[tuple[str, str], Callable[[Deployment, Execution, ActionRun, Identity], None]] = {
     ("Source", "S3"): _source_s3,
     ("Source", "CodeCommit"): _source_hooked,
-    ("Source", "CodeStarSourceConnection"): _source_hooked,
+    ("Source", "CodeStarSourceConnection"): _source_connection,
     ("Build", "CodeBuild"): _build,
     ("Test", "CodeBuild"): _build,
     ("Deploy", "S3"): _deploy_s3,
     ("Approval", "Manual"): _approval,
+    ("Deploy", "CloudFormation"): _deploy_cloudformation,
 }
 
 

@@ -22,10 +22,11 @@ from harness.provider.base import error_code
 from harness.provider.resources.codebuild_project import BuildProject
 from harness.provider.resources.codepipeline import Pipeline
 from harness.provider.resources.iam_role import Role
+from harness.provider.resources.lambda_function import Function
 from harness.runtime.build import BuildRecord, BuildRequest, read_project, start_build
 from harness.runtime.logs import MASK, read_log_messages
 from harness.runtime.pipeline import ApprovalOutcome, Execution, put_approval_result, start_pipeline_execution
-from harness.runtime.secrets import PlaintextSecret, plaintext_secret
+from harness.runtime.secrets import FUNCTION, PlaintextSecret, plain_parameter, plaintext_secret
 from harness.runtime.state import runtime, set_build_clock
 
 # Builds run on the real clock, except the hanging build, whose minutes last a tenth of a second so a 60-minute
@@ -173,18 +174,23 @@ def run_pipeline_build(
 
 
 def secret_variables(deployment: Deployment) -> dict[str, str]:
-    """The build project's variables that carry secrets: every SECRETS_MANAGER/PARAMETER_STORE variable and
-    every PLAINTEXT one that looks like a secret; name to the plain value when it is known ('' when fetched)."""
+    """The build project's variables that carry secrets: every SECRETS_MANAGER variable, every PARAMETER_STORE one
+    that reads a SecureString (one that reads a String parameter gets configuration, not a secret) and every
+    PLAINTEXT one that looks like a secret; name to the plain value when it is known ('' when fetched)."""
     config = read_project(deployment, pipeline_build_project(deployment).name)
     found: dict[str, str] = {}
     for variable in config.variables:
         kind = variable.get("type", "PLAINTEXT")
-        if kind != "PLAINTEXT":
+        if kind == "SECRETS_MANAGER":
             found[variable["name"]] = ""
+        elif kind == "PARAMETER_STORE":
+            if plain_parameter(deployment, variable.get("value", "")) is None:
+                found[variable["name"]] = ""
         elif plaintext_secret(config.name, variable["name"], variable.get("value", "")) is not None:
             found[variable["name"]] = variable.get("value", "")
-    for name, _ in config.buildspec.env.parameter_store:
-        found[name] = ""
+    for name, parameter in config.buildspec.env.parameter_store:
+        if plain_parameter(deployment, parameter) is None:
+            found[name] = ""
     for name, _ in config.buildspec.env.secrets_manager:
         found[name] = ""
     return found
@@ -345,8 +351,10 @@ def expect_secrets_masked(deployment: Deployment, build: BuildRecord, secrets: d
 
 
 def plaintext_secrets(deployment: Deployment) -> list[PlaintextSecret]:
-    """PLAINTEXT environment variables (project and buildspec ``env.variables``) of every deployed build project that
-    look like secrets, read back from the backend."""
+    """Variables that hold what looks like a secret in clear, read back from the backend: PLAINTEXT variables of every
+    deployed build project (project and buildspec ``env.variables``), PARAMETER_STORE ones that read a String
+    parameter (which Parameter Store keeps unencrypted; a SecureString is never one of them), and the environment of
+    every deployed Lambda function (all plain text: Lambda has no secret-typed variables)."""
     definition = deployment.require_definition()
     found: list[PlaintextSecret] = []
     for project in definition.of_type(BuildProject):
@@ -360,6 +368,41 @@ def plaintext_secrets(deployment: Deployment) -> list[PlaintextSecret]:
             finding = plaintext_secret(project.name, name, value)
             if finding is not None:
                 found.append(finding)
+        stored = [(v["name"], v.get("value", "")) for v in config.variables if v.get("type") == "PARAMETER_STORE"]
+        stored.extend(config.buildspec.env.parameter_store)
+        for name, parameter in stored:
+            clear = plain_parameter(deployment, parameter)
+            finding = None if clear is None else plaintext_secret(project.name, name, clear, parameter=parameter)
+            if finding is not None:
+                found.append(finding)
+    for function in definition.of_type(Function):
+        for name, value in sorted(function_environment(deployment, function.name).items()):
+            finding = plaintext_secret(function.name, name, value, FUNCTION)
+            if finding is not None:
+                found.append(finding)
+    return found
+
+
+def function_environment(deployment: Deployment, function: str) -> dict[str, str]:
+    """A deployed function's environment variables, as Lambda holds them.
+
+    Raises:
+        CheckFailed: when the function is not deployed.
+    """
+    name = deployment.provider.ctx.physical_name(_function(deployment, function))
+    try:
+        config = deployment.backend.client("lambda").get_function_configuration(FunctionName=name)
+    except Exception as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        raise CheckFailed(f"Lambda function '{function}': expected it to be deployed, found none") from None
+    return {str(k): str(v) for k, v in ((config.get("Environment") or {}).get("Variables") or {}).items()}
+
+
+def _function(deployment: Deployment, name: str) -> Function:
+    found = deployment.require_definition().get(Function.SECTION, name)
+    if not isinstance(found, Function):
+        raise CheckFailed(f"Lambda function '{name}': expected it in the definition, found none")
     return found
 
 

@@ -1,5 +1,5 @@
-"""Build secrets: fetching parameter-store and secrets-manager values as the build role, and spotting plaintext
-secrets in plain environment variables."""
+"""Build secrets: fetching parameter-store and secrets-manager values as the build role, and spotting secrets held
+in clear: in plain environment variables, or in String parameters (which Parameter Store does not encrypt)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,24 @@ def fetch_parameter(deployment: Deployment, identity: Identity, variable: str, n
             raise SecretFailure(variable, "Decrypted Variables Error", f"parameter does not exist: {name}") from None
         raise SecretFailure(variable, "Decrypted Variables Error", f"{code}: {_message(exc)}") from None
     return str(answer["Parameter"]["Value"])
+
+
+PLAIN_PARAMETER_TYPES = ("String", "StringList")
+
+
+def plain_parameter(deployment: Deployment, name: str) -> str | None:
+    """The value of a String or StringList parameter, read back by the harness; None for a SecureString (a
+    secret) or a parameter that does not exist.
+
+    Parameter Store keeps plain parameters in clear: configuration (an image tag), not a secret.
+    """
+    try:
+        answer = deployment.backend.client("ssm").get_parameter(Name=name)["Parameter"]
+    except Exception as exc:
+        if not error_code(exc):
+            raise
+        return None
+    return str(answer["Value"]) if answer.get("Type") in PLAIN_PARAMETER_TYPES else None
 
 
 def fetch_secret(deployment: Deployment, identity: Identity, variable: str, ref: SecretRef) -> str:
@@ -95,28 +113,69 @@ SECRET_VALUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _NOT_A_SECRET = re.compile(r"^(|true|false|yes|no|none|null|\d+|arn:.*|/.*|\$\{.*\}|<.*>)$", re.I)
 
 
+BUILD_PROJECT = "build project"
+FUNCTION = "Lambda function"
+
+
 @dataclass(frozen=True, slots=True)
 class PlaintextSecret:
-    """A PLAINTEXT environment variable that looks like it carries a secret."""
+    """A variable held in clear that looks like it carries a secret: a PLAINTEXT variable of a build, a variable of a
+    function's environment (all plain text), or a build variable reading a String parameter, which Parameter Store
+    keeps unencrypted.
+
+    Attributes:
+        project: the logical name of what holds the variable (a build project or a function).
+        variable: the variable's name.
+        reason: why it looks like a secret.
+        holder: what holds it, ``build project`` or ``Lambda function``.
+        parameter: the String parameter the variable reads, if it reads one.
+    """
 
     project: str
     variable: str
     reason: str
+    holder: str = BUILD_PROJECT
+    parameter: str = ""
 
     def __str__(self) -> str:
+        if self.parameter:
+            return (
+                f"{self.holder} '{self.project}': variable {self.variable} reads the parameter {self.parameter}, "
+                f"stored unencrypted as a String, but {self.reason}; store the value as an SSM SecureString or in "
+                "Secrets Manager"
+            )
+        if self.holder == FUNCTION:
+            # A function's environment has no secret-typed variables: the function reads the secret at run time.
+            return (
+                f"{self.holder} '{self.project}': environment variable {self.variable} is plain text but "
+                f"{self.reason}; store the value in Secrets Manager or as an SSM SecureString and have the function "
+                "read it at run time (name the secret in the variable instead)"
+            )
         return (
-            f"build project '{self.project}': variable {self.variable} is PLAINTEXT but {self.reason}; "
+            f"{self.holder} '{self.project}': variable {self.variable} is PLAINTEXT but {self.reason}; "
             "store the value in Secrets Manager or as an SSM SecureString and reference it "
             "(type SECRETS_MANAGER or PARAMETER_STORE)"
         )
 
 
-def plaintext_secret(project: str, name: str, value: str) -> PlaintextSecret | None:
-    """Whether one plain variable looks like a secret: a known token format, or a secret-like name with a value
-    that is not a reference or placeholder."""
+def plaintext_secret(
+    project: str, name: str, value: str, holder: str = BUILD_PROJECT, parameter: str = ""
+) -> PlaintextSecret | None:
+    """Whether one variable held in clear looks like a secret: a known token format, or a secret-like name with a
+    value that is not a reference or placeholder.
+
+    Args:
+        project: the logical name of what holds the variable.
+        name: the variable's name.
+        value: its value in clear (a PLAINTEXT value, or the value of the String ``parameter`` it reads).
+        holder: ``build project`` or ``Lambda function``, for the message.
+        parameter: the String parameter the variable reads, if it reads one.
+    """
     for what, pattern in SECRET_VALUES:
         if pattern.search(value):
-            return PlaintextSecret(project, name, f"its value looks like {what}")
+            return PlaintextSecret(project, name, f"its value looks like {what}", holder, parameter)
     if SECRET_NAME.search(name) and not _NOT_A_SECRET.match(value.strip()):
-        return PlaintextSecret(project, name, "its name says it holds a secret and its value is a literal")
+        return PlaintextSecret(
+            project, name, "its name says it holds a secret and its value is a literal", holder, parameter
+        )
     return None

@@ -28,8 +28,11 @@ from harness.backends.base import Identity
 from harness.enforce.api import act_as
 from harness.errors import CheckFailed, Unverified
 from harness.iam import Decision
+from harness.model.definition import Definition
+from harness.model.schema import ref_parts
 from harness.provider.resources.codecommit import Repository
 from harness.provider.resources.codepipeline import Pipeline
+from harness.provider.resources.codestar_connection import SourceConnection
 from harness.runtime.pipeline import register_source, start_pipeline_execution
 from harness.source.authz import EnforcerAuthorizer
 from harness.source.errors import CodeCommitError
@@ -148,6 +151,12 @@ def repository(deployment: Deployment, name: str | None = None) -> str:
     """
     definition = deployment.require_definition()
     if not any(True for _ in definition.of_type(Repository)):
+        external = external_source(definition)
+        if external:
+            raise Unverified(
+                f"definition '{definition.name}': {external}, outside AWS, so who may push, merge and approve there "
+                "cannot be exercised; protect the branch in the provider (required reviews, no direct pushes)"
+            )
         raise Unverified(
             f"definition '{definition.name}' declares no CodeCommit repository, so who may change its source cannot "
             "be exercised; declare the repository the pipeline builds from under 'repositories'"
@@ -162,6 +171,48 @@ def repository(deployment: Deployment, name: str | None = None) -> str:
             + ("" if name or not names else " or name the one the scenario means")
         )
     return deployment.provider.ctx.physical_name(found[0])
+
+
+def external_source(definition: Definition) -> str:
+    """How the definition's pipelines reach a source outside AWS through a connection, in words ('' when none do):
+    ``the source is GitHub through connection 'github' (acme/app, branch main); branch protection lives in
+    GitHub``."""
+    for pipeline in definition.of_type(Pipeline):
+        assert isinstance(pipeline, Pipeline)
+        for action in (a for s in pipeline.stages for a in s.actions):
+            if action.category != "Source" or action.provider != "CodeStarSourceConnection":
+                continue
+            config = action.configuration
+            parts = ref_parts(config.get("ConnectionArn", ""))
+            found = definition.get(*parts[:2]) if parts is not None and parts[0] == "connections" else None
+            connection = found if isinstance(found, SourceConnection) else None
+            if connection is not None:
+                provider = connection.provider_type or f"the self-managed provider of host {connection.host_arn}"
+                name = connection.name
+            else:
+                provider, name = "an external provider", config.get("ConnectionArn", "") or "(none)"
+            branch = f"branch {config['BranchName']}" if config.get("BranchName") else ""
+            where = ", ".join(part for part in (config.get("FullRepositoryId", ""), branch) if part)
+            return (
+                f"the source is {provider} through connection '{name}'"
+                + (f" ({where})" if where else "")
+                + f"; branch protection lives in {provider}"
+            )
+    return ""
+
+
+def actor(deployment: Deployment, scenario_role: str) -> Identity:
+    """The session of the role playing ``scenario_role`` (:func:`act_as`), for a change to the pipeline's source.
+
+    The source is looked at first: a pipeline whose source lives outside CodeCommit is UNVERIFIED for that reason,
+    whatever roles it declares.
+
+    Raises:
+        Unverified: when the definition declares no CodeCommit repository.
+        CheckFailed: when no role plays that part.
+    """
+    repository(deployment)
+    return act_as(deployment, scenario_role)
 
 
 def triggers(deployment: Deployment) -> list[TriggerEvent]:
@@ -533,6 +584,7 @@ __all__ = [
     "SourceOutcome",
     "TriggerEvent",
     "act_as",
+    "actor",
     "approve",
     "call",
     "delete_branch",
@@ -542,6 +594,7 @@ __all__ = [
     "expect_recorded",
     "expect_refused",
     "expect_rules_pending",
+    "external_source",
     "fetch_source",
     "merge",
     "override",

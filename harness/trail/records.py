@@ -177,13 +177,21 @@ def _role_of_session(arn: str) -> tuple[str, str, str]:
 def user_identity(identity: Identity) -> dict[str, Any]:
     """CloudTrail's userIdentity element for the caller.
 
-    Root, IAMUser, AssumedRole (with sessionContext: sessionIssuer and attributes) and AWSService are built as
+    Root, IAMUser, AssumedRole (with sessionContext: sessionIssuer, webIdFederationData and attributes),
+    AWSService and WebIdentityUser (the holder of an OIDC token calling AssumeRoleWithWebIdentity) are built as
     the CloudTrail userIdentity reference documents them.
     """
     account = identity.account_id or _account_of(identity.arn)
     access_key = identity.credentials.access_key_id
     if identity.kind == "AWSService":
         return {"type": "AWSService", "invokedBy": invoked_by(identity)}
+    if identity.kind == "WebIdentityUser":
+        return {
+            "type": "WebIdentityUser",
+            "principalId": identity.principal_id,
+            "userName": identity.attribute("user_name"),
+            "identityProvider": identity.arn,
+        }
     out: dict[str, Any] = {"type": identity.kind}
     if identity.kind == "Root":
         out.update({"principalId": identity.principal_id or account, "arn": identity.arn, "accountId": account})
@@ -201,7 +209,11 @@ def user_identity(identity: Identity) -> dict[str, Any]:
                 "accountId": identity.attribute("session_issuer_account", account),
                 "userName": identity.attribute("session_issuer_name", role_name or issuer_arn.rsplit("/", 1)[-1]),
             },
-            "webIdFederationData": {},
+            "webIdFederationData": (
+                {"federatedProvider": identity.attribute("federated_provider"), "attributes": {}}
+                if identity.attribute("federated_provider")
+                else {}
+            ),
             "attributes": {
                 "creationDate": identity.attribute("creation_date", ""),
                 "mfaAuthenticated": identity.attribute("mfa_authenticated", "false"),

@@ -44,15 +44,16 @@ def test_every_mapped_operation_is_a_real_api_operation() -> None:
 def test_the_table_covers_every_service_in_scope() -> None:
     assert set(OPERATIONS) == {
         "iam", "sts", "s3", "kms", "logs", "cloudwatch", "cloudtrail", "codebuild", "codepipeline",
-        "codecommit", "ec2", "sns", "sqs", "events", "secretsmanager", "ssm",
+        "codecommit", "ec2", "sns", "sqs", "events", "ecr", "lambda", "secretsmanager", "ssm", "codestar-connections",
+        "codeconnections", "securityhub",
     }  # fmt: skip
 
 
 def test_an_unmapped_operation_is_unverified_not_allowed() -> None:
     with pytest.raises(Unverified, match=r"no authorization mapping for s3:GetBucketAnalyticsConfiguration"):
         map_call("s3", "GetBucketAnalyticsConfiguration", {"Bucket": "b", "Id": "x"}, ENV)
-    with pytest.raises(Unverified, match=r"no authorization mapping for lambda:Invoke"):
-        map_call("lambda", "Invoke", {"FunctionName": "f"}, ENV)
+    with pytest.raises(Unverified, match=r"no authorization mapping for lambda:CreateCodeSigningConfig"):
+        map_call("lambda", "CreateCodeSigningConfig", {"AllowedPublishers": {}}, ENV)
 
 
 def one(service: str, operation: str, **params: Any) -> list[tuple[str, str, dict[str, Any]]]:
@@ -307,3 +308,55 @@ def test_calls_that_pass_a_role_need_pass_role(
 ) -> None:
     got = one(service, operation, **params)
     assert ("iam:PassRole", _ROLE, {"iam:PassedToService": f"{service_principal}.amazonaws.com"}) in got
+
+
+CONNECTION = f"arn:aws:codestar-connections:{REGION}:{ACCOUNT}:connection/0c1d"
+
+
+def test_using_a_connection_carries_the_repository_branch_and_access() -> None:
+    params = {
+        "ConnectionArn": CONNECTION,
+        "FullRepositoryId": "acme/app",
+        "BranchName": "main",
+        "ProviderPermissionsRequired": "read_only",
+    }
+    assert one("codestar-connections", "UseConnection", **params) == [
+        (
+            "codestar-connections:UseConnection",
+            CONNECTION,
+            {
+                "codestar-connections:FullRepositoryId": "acme/app",
+                "codestar-connections:OwnerId": "acme",
+                "codestar-connections:RepositoryName": "app",
+                "codestar-connections:BranchName": "main",
+                "codestar-connections:ProviderPermissionsRequired": "read_only",
+            },
+        )
+    ]
+    # The newer service name asks for its own actions and keys.
+    [(action, _resource, context)] = one("codeconnections", "UseConnection", **params)
+    assert action == "codeconnections:UseConnection"
+    assert context["codeconnections:FullRepositoryId"] == "acme/app"
+
+
+def test_connection_calls_and_report_group_exports() -> None:
+    assert one("codeconnections", "CreateConnection", ConnectionName="c", ProviderType="GitHub") == [
+        ("codeconnections:CreateConnection", "*", {"codeconnections:ProviderType": "GitHub"})
+    ]
+    assert one("codestar-connections", "GetConnection", ConnectionArn=CONNECTION) == [
+        ("codestar-connections:GetConnection", CONNECTION, {})
+    ]
+    export = {"exportConfigType": "S3", "s3Destination": {"bucket": "b", "encryptionDisabled": True}}
+    assert one("codebuild", "CreateReportGroup", name="tests", type="TEST", exportConfig=export) == [
+        (
+            "codebuild:CreateReportGroup",
+            f"arn:aws:codebuild:{REGION}:{ACCOUNT}:report-group/tests",
+            {
+                "codebuild:exportConfig.s3Destination.bucket": "b",
+                "codebuild:exportConfig.s3Destination.encryptionDisabled": "true",
+            },
+        )
+    ]
+    assert one("securityhub", "DescribeHub") == [
+        ("securityhub:DescribeHub", f"arn:aws:securityhub:{REGION}:{ACCOUNT}:hub/default", {})
+    ]

@@ -34,6 +34,21 @@ CASES = int(os.environ.get("PIPEWARDEN_ORACLE_CASES", "10000"))
 DRIVER = Path(__file__).parent / "oracle" / "driver.mjs"
 
 
+_CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PIP_CERT")
+_SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
+
+
+def _npm_environment() -> dict[str, str]:
+    """The environment for npm: the machine's CA bundle trusted too, so a registry behind a TLS proxy answers."""
+    env = dict(os.environ)
+    if not env.get("NODE_EXTRA_CA_CERTS"):
+        named = [env[v] for v in _CA_VARIABLES if env.get(v)]
+        bundle = next((b for b in (*named, *_SYSTEM_BUNDLES) if Path(b).is_file()), None)
+        if bundle is not None:
+            env["NODE_EXTRA_CA_CERTS"] = bundle
+    return env
+
+
 @pytest.fixture(scope="session")
 def oracle_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Install the oracle into a temporary folder (once per session)."""
@@ -57,6 +72,7 @@ def oracle_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
         check=False,
+        env=_npm_environment(),
         timeout=600,
     )
     if done.returncode != 0:

@@ -220,24 +220,24 @@ def test_get_azs_are_in_the_deploy_region() -> None:
     assert tag_value("!Select [0, !GetAZs '']") == "${region}a"
 
 
-def test_import_value_is_a_noted_placeholder() -> None:
+def test_import_value_of_a_stack_not_given_is_the_export_name_and_noted() -> None:
     definition = cfn(GROUP % "!ImportValue shared-vpc")
-    assert only(definition, "topics").tags["value"] == "imported-shared-vpc"
+    assert only(definition, "topics").tags["value"] == "shared-vpc"
     assert (
-        "Resources.Probe.Properties.Tags[0].Value.Fn::ImportValue: Fn::ImportValue 'shared-vpc' reads another "
-        "stack's output; not modelled; scenarios depending on it are unverified"
+        "Resources.Probe.Properties.Tags[0].Value.Fn::ImportValue: Fn::ImportValue 'shared-vpc' reads an output of a "
+        "stack none of the given templates declares; give that template too to have it resolved"
     ) in definition.notes
 
 
 def test_ref_of_an_unsupported_resource_is_a_noted_placeholder() -> None:
     resources = (
         GROUP % "!Ref Repo"
-        + "  Repo:\n    Type: AWS::ECR::Repository\n    Properties: {ImageScanningConfiguration: {ScanOnPush: true}}\n"
+        + "  Repo:\n    Type: AWS::Glue::Database\n    Properties: {DatabaseInput: {Name: events}}\n"
     )
     definition = cfn(resources)
     assert only(definition, "topics").tags["value"] == "${prefix}Repo"
     assert (
-        "Resources.Repo (AWS::ECR::Repository): resource type not modelled; "
+        "Resources.Repo (AWS::Glue::Database): resource type not modelled; "
         "scenarios depending on it are unverified" in definition.notes
     )
 
@@ -273,6 +273,18 @@ def test_every_supported_type_is_listed() -> None:
         "AWS::RDS::DBSubnetGroup",
         "AWS::RDS::DBInstance",
         "AWS::RDS::DBCluster",
+        "AWS::ECR::Repository",
+        "AWS::Lambda::Function",
+        "AWS::Events::Rule",
+        "AWS::CodeStarConnections::Connection",
+        "AWS::CodeConnections::Connection",
+        "AWS::CodeBuild::ReportGroup",
+        "AWS::SecurityHub::Hub",
+        "AWS::IAM::User",
+        "AWS::IAM::Group",
+        "AWS::IAM::InstanceProfile",
+        "AWS::IAM::OIDCProvider",
+        "AWS::IAM::SAMLProvider",
     }
 
 
@@ -386,8 +398,7 @@ def test_bucket_maps_encryption_public_access_versioning_tags_and_policy() -> No
         Statement: [{Effect: Deny, Principal: "*", Action: "s3:*", Resource: !Sub "${Artifacts.Arn}/*"}]
 """
     definition = cfn(resources)
-    bucket = only(definition, "buckets")
-    assert bucket.name == "artifacts"
+    (bucket,) = [b for b in definition.resources if b.SECTION == "buckets" and b.name == "artifacts"]
     assert (bucket.encryption.algorithm, bucket.encryption.kms_key, bucket.encryption.bucket_key) == (
         "aws:kms",
         "key",
@@ -409,11 +420,13 @@ def test_bucket_maps_encryption_public_access_versioning_tags_and_policy() -> No
     assert bucket.tags == {"a": "b"}
     # A bucket policy naming its own bucket is written with the ARN the bucket will have.
     assert bucket.policy["Statement"][0]["Resource"] == "arn:${partition}:s3:::${prefix}artifacts/*"
-    # Access logs to a bucket of another stack cannot be read back here.
-    assert bucket.logging is None
+    # Access logs go to a bucket of another stack: an empty bucket stands in for it.
+    assert bucket.logging.bucket == "elsewhere"
+    assert definition.is_stand_in("buckets.elsewhere")
     assert definition.notes == (
-        "Resources.Artifacts.Properties.LoggingConfiguration.DestinationBucketName: refers to 'elsewhere', which is "
-        "outside the definition; not modelled; scenarios depending on it are unverified",
+        "Resources.Artifacts.Properties.LoggingConfiguration.DestinationBucketName: 'elsewhere' is not declared here; "
+        "an empty bucket stands in for it as buckets.elsewhere, and scenarios that depend on what the template does "
+        "not say of it are unverified",
     )
 
 

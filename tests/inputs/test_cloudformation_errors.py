@@ -186,27 +186,6 @@ def test_missing_required_property() -> None:
     )
 
 
-def test_parameter_value_not_allowed() -> None:
-    head = "Parameters:\n  Stage: {Type: String, AllowedValues: [dev, prod], Default: dev}\n"
-    assert str(error_in(ROLE, head, {"Stage": "qa"})) == (
-        "t.yaml:3 (Parameters.Stage): expected one of dev, prod, found 'qa'; pass an allowed value or change "
-        "AllowedValues"
-    )
-
-
-def test_parameter_without_value() -> None:
-    assert str(error_in(ROLE, "Parameters:\n  Stage: {Type: String}\n")) == (
-        "t.yaml:3 (Parameters.Stage): expected a value for the parameter, found no Default and no override; "
-        "give a Default or pass the parameter (Stage=VALUE)"
-    )
-
-
-def test_number_parameter_that_is_not_a_number() -> None:
-    assert str(error_in(ROLE, "Parameters:\n  Days: {Type: Number, Default: x}\n")) == (
-        "t.yaml:3 (Parameters.Days): expected a number, found 'x'; pass a number"
-    )
-
-
 def test_override_of_an_undeclared_parameter() -> None:
     assert str(error_in(ROLE, "Parameters:\n  Stage: {Type: String, Default: a}\n", {"Stag": "x"})) == (
         "t.yaml (parameter override 'Stag'): expected the name of a declared parameter, found 'Stag'; "
@@ -269,24 +248,6 @@ def test_pipeline_the_model_rejects_names_the_resource() -> None:
     )
 
 
-def test_cfn_lint_errors_are_listed_with_template_lines() -> None:
-    error = error_in(ROLE + GROUP % "RetentionInDays: 7\n      Foo: 1", lint_template=True)
-    assert str(error) == (
-        "t.yaml:15: expected a template cfn-lint accepts, found 1 error(s): line 15: E3002 Additional properties "
-        "are not allowed ('Foo' was unexpected); correct the template at those lines (the rule id names each "
-        "problem)"
-    )
-    assert error.line == 15
-
-
-def test_cfn_lint_warnings_become_notes() -> None:
-    head = "Parameters:\n  Unused: {Type: String, Default: x}\n"
-    definition = cfn(ROLE, head, lint_template=True)
-    assert any(n.startswith("t.yaml:3: cfn-lint W2001 Parameter Unused not used") for n in definition.notes), (
-        definition.notes
-    )
-
-
 def test_unreadable_file(tmp_path: object) -> None:
     from pathlib import Path
 
@@ -307,4 +268,22 @@ def test_condition_that_refers_to_a_resource() -> None:
         "t.yaml:3 (Conditions.C.Fn::Equals[0].Ref): expected parameters, mappings and pseudo parameters in a "
         "condition, found a reference to the resource 'K'; conditions are decided before resources exist; compare "
         "a parameter instead"
+    )
+
+
+def test_a_pipeline_stage_without_actions() -> None:
+    stage = """
+  Artifacts:
+    Type: AWS::S3::Bucket
+  Pipeline:
+    Type: AWS::CodePipeline::Pipeline
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/pipeline
+      ArtifactStore: {Type: S3, Location: !Ref Artifacts}
+      Stages:
+        - Name: Deploy
+"""
+    assert str(error_in(stage)) == (
+        "t.yaml:12 (Resources.Pipeline.Properties.Stages[0].Actions): expected 'Actions' to be set, found it missing; "
+        "add 'Actions'"
     )

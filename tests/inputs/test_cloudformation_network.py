@@ -163,16 +163,21 @@ def test_standalone_ingress_and_egress_fold_into_their_group() -> None:
     )
 
 
-def test_a_rule_naming_a_group_outside_the_template_is_refused() -> None:
-    resources = SG.replace("!GetAtt Peer.GroupId", "sg-0123456789abcdef0")
-    assert error_of(resources) == (
-        "t.yaml:23 (Resources.Group.Properties.SecurityGroupIngress[0].SourceSecurityGroupId): expected a security "
-        "group of this template (!Ref or !GetAtt of its logical id), found 'sg-0123456789abcdef0'; declare the "
-        "security group in the template; the harness deploys and analyses only what the template declares"
+def test_a_rule_naming_a_group_outside_the_template_admits_a_stand_in() -> None:
+    definition = cfn(SG.replace("!GetAtt Peer.GroupId", "sg-0123456789abcdef0"))
+    rule = named(definition, "security_groups", "group").ingress[0]
+    assert rule.group == "sg-0123456789abcdef0"
+    assert definition.is_stand_in("security_groups.sg-0123456789abcdef0")
+    assert definition.unknowns_of("security_groups.sg-0123456789abcdef0")[0].reason == (
+        "Resources.Group.Properties.SecurityGroupIngress[0].SourceSecurityGroupId names 'sg-0123456789abcdef0', "
+        "which the template does not declare"
     )
+    # A group whose own VPC is not named sits in one stand-in VPC for the whole existing network.
+    assert named(definition, "security_groups", "sg-0123456789abcdef0").vpc == "existing-network"
+    assert definition.is_stand_in("vpcs.existing-network")
 
 
-def test_a_standalone_rule_for_a_group_outside_the_template_is_refused() -> None:
+def test_a_standalone_rule_for_a_group_outside_the_template_opens_the_stand_in() -> None:
     resources = (
         VPC
         + """
@@ -181,11 +186,10 @@ def test_a_standalone_rule_for_a_group_outside_the_template_is_refused() -> None
     Properties: {GroupId: sg-0123456789abcdef0, IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}
 """
     )
-    assert error_of(resources) == (
-        "t.yaml:15 (Resources.Open.Properties.GroupId): expected a security group of this template (!Ref or "
-        "!GetAtt of its logical id), found 'sg-0123456789abcdef0'; declare the security group in the template; "
-        "the harness deploys and analyses only what the template declares"
-    )
+    definition = cfn(resources)
+    group = named(definition, "security_groups", "sg-0123456789abcdef0")
+    assert [(r.from_port, r.cidr) for r in group.ingress] == [(22, "0.0.0.0/0")]
+    assert definition.is_stand_in(group.address)
 
 
 def test_a_group_of_the_default_vpc_is_refused() -> None:
@@ -504,20 +508,18 @@ def test_secrets_and_parameters_map_value_key_description_and_tags() -> None:
         "deploy token",
         {"team": "ci"},
     )
-    flag = named(definition, "secrets", "flag")
-    assert (flag.store, flag.value, flag.tags) == ("parameter-store", "on", {"team": "ci"})
+    # A String parameter is configuration, stored in clear as declared: not a secret.
+    assert definition.get("secrets", "flag") is None
+    flag = named(definition, "parameters", "flag")
+    assert (flag.type, flag.value, flag.tags) == ("String", "on", {"team": "ci"})
     assert named(definition, "secrets", "generated").value == "pipewarden-stand-in-secret"
     assert (
         "Resources.Generated.Properties.GenerateSecretString: a generated value; a fixed stand-in value is stored "
         "instead" in definition.notes
     )
-    assert (
-        "Resources.Flag.Properties.Type: String is stored unencrypted in AWS; the harness holds it as a "
-        "SecureString, so scenarios about how it is stored are unverified" in definition.notes
-    )
     # A secret's Ref and Id are its ARN, a parameter's Ref its name.
     assert only(definition, "topics").tags == {
         "token": "${secrets.token.arn}",
-        "flag": "${secrets.flag.name}",
+        "flag": "${parameters.flag.name}",
         "id": "${secrets.token.arn}",
     }

@@ -97,21 +97,32 @@ def test_cloudformation_logging_without_destination_logs_to_the_bucket_itself() 
     assert only(definition, "buckets").logging == BucketLogging("data", "self/")
 
 
-def test_cloudformation_notification_to_an_unmodelled_function_is_dropped_with_a_note() -> None:
+def test_cloudformation_notification_to_a_function_of_the_template_refers_to_it() -> None:
     definition = cfn("""
+  Runner:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}]
   Handler:
     Type: AWS::Lambda::Function
+    Properties:
+      Role: !GetAtt Runner.Arn
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(event, context): pass"}
   Data:
     Type: AWS::S3::Bucket
     Properties:
       NotificationConfiguration:
         LambdaConfigurations: [{Function: !GetAtt Handler.Arn, Event: "s3:ObjectCreated:Put"}]
 """)
-    assert only(definition, "buckets").notifications == ()
+    assert only(definition, "buckets").notifications == (
+        BucketNotification(events=("s3:ObjectCreated:Put",), function="${functions.handler.arn}"),
+    )
     assert (
-        "Resources.Data.Properties.NotificationConfiguration.LambdaConfigurations[0].Function: notifications to "
-        "the function 'arn:${partition}:unmodelled:${region}:${account_id}:Handler' are left out; "
-        f"{UNVERIFIED}" in definition.notes
+        "Resources.Data.Properties.NotificationConfiguration.LambdaConfigurations[0].Function: the notification to "
+        "${functions.handler.arn} is configured; its delivery is not emulated, so unverified" in definition.notes
     )
 
 
@@ -299,7 +310,7 @@ def test_terraform_acl_refusals_name_the_attribute() -> None:
     assert unknown_group.value.field == "aws_s3_bucket.data.grant[0].uri"
 
 
-def test_terraform_logging_to_a_bucket_outside_the_plan_is_noted_not_kept() -> None:
+def test_terraform_logging_to_a_bucket_outside_the_plan_goes_to_a_stand_in() -> None:
     logging = R(
         "aws_s3_bucket_logging",
         "data",
@@ -308,10 +319,12 @@ def test_terraform_logging_to_a_bucket_outside_the_plan_is_noted_not_kept() -> N
         expressions=on("data"),
     )
     definition = load(plan(bucket("data"), logging))
-    assert only(definition, "buckets").logging is None
+    assert named(definition, "buckets", "data").logging == BucketLogging("central-access-logs", "data/")
+    assert definition.is_stand_in("buckets.central-access-logs")
     assert definition.notes[-1] == (
-        "aws_s3_bucket_logging.data.target_bucket: refers to 'central-access-logs', which is outside the definition; "
-        + UNVERIFIED
+        "aws_s3_bucket_logging.data.target_bucket: 'central-access-logs' is not declared here; an empty bucket "
+        "stands in for it as buckets.central-access-logs, and scenarios that depend on what the plan does not say "
+        "of it are unverified"
     )
 
 

@@ -9,6 +9,7 @@ from harness.inputs.terraform_plan import parse_plan_text
 from harness.model.definition import Definition
 from harness.provider.registry import Registry
 from harness.provider.resources.codebuild_project import BuildProject
+from harness.provider.resources.iam_role import PIPELINE_SERVICES
 from tests.inputs.conftest import named, only
 from tests.inputs.tfplan import R, caller, doc, plan, ref, role, trust
 
@@ -48,6 +49,18 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_db_instance",
         "aws_rds_cluster",
         "aws_rds_cluster_instance",
+        "aws_ecr_repository",
+        "aws_lambda_function",
+        "aws_cloudwatch_event_rule",
+        "aws_codestarconnections_connection",
+        "aws_codeconnections_connection",
+        "aws_codebuild_report_group",
+        "aws_securityhub_account",
+        "aws_iam_user",
+        "aws_iam_group",
+        "aws_iam_instance_profile",
+        "aws_iam_openid_connect_provider",
+        "aws_iam_saml_provider",
     }
     assert set(Registry.discover().tf_folded()) == {
         "aws_iam_role_policy",
@@ -75,6 +88,20 @@ def test_supported_and_folded_types_are_listed() -> None:
         "aws_s3_bucket_acl",
         "aws_s3_bucket_logging",
         "aws_s3_bucket_notification",
+        "aws_ecr_repository_policy",
+        "aws_ecr_lifecycle_policy",
+        "aws_lambda_permission",
+        "aws_cloudwatch_event_target",
+        "aws_securityhub_standards_subscription",
+        "aws_iam_user_policy",
+        "aws_iam_user_policy_attachment",
+        "aws_iam_user_group_membership",
+        "aws_iam_user_login_profile",
+        "aws_iam_access_key",
+        "aws_iam_group_policy",
+        "aws_iam_group_policy_attachment",
+        "aws_iam_group_membership",
+        "aws_iam_policy_attachment",
     }
 
 
@@ -448,13 +475,13 @@ def test_value_unknown_until_apply_that_cannot_be_rebuilt_is_noted() -> None:
 
 def test_unsupported_types_are_reported_by_address() -> None:
     others = [
-        R("aws_ecr_repository", "main", {"name": "images"}),
-        R("aws_lambda_function", "build", {"function_name": "fn"}, module="module.net"),
+        R("aws_glue_catalog_database", "main", {"name": "events"}),
+        R("aws_glue_job", "build", {"name": "etl"}, module="module.net"),
         R("random_id", "suffix", {"byte_length": 4}),
     ]
     notes = load(plan(role(), *others)).notes
-    assert f"aws_ecr_repository.main (aws_ecr_repository): resource type {UNVERIFIED}" in notes
-    assert f"module.net.aws_lambda_function.build (aws_lambda_function): resource type {UNVERIFIED}" in notes
+    assert f"aws_glue_catalog_database.main (aws_glue_catalog_database): resource type {UNVERIFIED}" in notes
+    assert f"module.net.aws_glue_job.build (aws_glue_job): resource type {UNVERIFIED}" in notes
     assert "random_id.suffix (random_id): not an AWS resource; ignored" in notes
 
 
@@ -463,11 +490,7 @@ def test_resources_planned_for_deletion_are_left_out() -> None:
     assert [str(r.address) for r in load(plan(role(), gone)).resources] == ["roles.build"]
 
 
-def test_unknown_trust_policy_in_a_role_fails_with_the_address() -> None:
-    import pytest
-
-    from harness.errors import InputError
-
+def test_unknown_trust_policy_deploys_a_stand_in_trust_and_is_unknown() -> None:
     build = R(
         "aws_iam_role",
         "build",
@@ -475,11 +498,16 @@ def test_unknown_trust_policy_in_a_role_fails_with_the_address() -> None:
         unknown={"assume_role_policy": True},
         expressions={"assume_role_policy": ref("data.aws_iam_policy_document.trust.json")},
     )
-    with pytest.raises(InputError) as info:
-        load(plan(build))
-    assert str(info.value) == (
-        "plan.json:8 (aws_iam_role.build.assume_role_policy): expected 'assume_role_policy' known at plan time, "
-        "found it unknown or missing; set the policy document"
+    definition = load(plan(build))
+    role = only(definition, "roles")
+    assert role.trust_policy["Statement"][0]["Principal"]["Service"] == list(PIPELINE_SERVICES)
+    assert [(u.address, u.aspect, u.reason) for u in definition.unknowns] == [
+        ("roles.build", "trust_policy", "aws_iam_role.build.assume_role_policy is known only after apply (built from "
+         "data.aws_iam_policy_document.trust.json)")
+    ]
+    assert (
+        f"aws_iam_role.build.assume_role_policy: known only after apply and not derivable from the plan; {UNVERIFIED}"
+        in definition.notes
     )
 
 

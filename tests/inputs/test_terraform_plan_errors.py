@@ -38,8 +38,8 @@ def test_not_an_object() -> None:
 
 def test_wrong_format_version() -> None:
     assert error_for({**plan(role()), "format_version": "2.0"}) == (
-        "plan.json:2 (format_version): expected a plan in JSON format version 1.x, found '2.0'; "
-        "produce the plan with Terraform 1.x: 'terraform show -json plan.out'"
+        "plan.json:2 (format_version): expected a plan in JSON format version 0.1, 0.2 or 1.x (Terraform 0.12 or "
+        "later), found '2.0'; produce the plan with 'terraform show -json plan.out'"
     )
 
 
@@ -47,8 +47,8 @@ def test_missing_format_version() -> None:
     data = plan(role())
     del data["format_version"]
     assert error_for(data) == (
-        "plan.json (format_version): expected a plan in JSON format version 1.x, found none; "
-        "produce the plan with Terraform 1.x: 'terraform show -json plan.out'"
+        "plan.json (format_version): expected a plan in JSON format version 0.1, 0.2 or 1.x (Terraform 0.12 or "
+        "later), found none; produce the plan with 'terraform show -json plan.out'"
     )
 
 
@@ -84,7 +84,7 @@ def test_child_modules_not_a_list() -> None:
 
 
 def test_no_modelled_resources() -> None:
-    message = error_for(plan(R("aws_lambda_function", "t", {"function_name": "t"})))
+    message = error_for(plan(R("aws_glue_job", "t", {"name": "t"})))
     assert message.startswith("plan.json (planned_values): expected at least one resource of a modelled type (")
     assert "aws_iam_role, " in message and "aws_codebuild_project, " in message
     assert message.endswith("), found 1 resource(s) of other types; plan the pipeline's resources")
@@ -113,11 +113,21 @@ def test_policy_that_is_not_json() -> None:
     )
 
 
-def test_project_without_a_role_of_the_plan() -> None:
+def test_project_naming_a_role_outside_the_plan_gets_a_stand_in() -> None:
     project = R("aws_codebuild_project", "b", {"name": "b", "service_role": "someone"})
-    assert error_for(plan(project)) == (
-        "plan.json:8 (aws_codebuild_project.b.service_role): expected a role of this plan or a role ARN, "
-        "found 'someone'; use aws_iam_role.x.arn"
+    definition = parse_plan_text(json.dumps(plan(project), indent=2), "plan.json")
+    (built,) = [r for r in definition.resources if r.SECTION == "build_projects"]
+    assert built.service_role == "someone"
+    assert definition.is_stand_in("roles.someone")
+    assert {u.aspect for u in definition.unknowns_of("roles.someone")} == {
+        "resource",
+        "policies",
+        "managed_policies",
+        "permissions_boundary",
+        "trust_policy",
+    }
+    assert definition.unknowns_of("roles.someone")[0].reason == (
+        "aws_codebuild_project.b.service_role names 'someone', which the plan does not declare"
     )
 
 

@@ -195,7 +195,7 @@ def test_standalone_rules_fold_into_their_group_and_a_prefix_list_reference_name
     )
 
 
-def test_a_rule_for_a_group_outside_the_plan_is_refused() -> None:
+def test_a_rule_for_a_group_outside_the_plan_opens_a_stand_in() -> None:
     outside = R(
         "aws_security_group_rule",
         "open",
@@ -208,28 +208,29 @@ def test_a_rule_for_a_group_outside_the_plan_is_refused() -> None:
             "cidr_blocks": ["0.0.0.0/0"],
         },
     )
-    assert error_of(vpc(), outside).endswith(
-        "(aws_security_group_rule.open.security_group_id): expected a security group of this plan (a reference "
-        "such as aws_security_group.build.id), found 'sg-0123456789abcdef0'; declare the security group in the "
-        "configuration; the harness deploys and analyses only what the plan holds"
+    definition = load(vpc(), outside)
+    group = definition.get("security_groups", "sg-0123456789abcdef0")
+    assert group is not None and definition.is_stand_in(group.address)
+    assert [(r.from_port, r.cidr) for r in group.ingress] == [(22, "0.0.0.0/0")]
+
+
+def test_a_rule_admitting_a_group_outside_the_plan_admits_a_stand_in() -> None:
+    definition = load(vpc(), group("db", ingress=[block("tcp", 5432, 5432, security_groups=["sg-0123456789abcdef0"])]))
+    db = definition.get("security_groups", "db")
+    assert db is not None and db.ingress[0].group == "sg-0123456789abcdef0"
+    assert definition.unknowns_of("security_groups.sg-0123456789abcdef0")[0].reason == (
+        "aws_security_group.db.ingress[0].security_groups[0] names 'sg-0123456789abcdef0', which the plan does not "
+        "declare"
     )
 
 
-def test_a_rule_admitting_a_group_outside_the_plan_is_refused() -> None:
-    db = group("db", ingress=[block("tcp", 5432, 5432, security_groups=["sg-0123456789abcdef0"])])
-    assert error_of(vpc(), db).endswith(
-        "(aws_security_group.db.ingress[0].security_groups[0]): expected a security group of this plan (a "
-        "reference such as aws_security_group.build.id), found 'sg-0123456789abcdef0'; declare the security group "
-        "in the configuration; the harness deploys and analyses only what the plan holds"
-    )
-
-
-def test_a_rule_without_a_peer_is_refused() -> None:
-    db = group("db", ingress=[block("tcp", 5432, 5432)])
-    assert error_of(vpc(), db).endswith(
-        "(aws_security_group.db.ingress[0]): expected a peer (cidr_blocks, prefix_list_ids, security_groups or "
-        "self), found none; name one"
-    )
+def test_an_inline_rule_without_a_peer_opens_nothing_and_is_noted() -> None:
+    definition = load(vpc(), group("db", ingress=[block("tcp", 5432, 5432)]))
+    db = definition.get("security_groups", "db")
+    assert db is not None and db.ingress == ()
+    assert (
+        "aws_security_group.db.ingress[0]: no peer in the plan; AWS refuses such a rule at apply; the rule is left out"
+    ) in definition.notes
 
 
 def test_routes_gateways_peering_and_associations_fold_into_place() -> None:
@@ -581,13 +582,15 @@ def test_existing_network_resources_are_named_by_their_ec2_ids() -> None:
     assert only(load(existing, added), "subnets").vpc == "main"
 
 
-def test_a_subnet_in_a_vpc_outside_the_plan_is_refused() -> None:
+def test_a_subnet_in_an_existing_vpc_goes_into_a_stand_in_that_holds_it() -> None:
     added = R("aws_subnet", "build", {"vpc_id": "vpc-0a1b2c3d4e5f60001", "cidr_block": "10.1.1.0/24"}, unknown=NEW)
-    assert error_of(vpc(), added).endswith(
-        "(aws_subnet.build.vpc_id): expected a VPC of this plan (a reference such as aws_vpc.main.id), found "
-        "'vpc-0a1b2c3d4e5f60001'; declare the VPC in the configuration; the harness deploys and analyses only what "
-        "the plan holds"
-    )
+    definition = load(vpc(), added)
+    subnet = definition.get("subnets", "build")
+    assert subnet is not None and subnet.vpc == "vpc-0a1b2c3d4e5f60001"
+    stand_in = definition.get("vpcs", "vpc-0a1b2c3d4e5f60001")
+    assert stand_in is not None and stand_in.cidr == "10.1.0.0/16"
+    assert definition.is_stand_in("vpcs.vpc-0a1b2c3d4e5f60001")
+    assert not definition.is_stand_in("vpcs.main")
 
 
 def test_secrets_take_their_version_and_parameters_their_value() -> None:

@@ -55,8 +55,13 @@ def plan(
     module_calls: dict[str, Any] | None = None,
     data: list[dict[str, Any]] | None = None,
     version: str = "1.2",
+    configured: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A plan holding ``resources``; modules come from each resource's ``module`` address."""
+    """A plan holding ``resources``; modules come from each resource's ``module`` address.
+
+    ``data`` are data sources read at plan time (in prior_state); ``configured`` are further configuration
+    blocks of the root module (data sources read only at apply, such as a policy document).
+    """
     modules: dict[str, list[dict[str, Any]]] = {}
     configs: dict[str, list[dict[str, Any]]] = {}
     changes = []
@@ -88,17 +93,22 @@ def plan(
     children = [{"address": m, "resources": rs} for m, rs in modules.items() if m]
     if children:
         root["child_modules"] = children
-    config_root: dict[str, Any] = {"resources": configs.get("", [])}
-    calls: dict[str, Any] = {}
+    config_root: dict[str, Any] = {"resources": [*configs.get("", []), *(configured or [])]}
     for module, rs in configs.items():
-        if module:
-            name = module.split(".")[1]
-            call = dict((module_calls or {}).get(name, {}))
-            call.setdefault("source", f"./modules/{name}")
-            call["module"] = {**call.get("module", {}), "resources": rs}
-            calls[name] = call
-    if calls:
-        config_root["module_calls"] = calls
+        if not module:
+            continue
+        # module.a.module.b -> configuration.root_module.module_calls.a.module.module_calls.b.module
+        node = config_root
+        names = [n for i, n in enumerate(module.split(".")) if i % 2 == 1]
+        for depth, name in enumerate(names):
+            calls = node.setdefault("module_calls", {})
+            if name not in calls:
+                call = dict((module_calls or {}).get(name, {})) if depth == 0 else {}
+                call.setdefault("source", f"./modules/{name}")
+                call["module"] = dict(call.get("module", {}))
+                calls[name] = call
+            node = calls[name]["module"]
+        node["resources"] = [*node.get("resources", []), *rs]
     return {
         "format_version": version,
         "terraform_version": "1.9.8",

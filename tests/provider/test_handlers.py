@@ -506,6 +506,243 @@ def _drift_db_cluster(backend: Backend, p: Provider) -> None:
     )
 
 
+ECR_REPOSITORY = """
+roles:
+  build:
+    assumed_by: codebuild.amazonaws.com
+ecr_repositories:
+  images:
+    scan_on_push: true
+    tag_mutability: {mutability}
+    tags: {{team: blue}}
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: BuildPushes
+          Effect: Allow
+          Principal: {{AWS: "${{roles.build.arn}}"}}
+          Action: [ecr:PutImage, ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload]
+    lifecycle_policy:
+      rules:
+        - rulePriority: 1
+          selection: {{tagStatus: untagged, countType: imageCountMoreThan, countNumber: 10}}
+          action: {{type: expire}}
+"""
+
+
+def _drift_ecr_repository(backend: Backend, p: Provider) -> None:
+    # Someone opens the repository to every account behind the harness's back.
+    everyone = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "ecr:*"}]}
+    backend.client("ecr").set_repository_policy(repositoryName=f"{p.prefix}images", policyText=json.dumps(everyone))
+
+
+FUNCTION = """
+roles:
+  runner:
+    assumed_by: lambda.amazonaws.com
+functions:
+  fn:
+    role: runner
+    runtime: python3.12
+    handler: index.handler
+    code: |
+      def handler(event, context):
+          return {{"ok": True}}
+    timeout: {timeout}
+    environment: {{STAGE: dev, BUCKET: "${{roles.runner.name}}"}}
+    tags: {{team: blue}}
+    permissions:
+      - sid: FromScheduler
+        principal: events.amazonaws.com
+        source_arn: "arn:aws:events:${{region}}:${{account_id}}:rule/nightly"
+        source_account: "${{account_id}}"
+"""
+
+
+def _drift_function(backend: Backend, p: Provider) -> None:
+    # Anyone may now invoke the function: a permission added behind the harness's back.
+    backend.client("lambda").add_permission(
+        FunctionName=f"{p.prefix}fn", StatementId="Everyone", Action="lambda:InvokeFunction", Principal="*"
+    )
+
+
+CONNECTION = """
+connections:
+  c:
+    provider_type: {provider}
+    tags: {{team: blue}}
+"""
+
+REPORT_GROUP = """
+buckets:
+  reports: {{}}
+report_groups:
+  rg:
+    type: TEST
+    export: {{bucket: "${{buckets.reports.name}}", path: {path}, packaging: ZIP}}
+    tags: {{team: blue}}
+"""
+
+SECURITY_HUB = """
+security_hubs:
+  hub:
+    control_finding_generator: {generator}
+    standards: ["arn:${{partition}}:securityhub:${{region}}::standards/pci-dss/v/3.2.1"]
+    tags: {{team: blue}}
+"""
+
+PARAMETER = """
+parameters:
+  p:
+    value: "{value}"
+    description: image tag
+    tags: {{team: blue}}
+"""
+
+
+def _drift_connection(backend: Backend, p: Provider) -> None:
+    arn = p.state["connections.c"].arn
+    backend.client("codestar-connections").tag_resource(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "mallory"}])
+
+
+def _drift_report_group(backend: Backend, p: Provider) -> None:
+    backend.client("codebuild").update_report_group(
+        arn=p.state["report_groups.rg"].arn,
+        exportConfig={
+            "exportConfigType": "S3",
+            "s3Destination": {"bucket": f"{p.prefix}reports", "path": "junit", "encryptionDisabled": True},
+        },
+    )
+
+
+def _drift_security_hub(backend: Backend, p: Provider) -> None:
+    backend.client("securityhub").update_security_hub_configuration(AutoEnableControls=False)
+
+
+def _drift_parameter(backend: Backend, p: Provider) -> None:
+    backend.client("ssm").add_tags_to_resource(
+        ResourceType="Parameter", ResourceId=f"{p.prefix}p", Tags=[{"Key": "owner", "Value": "mallory"}]
+    )
+
+
+PEOPLE_POLICY = """
+policies:
+  boundary:
+    document:
+      Version: "2012-10-17"
+      Statement:
+        - {{Effect: Allow, Action: "codecommit:*", Resource: "*"}}
+groups:
+  devs: {{}}
+"""
+
+USER = (
+    PEOPLE_POLICY
+    + """
+users:
+  u:
+    path: {path}
+    groups: [devs]
+    managed_policies: [boundary]
+    permissions_boundary: boundary
+    login_profile: {{password_reset_required: true}}
+    access_keys: 1
+    tags: {{team: blue}}
+    policies:
+      read:
+        Version: "2012-10-17"
+        Statement:
+          - {{Effect: Allow, Action: "codecommit:GitPull", Resource: "*"}}
+"""
+)
+
+GROUP = """
+policies:
+  read:
+    document:
+      Version: "2012-10-17"
+      Statement:
+        - {{Effect: Allow, Action: "s3:GetObject", Resource: "*"}}
+groups:
+  g:
+    path: {path}
+    managed_policies: [read]
+    policies:
+      push:
+        Version: "2012-10-17"
+        Statement:
+          - {{Effect: Allow, Action: "codecommit:GitPush", Resource: "*"}}
+"""
+
+INSTANCE_PROFILE = """
+roles:
+  one: {{assumed_by: ec2.amazonaws.com}}
+  two: {{assumed_by: ec2.amazonaws.com}}
+instance_profiles:
+  ip:
+    roles: [{role}]
+    tags: {{team: blue}}
+"""
+
+OIDC_PROVIDER = """
+oidc_providers:
+  github:
+    url: https://token.actions.githubusercontent.com
+    client_ids: [sts.amazonaws.com]
+    thumbprints: [{thumbprint}]
+    tags: {{team: blue}}
+roles:
+  deploy:
+    trust_policy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal: {{Federated: "${{oidc_providers.github.arn}}"}}
+          Action: sts:AssumeRoleWithWebIdentity
+"""
+
+SAML_METADATA = (
+    "<EntityDescriptor entityID='https://idp.example.com'>" + "<!-- signing keys -->" * 60 + "</EntityDescriptor>"
+)
+
+SAML_PROVIDER = """
+saml_providers:
+  idp:
+    metadata: "{metadata}"
+    tags: {{team: blue}}
+"""
+
+
+def _drift_user(backend: Backend, p: Provider) -> None:
+    backend.client("iam").put_user_policy(UserName=f"{p.prefix}u", PolicyName="admin", PolicyDocument=json.dumps(ADMIN))
+
+
+def _drift_group(backend: Backend, p: Provider) -> None:
+    iam = backend.client("iam")
+    arn = iam.create_policy(PolicyName=f"{p.prefix}admin", PolicyDocument=json.dumps(ADMIN))["Policy"]["Arn"]
+    iam.attach_group_policy(GroupName=f"{p.prefix}g", PolicyArn=arn)
+
+
+def _drift_instance_profile(backend: Backend, p: Provider) -> None:
+    backend.client("iam").remove_role_from_instance_profile(
+        InstanceProfileName=f"{p.prefix}ip", RoleName=f"{p.prefix}one"
+    )
+
+
+def _drift_oidc_provider(backend: Backend, p: Provider) -> None:
+    # Any GitHub Actions token whose audience is 'mallory' is now accepted.
+    backend.client("iam").add_client_id_to_open_id_connect_provider(
+        OpenIDConnectProviderArn=p.state["oidc_providers.github"].arn, ClientID="mallory"
+    )
+
+
+def _drift_saml_provider(backend: Backend, p: Provider) -> None:
+    arn = p.state["saml_providers.idp"].arn
+    backend.client("iam").update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=SAML_METADATA + "<!--x-->")
+
+
+
+
 @dataclass(frozen=True)
 class Spec:
     """How to exercise one resource type: a template, two sets of values, the field they differ in, and drift."""
@@ -574,6 +811,24 @@ SPECS = [
          "instance_class", _drift_database, "publicly_accessible"),
     Spec("db_clusters.c", DB_CLUSTER, {"team": "blue"}, {"team": "red"}, "tags", _drift_db_cluster,
          "deletion_protection"),
+    Spec("ecr_repositories.images", ECR_REPOSITORY, {"mutability": "MUTABLE"}, {"mutability": "IMMUTABLE"},
+         "tag_mutability", _drift_ecr_repository, "policy"),
+    Spec("functions.fn", FUNCTION, {"timeout": 30}, {"timeout": 60}, "timeout", _drift_function, "permissions"),
+    Spec("connections.c", CONNECTION, {"provider": "GitHub"}, {"provider": "Bitbucket"}, "provider_type",
+         _drift_connection, "tags"),
+    Spec("report_groups.rg", REPORT_GROUP, {"path": "junit"}, {"path": "coverage"}, "export",
+         _drift_report_group, "export"),
+    Spec("security_hubs.hub", SECURITY_HUB, {"generator": "SECURITY_CONTROL"}, {"generator": "STANDARD_CONTROL"},
+         "control_finding_generator", _drift_security_hub, "auto_enable_controls"),
+    Spec("parameters.p", PARAMETER, {"value": "1.0.0"}, {"value": "1.0.1"}, "value", _drift_parameter, "tags"),
+    Spec("users.u", USER, {"path": "/ci/"}, {"path": "/people/"}, "path", _drift_user, "inline_policies"),
+    Spec("groups.g", GROUP, {"path": "/teams/"}, {"path": "/people/"}, "path", _drift_group, "managed_policies"),
+    Spec("instance_profiles.ip", INSTANCE_PROFILE, {"role": "one"}, {"role": "two"}, "roles",
+         _drift_instance_profile, "roles"),
+    Spec("oidc_providers.github", OIDC_PROVIDER, {"thumbprint": "a" * 40}, {"thumbprint": "b" * 40}, "thumbprints",
+         _drift_oidc_provider, "client_ids"),
+    Spec("saml_providers.idp", SAML_PROVIDER, {"metadata": SAML_METADATA}, {"metadata": SAML_METADATA + "<!---->"},
+         "metadata", _drift_saml_provider, "metadata"),
 ]  # fmt: skip
 
 by_type = pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
@@ -458,6 +459,24 @@ def _tf_extras(reader: Reader, draft: Draft, props: Props) -> None:
     if artifacts is not None and artifacts.text("type") == "CODEPIPELINE":
         artifacts.ignore(*artifacts.values)
     _service_role(reader, draft, props)
+    _stored_variables(reader, draft)
+
+
+def _stored_variables(reader: Reader, draft: Draft) -> None:
+    """A PARAMETER_STORE variable naming a parameter of the plan by its name reads that parameter as deployed
+    (plain parameters first, then SecureString ones)."""
+    environment = draft.kwargs.get("environment")
+    if not isinstance(environment, BuildEnvironment):
+        return
+    variables = []
+    for variable in environment.variables:
+        if variable.type == "PARAMETER_STORE":
+            named = reader.spelled(variable.value, "parameters")
+            if named == variable.value:
+                named = reader.spelled(variable.value, "secrets")
+            variable = dataclasses.replace(variable, value=str(named))
+        variables.append(variable)
+    draft.kwargs["environment"] = dataclasses.replace(environment, variables=tuple(variables))
 
 
 SCHEMA = Schema(

@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar
 
 from harness.errors import DeployError
 from harness.model.base import RefTo, Resource, Tags
-from harness.model.schema import Cfn, Draft, Field, Props, Reader, Schema, Tf
+from harness.model.schema import Cfn, Draft, Field, Props, Reader, Schema, StandIn, Tf
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code
 from harness.source.rules import content_text, full_reference, parse_content
 
@@ -332,4 +332,10 @@ SCHEMA = Schema(
         attributes={"arn": "arn", "id": "name", "repository_name": "name"},
         ignore=("clone_url_http", "clone_url_ssh", "repository_id"),
     ),
+)
+
+
+# A repository of another stack: its branches, approval rules and triggers are unknown.
+STAND_IN = StandIn(
+    Repository, fields=lambda request: {}, deployed="an empty repository", unknown=("approval_rules", "triggers")
 )

@@ -3,20 +3,45 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import RefTo, Resource, Tags
-from harness.model.schema import CLOUDFORMATION, MISSING, Cfn, Draft, Field, Props, Reader, Schema, Tf, describe
+from harness.model.schema import (
+    CLOUDFORMATION,
+    MISSING,
+    Cfn,
+    Draft,
+    Field,
+    Props,
+    Reader,
+    Schema,
+    Tf,
+    describe,
+    ref_parts,
+)
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 Category = Literal["Source", "Build", "Test", "Deploy", "Approval", "Invoke", "Compute"]
 
 
+# Action providers whose configuration names a role the pipeline passes to another service (``RoleArn``).
+DEPLOY_ROLE_PROVIDERS = frozenset({"CloudFormation"})
+_ROLE_ARN = re.compile(r"^\$\{roles\.([A-Za-z0-9_-]+)\.arn\}$")
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
-    """One action of a stage (a source, a CodeBuild build, a manual approval, a deployment...)."""
+    """One action of a stage (a source, a CodeBuild build, a manual approval, a deployment...).
+
+    Attributes:
+        role: the role CodePipeline assumes to run this action (the pipeline's role when None).
+        deploy_role: for a CloudFormation action, the role CloudFormation deploys the stack with (the
+            configuration's ``RoleArn``): the pipeline's role passes it, so it needs ``iam:PassRole`` on it. Written
+            as ``RoleArn: ${roles.deploy.arn}`` in the configuration, it is read into this field.
+    """
 
     name: str
     category: Category
@@ -28,10 +53,30 @@ class Action:
     input_artifacts: tuple[str, ...] = ()
     output_artifacts: tuple[str, ...] = ()
     role: Annotated[str, RefTo("roles")] | None = None
+    deploy_role: Annotated[str, RefTo("roles")] | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.run_order <= 999:
             raise ValueError(f"run_order between 1 and 999, found {self.run_order}; order actions from 1")
+        named = self.configuration.get("RoleArn")
+        if named is None or self.provider not in DEPLOY_ROLE_PROVIDERS:
+            if self.deploy_role is not None and self.provider not in DEPLOY_ROLE_PROVIDERS:
+                raise ValueError(
+                    f"a deploy_role only on a CloudFormation action, found one on provider {self.provider!r}; "
+                    "remove it or use role for the role the action runs as"
+                )
+            return
+        if self.deploy_role is not None:
+            raise ValueError(
+                f"one deploy role for action {self.name!r}, found deploy_role and configuration RoleArn; keep one"
+            )
+        # The deploy role becomes a reference of its own (a role of the definition, or a literal ARN), so it
+        # resolves after deploy and least-privilege checks can find it.
+        match = _ROLE_ARN.match(named)
+        role = match.group(1) if match else named if named.startswith("arn:") else None
+        if role is not None:
+            object.__setattr__(self, "deploy_role", role)
+            object.__setattr__(self, "configuration", {k: v for k, v in self.configuration.items() if k != "RoleArn"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +163,8 @@ class PipelineHandler(Handler[Pipeline]):
                 }
                 if action.role:
                     decl["roleArn"] = self._ref_arn(ctx, "roles", action.role)
+                if action.deploy_role:
+                    decl["configuration"]["RoleArn"] = str(ctx.resolve(self._ref_arn(ctx, "roles", action.deploy_role)))
                 actions.append(decl)
             stages.append({"name": stage.name, "actions": actions})
         return {
@@ -212,30 +259,41 @@ HANDLER = PipelineHandler()
 _CATEGORIES = ("Source", "Build", "Test", "Deploy", "Approval", "Invoke", "Compute")
 _OWNERS = ("AWS", "ThirdParty", "Custom")
 
-# Action configuration keys whose value names a resource; a plan may spell its physical name.
+# Action configuration keys whose value names a resource, and the attribute the value is.
 _CONFIGURATION_SECTIONS = {
-    "ProjectName": "build_projects",
-    "S3Bucket": "buckets",
-    "BucketName": "buckets",
-    "RoleArn": "roles",
-    "RepositoryName": "repositories",
+    "ProjectName": ("build_projects", "name"),
+    "S3Bucket": ("buckets", "name"),
+    "BucketName": ("buckets", "name"),
+    "RoleArn": ("roles", "arn"),
+    "RepositoryName": ("repositories", "name"),
+    "ConnectionArn": ("connections", "arn"),
 }
 
 
 def _configuration(reader: Reader, value: Any, path: str) -> dict[str, str]:
-    """Action configuration as CodePipeline stores it: strings, structured values as JSON text."""
+    """Action configuration as CodePipeline stores it: strings, structured values as JSON text.
+
+    A value naming a resource (a project, a bucket, a repository, a role) refers to it, so it follows the
+    resource's physical name; one the definition does not declare gets a stand-in where its type has one.
+    """
     if not isinstance(value, Mapping):
         reader.fail(path, "a mapping", describe(value), "write the configuration as key: value pairs")
     out: dict[str, str] = {}
     for key, item in value.items():
+        if item is None:  # a value the plan cannot give (known only after apply), already noted
+            continue
         if isinstance(item, dict | list):
             out[str(key)] = json.dumps(item)
         elif isinstance(item, bool):
             out[str(key)] = str(item).lower()
         elif isinstance(item, float) and item.is_integer():
             out[str(key)] = str(int(item))
+        elif str(key) in _CONFIGURATION_SECTIONS and isinstance(item, str) and item:
+            section, attribute = _CONFIGURATION_SECTIONS[str(key)]
+            found = reader.reference(item, section, f"{path}.{key}", crosses=section == "roles")
+            out[str(key)] = f"${{{section}.{found}.{attribute}}}" if found and not found.startswith("arn:") else item
         else:
-            out[str(key)] = str(reader.spelled(str(item), _CONFIGURATION_SECTIONS.get(str(key))))
+            out[str(key)] = str(item)
     return out
 
 
@@ -251,6 +309,7 @@ ACTION = Field(
     cfn="Actions",
     tf="action",
     read="structs",
+    required=True,
     struct=Action,
     fields=(
         Field("name", cfn="Name", tf="name", required=True),
@@ -262,7 +321,8 @@ ACTION = Field(
         Field("configuration", cfn="Configuration", tf="configuration", read="raw", parse=_configuration),
         Field("input_artifacts", cfn_read=_artifact_names("InputArtifacts"), tf="input_artifacts", read="strings"),
         Field("output_artifacts", cfn_read=_artifact_names("OutputArtifacts"), tf="output_artifacts", read="strings"),
-        Field("role", cfn="RoleArn", tf="role_arn", read="ref", section="roles"),
+        # An action may run under a role of another account (a cross-account deployment).
+        Field("role", cfn="RoleArn", tf="role_arn", read="ref", section="roles", crosses=True),
     ),
 )
 
@@ -325,6 +385,22 @@ def _role(reader: Reader, draft: Draft, props: Props) -> None:
         )
 
 
+def _connections(reader: Reader, draft: Draft) -> None:
+    """A source action through a connection should name a connection of the definition: its UseConnection check
+    needs the connection."""
+    for stage in draft.kwargs.get("stages", ()):
+        for action in stage.actions:
+            if action.provider != "CodeStarSourceConnection":
+                continue
+            arn = action.configuration.get("ConnectionArn", "")
+            parts = ref_parts(arn)
+            if parts is None or parts[0] != "connections":
+                reader.note(
+                    f"{draft.origin}: stage '{stage.name}' action '{action.name}' uses the connection "
+                    f"{arn!r}, outside the {reader.noun}; whether the pipeline role may use it is unverified"
+                )
+
+
 SCHEMA = Schema(
     Pipeline,
     fields=(
@@ -348,4 +424,5 @@ SCHEMA = Schema(
         quiet={"pipeline_type": "V1", "execution_mode": "SUPERSEDED"},
         finish=_role,
     ),
+    check=_connections,
 )

@@ -20,6 +20,8 @@ from harness.model.schema import (
     Props,
     Reader,
     Schema,
+    StandIn,
+    StandInRequest,
     Tf,
     describe,
 )
@@ -38,6 +40,7 @@ from harness.provider.resources.ec2_common import (
     user_tags,
 )
 from harness.provider.resources.ec2_route_table import prefix_list_id
+from harness.provider.resources.ec2_vpc import EXISTING_NETWORK
 
 _PORTED = ("6", "17")  # tcp, udp
 _ICMP = ("1", "58")
@@ -359,7 +362,17 @@ def _tf_rules(reader: Reader, props: Props, own: str, line: int | None) -> list[
     if props.flag("self", False):
         peers.append({"group": own})
     if not peers:
-        reader.fail(props.path, "a peer (cidr_blocks, prefix_list_ids, security_groups or self)", "none", "name one")
+        # A plan may hold a rule whose peer is known only at apply, or none at all (which AWS refuses at apply):
+        # either way it opens nothing the plan shows.
+        peer_keys = ("source_security_group_id", "cidr_blocks", "prefix_list_ids")
+        unknown = next((p for p in peer_keys if reader.unknown_at(props.at(p))), None)
+        reader.note(
+            f"{props.path}: no peer in the plan"
+            + (f" ({unknown} is known only after apply)" if unknown else "; AWS refuses such a rule at apply")
+            + "; the rule is left out"
+        )
+        props.ignore(*props.values)
+        return []
     return [reader.make(SecurityGroupRule, props.path, line, **base, **peer) for peer in peers]
 
 
@@ -512,3 +525,20 @@ FOLDS = (
     Fold(_fold_tf_vpc_rule("ingress"), tf="aws_vpc_security_group_ingress_rule"),
     Fold(_fold_tf_vpc_rule("egress"), tf="aws_vpc_security_group_egress_rule"),
 )
+
+
+# -- a security group the definition names but does not declare ------------------------------------------------
+
+
+def _stand_in(request: StandInRequest) -> dict[str, Any]:
+
+    vpc = request.reader.stand_in(
+        "vpcs",
+        EXISTING_NETWORK,
+        request.origin,
+        f"{request.origin} names a group of a network the definition does not declare",
+    )
+    return {"vpc": vpc or EXISTING_NETWORK, "description": "stands in for a group the definition does not declare"}
+
+
+STAND_IN = StandIn(SecurityGroup, fields=_stand_in, deployed="a security group without rules")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
-from harness.model.schema import Cfn, Field, Reader, Schema, Tf
+from harness.model.schema import Cfn, Field, Reader, Schema, StandIn, StandInRequest, Tf
 from harness.provider.base import ProviderContext, ResourceState
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
@@ -19,7 +19,7 @@ from harness.provider.resources.ec2_common import (
     ref_id,
     user_tags,
 )
-from harness.provider.resources.ec2_vpc import ipv4_cidr
+from harness.provider.resources.ec2_vpc import EXISTING_NETWORK, ipv4_cidr
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,3 +226,20 @@ SCHEMA = Schema(
         ignore=("availability_zone_id", "ipv6_cidr_block_association_id"),
     ),
 )
+
+
+# -- a subnet the definition names but does not declare --------------------------------------------------------
+
+
+def _stand_in(request: StandInRequest) -> dict[str, Any]:
+
+    vpc = request.reader.stand_in(
+        "vpcs",
+        EXISTING_NETWORK,
+        request.origin,
+        f"{request.origin} names a subnet of a network the definition does not declare",
+    )
+    return {"vpc": vpc or EXISTING_NETWORK, "cidr": f"10.255.{request.index % 256}.0/24"}
+
+
+STAND_IN = StandIn(Subnet, fields=_stand_in, deployed="an empty subnet of a stand-in VPC")

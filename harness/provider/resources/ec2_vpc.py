@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from harness.model.base import Resource, Tags
-from harness.model.schema import CLOUDFORMATION, Cfn, Draft, Field, Props, Reader, Schema, Tf
+from harness.model.schema import CLOUDFORMATION, Cfn, Draft, Field, Props, Reader, Schema, StandIn, Tf
 from harness.provider.base import ProviderContext, ResourceState
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
@@ -169,4 +169,31 @@ SCHEMA = Schema(
         ),
         finish=_environment,
     ),
+)
+
+
+# -- a VPC the definition names but does not declare (an existing network) -------------------------------------
+
+EXISTING_NETWORK = "existing-network"
+"""The identifier of the VPC that holds stand-in subnets and groups whose own VPC is not named."""
+
+
+def _cover(draft: Draft, drafts: list[Draft]) -> None:
+    """Give the stand-in VPC an address range that holds the subnets the definition places in it."""
+    members = [
+        ipaddress.IPv4Network(str(d.kwargs.get("cidr")), strict=False)
+        for d in drafts
+        if d.cls.SECTION == "subnets" and d.kwargs.get("vpc") == draft.name and d.kwargs.get("cidr")
+    ]
+    if not members:
+        return
+    cover = members[0].supernet(new_prefix=16) if members[0].prefixlen > 16 else members[0]
+    draft.kwargs["cidr"] = str(cover)
+
+
+STAND_IN = StandIn(
+    Vpc,
+    fields=lambda request: {"cidr": "10.255.0.0/16" if request.identifier == EXISTING_NETWORK else "10.0.0.0/16"},
+    deployed="an empty VPC",
+    complete=_cover,
 )

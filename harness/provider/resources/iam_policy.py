@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 from harness.model.base import JsonDoc, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
-from harness.model.schema import UNVERIFIED, Cfn, Draft, Field, Props, Reader, Schema, Tf, attached
+from harness.model.schema import Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, StandIn, Tf, attached
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
-from harness.provider.resources.iam_role import add_managed
+from harness.provider.resources.iam_common import add_managed
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +106,13 @@ class ManagedPolicyHandler(Handler[ManagedPolicy]):
         iam = ctx.clients("iam")
         arn = f"arn:{ctx.partition}:iam::{ctx.account_id}:policy/{physical_id}"
         try:
-            for entity in iam.list_entities_for_policy(PolicyArn=arn).get("PolicyRoles", []):
+            entities = iam.list_entities_for_policy(PolicyArn=arn)
+            for entity in entities.get("PolicyRoles", []):
                 iam.detach_role_policy(RoleName=entity["RoleName"], PolicyArn=arn)
+            for entity in entities.get("PolicyUsers", []):
+                iam.detach_user_policy(UserName=entity["UserName"], PolicyArn=arn)
+            for entity in entities.get("PolicyGroups", []):
+                iam.detach_group_policy(GroupName=entity["GroupName"], PolicyArn=arn)
             for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
                 if not version["IsDefaultVersion"]:
                     iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
@@ -123,16 +128,26 @@ HANDLER = ManagedPolicyHandler()
 # -- how the source formats spell a managed policy -------------------------------------------------------------
 
 
+# The principals a policy can be attached to: the source property (CloudFormation, Terraform) and the section.
+_PRINCIPALS = (("Roles", "roles", "roles"), ("Users", "users", "users"), ("Groups", "groups", "groups"))
+
+
 def _attach_cfn(reader: Reader, draft: Draft, props: Props) -> None:
-    """``Roles`` of an AWS::IAM::ManagedPolicy attach it to those roles."""
-    for index, role in enumerate(props.seq("Roles")):
-        target = attached(reader, role, "roles", f"{props.at('Roles')}[{index}]", "attaches to")
-        if target is not None:
-            add_managed(target, draft.name)
-    for key in ("Users", "Groups"):
-        if props.has(key):
-            props.raw(key)
-            reader.note(f"{props.at(key)}: IAM users and groups are {UNVERIFIED}")
+    """``Roles``, ``Users`` and ``Groups`` of an AWS::IAM::ManagedPolicy attach it to them."""
+    listed = [
+        (section, owner, f"{props.at(key)}[{index}]")
+        for key, _tf, section in _PRINCIPALS
+        for index, owner in enumerate(props.seq(key))
+    ]
+
+    def attach() -> None:
+        # Once every resource is mapped: the principals may be declared after the policy.
+        for section, owner, path in listed:
+            target = attached(reader, owner, section, path, "attaches to")
+            if target is not None:
+                add_managed(target, draft.name)
+
+    reader.later(attach)
 
 
 SCHEMA = Schema(
@@ -155,4 +170,66 @@ SCHEMA = Schema(
         attributes={"arn": "arn", "id": "arn", "name": "name"},
         ignore=("path", "policy_id", "attachment_count"),
     ),
+)
+
+
+def _fold_tf_exclusive_attachment(reader: Reader, props: Props, origin: Origin) -> None:
+    """aws_iam_policy_attachment: the policy attached to the listed roles, users and groups, and to no one else.
+
+    Terraform makes the listed principals the policy's only attachments in the account: at apply it detaches the
+    policy from everyone else, including principals other resources of the same configuration attach it to.
+    """
+    props.ignore("name")
+    policy = reader.reference(props.require("policy_arn"), "policies", props.at("policy_arn"))
+    listed: list[Draft] = []
+    for _cfn, key, section in _PRINCIPALS:
+        for index, owner in enumerate(props.seq(key)):
+            target = attached(reader, owner, section, f"{props.at(key)}[{index}]", "attaches to")
+            if target is not None:
+                listed.append(target)
+    if policy is None:
+        return
+    for target in listed:
+        add_managed(target, policy)
+    if policy.startswith("arn:"):
+        reader.note(
+            f"{origin.path}: exclusive attachment of {policy}: at apply Terraform detaches it from every role, user "
+            "and group of the account that this resource does not list"
+        )
+        return
+
+    def others() -> None:
+        # Attachments other resources declare are kept as declared, though Terraform removes them at apply (and
+        # the next apply of those resources attaches them again).
+        kept = [
+            f"{d.cls.SECTION}.{d.name}"
+            for _cfn, _tf, section in _PRINCIPALS
+            for d in reader.declared(section)
+            if d not in listed and policy in d.kwargs.get("managed_policies", ())
+        ]
+        if kept:
+            reader.note(
+                f"{origin.path}: exclusive attachment of policy '{policy}': at apply Terraform detaches it from "
+                f"{', '.join(kept)}, attached by other resources; the model keeps those attachments and scenarios "
+                "depending on them are unverified"
+            )
+
+    reader.later(others)
+
+
+FOLDS = (Fold(_fold_tf_exclusive_attachment, tf="aws_iam_policy_attachment"),)
+
+
+# A customer managed policy of the account that the definition only names: its document is unknown, so the
+# stand-in allows nothing and the roles it is attached to have unknown permissions.
+STAND_IN = StandIn(
+    ManagedPolicy,
+    fields=lambda request: {
+        "document": {
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "StandIn", "Effect": "Allow", "Action": "none:None", "Resource": "*"}],
+        }
+    },
+    deployed="a managed policy that allows nothing",
+    unknown=("document",),
 )

@@ -8,7 +8,6 @@ from typing import Annotated, Any, ClassVar
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
 from harness.model.schema import (
-    UNVERIFIED,
     Cfn,
     Draft,
     Field,
@@ -17,10 +16,19 @@ from harness.model.schema import (
     Props,
     Reader,
     Schema,
+    StandIn,
+    StandInRequest,
     Tf,
     attached,
 )
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
+from harness.provider.resources.iam_common import (
+    add_inline,
+    attachment_fold,
+    cfn_inline_policies,
+    inline_fold,
+    policy_arn,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +79,6 @@ class Role(Resource):
         }
 
 
-def _policy_arn(ctx: ProviderContext, ref: str) -> str:
-    if ref.startswith("arn:"):
-        return ref
-    return ctx.state_of("policies", ref).arn
-
-
 class RoleHandler(Handler[Role]):
     resource_type = Role
     sweep_order = 70
@@ -91,8 +93,8 @@ class RoleHandler(Handler[Role]):
             "inline_policies": {
                 name: canonical_policy(ctx.resolve(doc)) for name, doc in sorted(resource.policies.items())
             },
-            "managed_policies": sorted(_policy_arn(ctx, p) for p in resource.managed_policies),
-            "permissions_boundary": _policy_arn(ctx, boundary) if boundary else None,
+            "managed_policies": sorted(policy_arn(ctx, p) for p in resource.managed_policies),
+            "permissions_boundary": policy_arn(ctx, boundary) if boundary else None,
             "description": resource.description,
             "tags": dict(resource.tags),
         }
@@ -132,14 +134,14 @@ class RoleHandler(Handler[Role]):
         if resource.description:
             kwargs["Description"] = resource.description
         if resource.permissions_boundary:
-            kwargs["PermissionsBoundary"] = _policy_arn(ctx, resource.permissions_boundary)
+            kwargs["PermissionsBoundary"] = policy_arn(ctx, resource.permissions_boundary)
         if resource.tags:
             kwargs["Tags"] = tags_list(resource.tags)
         arn = iam.create_role(**kwargs)["Role"]["Arn"]
         for policy_name, doc in resource.policies.items():
             iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=policy_json(ctx.resolve(doc)))
         for ref in resource.managed_policies:
-            iam.attach_role_policy(RoleName=name, PolicyArn=_policy_arn(ctx, ref))
+            iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn(ctx, ref))
         return ResourceState(str(resource.address), name, arn)
 
     def update(self, ctx: ProviderContext, resource: Role, changed: frozenset[str]) -> ResourceState:
@@ -156,7 +158,7 @@ class RoleHandler(Handler[Role]):
             for policy_name, doc in resource.policies.items():
                 iam.put_role_policy(RoleName=name, PolicyName=policy_name, PolicyDocument=policy_json(ctx.resolve(doc)))
         if "managed_policies" in changed:
-            want = {_policy_arn(ctx, p) for p in resource.managed_policies}
+            want = {policy_arn(ctx, p) for p in resource.managed_policies}
             have = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
             for arn in have - want:
                 iam.detach_role_policy(RoleName=name, PolicyArn=arn)
@@ -165,7 +167,7 @@ class RoleHandler(Handler[Role]):
         if "permissions_boundary" in changed:
             if resource.permissions_boundary:
                 iam.put_role_permissions_boundary(
-                    RoleName=name, PermissionsBoundary=_policy_arn(ctx, resource.permissions_boundary)
+                    RoleName=name, PermissionsBoundary=policy_arn(ctx, resource.permissions_boundary)
                 )
             else:
                 iam.delete_role_permissions_boundary(RoleName=name)
@@ -206,21 +208,26 @@ class RoleHandler(Handler[Role]):
 HANDLER = RoleHandler()
 
 
+# The services that assume a pipeline's roles; a role whose trust is
+# unknown (a stand-in, or a trust policy known only at apply) trusts them so the harness can act as they do.
+PIPELINE_SERVICES = (
+    "cloudformation.amazonaws.com",
+    "codebuild.amazonaws.com",
+    "codepipeline.amazonaws.com",
+    "events.amazonaws.com",
+    "lambda.amazonaws.com",
+)
+
+
 # -- how the source formats spell a role -----------------------------------------------------------------------
-
-
-def _cfn_inline(reader: Reader, props: Props, draft: Draft) -> Any:
-    return {
-        item.text("PolicyName", required=True): item.doc("PolicyDocument", required=True)
-        for item in props.items("Policies")
-    }
 
 
 def _tf_inline(reader: Reader, props: Props, draft: Draft) -> Any:
     policies: dict[str, Any] = {}
     for block in props.items("inline_policy"):
         name = block.text("name")
-        document = block.doc("policy") if block.has("policy") else None
+        # An existing role shows its inline policies with an empty document when they are managed elsewhere.
+        document = block.doc("policy") if block.values.get("policy") else None
         block.ignore("policy")
         if name and document:
             policies[name] = document
@@ -230,8 +237,15 @@ def _tf_inline(reader: Reader, props: Props, draft: Draft) -> Any:
 SCHEMA = Schema(
     Role,
     fields=(
-        Field("trust_policy", cfn="AssumeRolePolicyDocument", tf="assume_role_policy", read="doc", required=True),
-        Field("policies", cfn_read=_cfn_inline, tf_read=_tf_inline),
+        Field(
+            "trust_policy",
+            cfn="AssumeRolePolicyDocument",
+            tf="assume_role_policy",
+            read="doc",
+            required=True,
+            when_unknown=Role(name="trust", assumed_by=PIPELINE_SERVICES).trust_document(),
+        ),
+        Field("policies", cfn_read=cfn_inline_policies, tf_read=_tf_inline),
         Field("managed_policies", cfn="ManagedPolicyArns", tf="managed_policy_arns", read="refs", section="policies"),
         Field(
             "permissions_boundary", cfn="PermissionsBoundary", tf="permissions_boundary", read="ref", section="policies"
@@ -250,49 +264,37 @@ SCHEMA = Schema(
 )
 
 
-def add_inline(draft: Draft, name: str, document: Any) -> None:
-    """Attach an inline policy to a role's draft (a separately declared policy resource)."""
-    draft.kwargs["policies"] = {**(draft.kwargs.get("policies") or {}), name: document}
-
-
-def add_managed(draft: Draft, policy: str) -> None:
-    """Attach a managed policy (a logical name or an ARN) to a role's draft."""
-    draft.kwargs["managed_policies"] = (*draft.kwargs.get("managed_policies", ()), policy)
-
-
 def _fold_cfn_policy(reader: Reader, props: Props, origin: Origin) -> None:
+    """AWS::IAM::Policy: one inline policy put on each role, user and group it lists."""
     name = props.text("PolicyName", required=True)
     document = props.doc("PolicyDocument", required=True)
-    for index, role in enumerate(props.seq("Roles")):
-        target = attached(reader, role, "roles", f"{props.at('Roles')}[{index}]", "attaches to")
-        if target is not None:
-            add_inline(target, name, document)
-    for key in ("Users", "Groups"):
-        if props.has(key):
-            props.raw(key)
-            reader.note(f"{props.at(key)}: IAM users and groups are {UNVERIFIED}")
-
-
-def _fold_tf_role_policy(reader: Reader, props: Props, origin: Origin) -> None:
-    role = attached(reader, props.require("role"), "roles", props.at("role"), "an inline policy for")
-    document = props.doc("policy") if props.has("policy") else None
-    props.ignore("policy")
-    name = props.text("name") or origin.name
-    if document is None:
-        reader.note(f"{props.at('policy')}: known only after apply and not derivable from the plan; {UNVERIFIED}")
-    if role is not None and document is not None:
-        add_inline(role, name, document)
-
-
-def _fold_tf_attachment(reader: Reader, props: Props, origin: Origin) -> None:
-    role = attached(reader, props.require("role"), "roles", props.at("role"), "a policy attachment for")
-    policy = reader.reference(props.require("policy_arn"), "policies", props.at("policy_arn"))
-    if role is not None and policy is not None:
-        add_managed(role, policy)
+    for key, section in (("Roles", "roles"), ("Users", "users"), ("Groups", "groups")):
+        for index, owner in enumerate(props.seq(key)):
+            target = attached(reader, owner, section, f"{props.at(key)}[{index}]", "attaches to")
+            if target is not None:
+                add_inline(target, name, document)
 
 
 FOLDS = (
     Fold(_fold_cfn_policy, cfn="AWS::IAM::Policy"),
-    Fold(_fold_tf_role_policy, tf="aws_iam_role_policy"),
-    Fold(_fold_tf_attachment, tf="aws_iam_role_policy_attachment"),
+    Fold(inline_fold("role", "roles"), tf="aws_iam_role_policy"),
+    Fold(attachment_fold("role", "roles"), tf="aws_iam_role_policy_attachment"),
+)
+
+
+# -- a role the definition names but does not declare ----------------------------------------------------------
+
+def _stand_in(request: StandInRequest) -> dict[str, Any]:
+    path = "/"
+    if request.identifier.startswith("arn:") and ":role/" in request.identifier:
+        inner = request.identifier.split(":role/", 1)[1].rsplit("/", 1)
+        path = f"/{inner[0]}/" if len(inner) == 2 else "/"
+    return {"assumed_by": PIPELINE_SERVICES, "path": path}
+
+
+STAND_IN = StandIn(
+    Role,
+    fields=_stand_in,
+    deployed="a role without policies, trusted by the pipeline services,",
+    unknown=("policies", "managed_policies", "permissions_boundary", "trust_policy"),
 )

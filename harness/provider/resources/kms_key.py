@@ -7,7 +7,19 @@ from typing import Any, ClassVar
 
 from harness.model.base import JsonDoc, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
-from harness.model.schema import Cfn, Field, Fold, Origin, Props, Reader, Schema, Tf, describe, ref_parts
+from harness.model.schema import (
+    Cfn,
+    Field,
+    Fold,
+    Origin,
+    Props,
+    Reader,
+    Schema,
+    StandIn,
+    Tf,
+    describe,
+    ref_parts,
+)
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 _GONE_STATES = ("PendingDeletion", "PendingReplicaDeletion")
@@ -211,3 +223,8 @@ def _fold_tf_alias(reader: Reader, props: Props, origin: Origin) -> None:
 
 
 FOLDS = (Fold(_fold_cfn_alias, cfn="AWS::KMS::Alias"), Fold(_fold_tf_alias, tf="aws_kms_alias"))
+
+
+STAND_IN = StandIn(
+    KmsKey, fields=lambda request: {}, deployed="a key with the default key policy", settable=("policy",)
+)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
-from harness.model.schema import Cfn, Field, Reader, Schema, Tf
+from harness.model.schema import Cfn, Field, Reader, Schema, StandIn, Tf
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code
 
 # The values PutRetentionPolicy accepts (CloudWatch Logs API reference).
@@ -181,3 +181,6 @@ SCHEMA = Schema(
         quiet={"log_group_class": "STANDARD", "skip_destroy": False},
     ),
 )
+
+
+STAND_IN = StandIn(LogGroup, fields=lambda request: {}, deployed="a log group", settable=("retention_days", "kms_key"))

@@ -22,6 +22,7 @@ from harness.model.schema import (
     Props,
     Reader,
     Schema,
+    StandIn,
     Tf,
     attached,
     describe,
@@ -162,13 +163,14 @@ class BucketLogging:
 
 _EVENT = re.compile(r"s3:[A-Za-z]+(:(\*|[A-Za-z]+))*")
 _QUEUE_ARN = re.compile(r"arn:[^:]+:sqs:[^:]*:[^:]*:[^:]+")
-_FUNCTION_ARN = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:.+")
+_FUNCTION_ARN = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:.+|\$\{functions\.[^.}]+\.arn\}")
 
 
 @dataclass(frozen=True, slots=True)
 class BucketNotification:
     """One event notification: the events (``s3:ObjectCreated:*``), an optional key filter, and one destination:
-    a topic of the definition, or the ARN of an SQS queue or a Lambda function (not modelled: kept as given)."""
+    a topic of the definition, the ARN of an SQS queue (not modelled: kept as given), or a Lambda function
+    (``${functions.NAME.arn}`` for one of the definition, else its ARN)."""
 
     events: tuple[str, ...]
     topic: Annotated[str, RefTo("topics")] | None = None
@@ -791,6 +793,9 @@ def _destination(reader: Reader, kind: str, value: Any, path: str) -> str | None
     if kind == "topic":
         return reader.reference(value, "topics", path)
     arn = value if isinstance(value, str) else None
+    if kind == "function" and arn is not None and arn.startswith("${functions."):
+        reader.note(f"{path}: the notification to {arn} is configured; its delivery is not emulated, so unverified")
+        return arn
     # Account, region and partition are filled in at deploy; any other interpolation names something unmodelled.
     if arn is None or ":unmodelled:" in arn or "${" in _DEPLOY_VALUES.sub("", arn):
         reader.note(f"{path}: notifications to the {kind} {describe(value)} are left out; {UNVERIFIED}")
@@ -1080,4 +1085,13 @@ FOLDS = (
     Fold(_fold_tf_acl, tf="aws_s3_bucket_acl"),
     Fold(_fold_tf_logging, tf="aws_s3_bucket_logging"),
     Fold(_fold_tf_notification, tf="aws_s3_bucket_notification"),
+)
+
+
+# A bucket the definition names (a companion stack's artifact bucket): what is not declared here is unknown.
+STAND_IN = StandIn(
+    Bucket,
+    fields=lambda request: {},
+    deployed="an empty bucket",
+    settable=("policy", "encryption", "public_access_block", "versioning", "ownership", "acl", "logging"),
 )

@@ -1,12 +1,16 @@
-"""Build secrets: a Secrets Manager secret or an SSM SecureString parameter, and its handler."""
+"""Build secrets: a Secrets Manager secret or an SSM SecureString parameter, and its handler.
+
+Plain String and StringList parameters are configuration, not secrets: they are :mod:`ssm_parameter`'s.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import RefTo, Resource, Tags
-from harness.model.schema import CLOUDFORMATION, MISSING, Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf
+from harness.model.schema import MISSING, Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, StandIn, Tf
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 
@@ -141,7 +145,11 @@ class SecretHandler(Handler[Secret]):
         names: list[str] = []
         for page in ctx.clients("secretsmanager").get_paginator("list_secrets").paginate():
             names.extend(s["Name"] for s in page.get("SecretList", []) if s["Name"].startswith(prefix))
-        filters = [{"Key": "Name", "Option": "BeginsWith", "Values": [prefix]}]
+        # Plain parameters under the prefix are the parameters' handler's to sweep.
+        filters = [
+            {"Key": "Name", "Option": "BeginsWith", "Values": [prefix]},
+            {"Key": "Type", "Values": ["SecureString"]},
+        ]
         for page in ctx.clients("ssm").get_paginator("describe_parameters").paginate(ParameterFilters=filters):
             names.extend(p["Name"] for p in page.get("Parameters", []))
         return sorted(set(names))
@@ -165,7 +173,7 @@ HANDLER = SecretHandler()
 
 # -- how the source formats spell a secret ---------------------------------------------------------------------
 
-STAND_IN = "pipewarden-stand-in-secret"
+STAND_IN_VALUE = "pipewarden-stand-in-secret"
 """The value held where the source gives none (never a real secret)."""
 
 
@@ -178,26 +186,19 @@ def _secret_string(reader: Reader, props: Props, draft: Draft) -> Any:
         reader.note(f"{props.at('GenerateSecretString')}: a generated value; a fixed stand-in value is stored instead")
     else:
         reader.note(f"{props.path}: no SecretString; a fixed stand-in value is stored")
-    return STAND_IN
+    return STAND_IN_VALUE
 
 
 def _parameter_value(reader: Reader, props: Props, draft: Draft) -> Any:
-    if reader.format == CLOUDFORMATION:
-        value = props.text("Value")
-        if not value:
-            reader.note(f"{props.path}: no Value; a fixed stand-in value is stored")
-        return str(value) if value else STAND_IN
-    value = props.text("value") or props.text("insecure_value")
-    return value or MISSING
+    return props.text("value") or props.text("insecure_value") or MISSING
 
 
-def _plain_type(reader: Reader, value: Any, path: str) -> Any:
-    if value in ("String", "StringList"):
-        # CloudFormation cannot create SecureString parameters; a plain one is held encrypted here.
-        reader.note(
-            f"{path}: {value} is stored unencrypted in AWS; the harness holds it as a SecureString, so "
-            "scenarios about how it is stored are unverified"
-        )
+def _secure_string(values: Mapping[str, Any]) -> bool:
+    """A planned ``aws_ssm_parameter`` is a secret when it is a SecureString (a plain one is a parameter)."""
+    return values.get("type") == "SecureString"
+
+
+def _secure_type(reader: Reader, value: Any, path: str) -> Any:
     return "parameter-store"
 
 
@@ -210,7 +211,7 @@ def _parameter_key(reader: Reader, value: Any, path: str) -> Any:
 def _stand_in_value(reader: Reader, draft: Draft) -> None:
     if not draft.kwargs.get("value"):
         reader.note(f"{draft.origin}: no secret value in the {reader.noun}; a fixed stand-in value is stored")
-        draft.kwargs["value"] = STAND_IN
+        draft.kwargs["value"] = STAND_IN_VALUE
 
 
 SCHEMAS = (
@@ -234,29 +235,24 @@ SCHEMAS = (
         ),
         check=_stand_in_value,
     ),
+    # CloudFormation cannot create SecureString parameters: AWS::SSM::Parameter is always a plain parameter.
     Schema(
         Secret,
         fields=(
-            Field("store", cfn="Type", tf="type", required=True, parse=_plain_type),
-            Field("value", cfn_read=_parameter_value, tf_read=_parameter_value),
+            Field("store", tf="type", required=True, parse=_secure_type),
+            Field("value", tf_read=_parameter_value),
             Field("kms_key", tf="key_id", parse=_parameter_key),
-            Field("description", cfn="Description", tf="description", default=""),
-            Field("tags", cfn="Tags", tf="tags", read="tags"),
+            Field("description", tf="description", default=""),
+            Field("tags", tf="tags", read="tags"),
         ),
-        # A parameter's Ref and Terraform id are its name.
-        cfn=Cfn(
-            "AWS::SSM::Parameter",
-            ref="{name}",
-            attributes={"Type": None, "Value": None},
-            name="Name",
-            quiet={"Tier": "Standard", "DataType": "text"},
-        ),
+        # A parameter's Terraform id is its name.
         tf=Tf(
             "aws_ssm_parameter",
             name="name",
             attributes={"id": "name", "arn": "arn", "name": "name"},
             quiet={"tier": "Standard", "data_type": "text"},
             ignore=("version", "overwrite"),
+            when=_secure_string,
         ),
         check=_stand_in_value,
     ),
@@ -276,3 +272,12 @@ def _fold_version(reader: Reader, props: Props, origin: Origin) -> None:
 
 
 FOLDS = (Fold(_fold_version, tf="aws_secretsmanager_secret_version"),)
+
+
+STAND_IN = StandIn(
+    Secret,
+    fields=lambda request: {"value": STAND_IN_VALUE},
+    deployed="a secret holding a stand-in value",
+    unknown=("value",),
+    settable=("kms_key",),
+)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
-from harness.model.schema import Cfn, Field, Fold, Origin, Props, Reader, Schema, Tf, attached
+from harness.model.schema import Cfn, Field, Fold, Origin, Props, Reader, Schema, StandIn, Tf, attached
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 
 
@@ -153,3 +153,6 @@ def _fold_tf_policy(reader: Reader, props: Props, origin: Origin) -> None:
 
 
 FOLDS = (Fold(_fold_cfn_policy, cfn="AWS::SNS::TopicPolicy"), Fold(_fold_tf_policy, tf="aws_sns_topic_policy"))
+
+
+STAND_IN = StandIn(Topic, fields=lambda request: {}, deployed="a topic", settable=("policy", "kms_key"))
