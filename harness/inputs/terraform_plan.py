@@ -68,8 +68,8 @@ class _Instance:
 
 
 
-def _after_apply(path: str, expr: Any) -> str:
-    """Why a value is unknown: known only after apply, and the resources the configuration builds it from."""
+def _built_from(expr: Any, module: str) -> str:
+    """`` (built from module.ci.aws_iam_role.build, var.bucket_arn)``: what the configuration builds a value from."""
     found: list[str] = []
 
     def walk(node: Any) -> None:
@@ -85,9 +85,14 @@ def _after_apply(path: str, expr: Any) -> str:
                 walk(value)
 
     walk(expr)
-    sources = [r for r in found if not r.startswith(("var.", "local.", "path.", "each.", "count.", "self."))]
+    sources = [r for r in found if not r.startswith(("local.", *_META_REFERENCES))]
     sources = [r for r in sources if not any(r.startswith(other + ".") for other in sources)]
-    return f"{path} is known only after apply" + (f" (built from {', '.join(sources)})" if sources else "")
+    if module:
+        sources = [r if r.startswith("var.") else f"{module}.{r}" for r in sources]
+    return f" (built from {', '.join(sources)})" if sources else ""
+
+
+_UNDERIVABLE = "and not derivable from the plan; scenarios that depend on it are unverified"
 
 
 class _Plan:
@@ -310,8 +315,9 @@ class _Plan:
         if unknown is True:
             if not isinstance(expr, dict):
                 if expr:  # a configured block as a whole known only after apply
-                    self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
-                    self.unknown_paths[path] = _after_apply(path, expr)
+                    built = _built_from(expr, instance.module)
+                    self.note(f"{path}: known only after apply{built}, {_UNDERIVABLE}")
+                    self.unknown_paths[path] = f"{path} is known only after apply{built}"
                 return values  # otherwise computed by the provider (arn, id...), not configured
             if path.rsplit(".", 1)[-1] in _LIST_ATTRIBUTES:
                 many = self.list_from_expression(instance, expr)
@@ -320,8 +326,9 @@ class _Plan:
                     return many
             resolved = self.from_expression(instance, expr, path)
             if resolved is None:
-                self.note(f"{path}: known only after apply and not derivable from the plan; {UNVERIFIED}")
-                self.unknown_paths[path] = _after_apply(path, expr)
+                built = _built_from(expr, instance.module)
+                self.note(f"{path}: known only after apply{built}, {_UNDERIVABLE}")
+                self.unknown_paths[path] = f"{path} is known only after apply{built}"
             elif not resolved.startswith("{"):  # a rebuilt policy document notes itself
                 self.note(f"{path}: known only after apply; taken as {resolved} from the configuration's reference")
             return resolved

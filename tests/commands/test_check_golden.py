@@ -94,8 +94,9 @@ def read_reports(report: Path) -> list[Scenario]:
                 found = case.find(kind)
                 if found is not None:
                     outcome, message = "failed", f"{found.get('message', '')}\n{found.text or ''}"
-            if case.find("skipped") is not None:
-                outcome = "skipped"
+            skipped = case.find("skipped")
+            if skipped is not None:
+                outcome, message = "skipped", skipped.get("message", "")
             junit[case.get("name", "")] = (outcome, message)
     out: list[Scenario] = []
     for feature in json.loads((report / "cucumber.json").read_text(encoding="utf-8")):
@@ -126,6 +127,8 @@ def run_case(case: str, root: Path) -> Run:
     expected = expected_of(case)
     report = root / case
     argv = [sys.executable, "-m", "harness.cli", "check", str(source_of(case)), "--report", str(report)]
+    argv += [str(FIXTURES / case / name) for name in expected.get("companions") or []]
+    argv += [f"--param={name}={value}" for name, value in (expected.get("parameters") or {}).items()]
     if expected.get("select"):
         argv += ["-m", str(expected["select"])]
     started = time.monotonic()
@@ -206,6 +209,21 @@ def test_expected_failures_failed_with_their_message(case: str, runs: dict[str, 
             assert any(failure["message_contains"] in m for m in scenario.messages), (
                 scenario.name,
                 failure["message_contains"],
+                scenario.messages,
+            )
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if expected_of(c).get("unverified")])
+def test_expected_unverified_scenarios_say_why(case: str, runs: dict[str, Run]) -> None:
+    run = runs[case]
+    for entry in expected_of(case)["unverified"]:
+        found = run.matching(entry["scenario"])
+        assert found, f"{case}: no scenario matches {entry['scenario']!r}"
+        for scenario in found:
+            assert scenario.status == "skipped", f"{case}: {scenario.name!r} expected UNVERIFIED, {scenario.status}"
+            assert any(entry["reason_contains"] in m for m in scenario.messages), (
+                scenario.name,
+                entry["reason_contains"],
                 scenario.messages,
             )
 

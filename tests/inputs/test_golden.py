@@ -2,7 +2,8 @@
 
 The expected.yaml format is documented at the top of each file: ``format``, ``select`` (the ``-m`` tag
 expression the outcome is about), ``exit_code`` (of ``pipewarden check``), ``error_contains`` (input refused),
-``resources``, ``values``, ``notes_contain``, ``passes`` and ``failures``. These tests check everything loading
+``companions`` (further templates of the case, given after it), ``resources``, ``values``, ``notes`` (every note,
+exactly), ``notes_contain``, ``unknowns`` (every unknown, exactly), ``passes``, ``failures`` and ``unverified``. These tests check everything loading
 decides (format, resources, values, notes, the input error) and that the definition deploys, stays as declared
 and is destroyed without leftovers on moto; ``passes`` and ``failures`` are for the suite run of
 ``pipewarden check``.
@@ -31,13 +32,17 @@ KEYS = {
     "format",
     "select",
     "parameters",
+    "companions",
     "exit_code",
     "error_contains",
     "resources",
     "values",
+    "notes",
     "notes_contain",
+    "unknowns",
     "passes",
     "failures",
+    "unverified",
 }
 
 
@@ -91,10 +96,20 @@ def loaded() -> dict[str, Definition]:
     return {}
 
 
+def companions_of(case: str) -> list[Path]:
+    return [FIXTURES / case / name for name in expected_of(case).get("companions") or []]
+
+
 def load_case(case: str, loaded: dict[str, Definition]) -> Definition:
     if case not in loaded:
-        loaded[case] = load_any(source_of(case), parameters=expected_of(case).get("parameters"))
+        expected = expected_of(case)
+        loaded[case] = load_any(source_of(case), parameters=expected.get("parameters"), companions=companions_of(case))
     return loaded[case]
+
+
+def as_given(case: str, text: str) -> str:
+    """A note with the case's folder left out of file names, as the expected file writes them."""
+    return text.replace(f"{FIXTURES / case}/", "")
 
 
 def test_the_required_cases_are_present() -> None:
@@ -113,6 +128,8 @@ def test_expected_yaml_is_well_formed(case: str) -> None:
         assert expected.get("resources")
         for failure in expected.get("failures") or []:
             assert set(failure) == {"scenario", "message_contains"}
+        for entry in expected.get("unverified") or []:
+            assert set(entry) == {"scenario", "reason_contains"}
         assert (expected["exit_code"] == 1) == bool(expected.get("failures")), (
             "exit code 1 exactly when a scenario fails"
         )
@@ -125,7 +142,7 @@ def test_case_loads_as_expected(case: str, loaded: dict[str, Definition]) -> Non
     assert detect_format(path) == expected["format"]
     if expected["exit_code"] == 2:
         with pytest.raises(InputError) as info:
-            load_any(path, parameters=expected.get("parameters"))
+            load_any(path, parameters=expected.get("parameters"), companions=companions_of(case))
         assert expected["error_contains"] in str(info.value)
         return
     definition = load_case(case, loaded)
@@ -134,6 +151,11 @@ def test_case_loads_as_expected(case: str, loaded: dict[str, Definition]) -> Non
         assert value_at(definition, field_path) == value, field_path
     for fragment in expected.get("notes_contain") or []:
         assert any(fragment in note for note in definition.notes), (fragment, definition.notes)
+    if "notes" in expected:
+        assert [as_given(case, n) for n in definition.notes] == expected["notes"]
+    if "unknowns" in expected:
+        found = [f"{u.address} {u.aspect}: {as_given(case, u.reason)}" for u in definition.unknowns]
+        assert found == expected["unknowns"]
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if expected_of(c)["exit_code"] != 2])

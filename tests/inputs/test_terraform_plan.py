@@ -468,7 +468,8 @@ def test_value_unknown_until_apply_that_cannot_be_rebuilt_is_noted() -> None:
     definition = load(plan(build, inline, a, b))
     assert only(definition, "roles").policies == {}
     assert (
-        f"aws_iam_role_policy.p.policy: known only after apply and not derivable from the plan; {UNVERIFIED}"
+        "aws_iam_role_policy.p.policy: known only after apply (built from aws_s3_bucket.a, aws_s3_bucket.b), and not "
+        "derivable from the plan; scenarios that depend on it are unverified"
         in definition.notes
     )
 
@@ -506,7 +507,9 @@ def test_unknown_trust_policy_deploys_a_stand_in_trust_and_is_unknown() -> None:
          "data.aws_iam_policy_document.trust.json)")
     ]
     assert (
-        f"aws_iam_role.build.assume_role_policy: known only after apply and not derivable from the plan; {UNVERIFIED}"
+        "aws_iam_role.build.assume_role_policy: known only after apply (built from "
+        "data.aws_iam_policy_document.trust.json), and not derivable from the plan; scenarios that depend on it are "
+        "unverified"
         in definition.notes
     )
 
@@ -618,7 +621,8 @@ def test_a_configured_block_unknown_as_a_whole_is_noted() -> None:
     project.expressions["environment"] = [{"image": ref("var.image")}]
     definition = load(plan(role(), project))
     assert (
-        f"aws_codebuild_project.build.environment: known only after apply and not derivable from the plan; {UNVERIFIED}"
+        "aws_codebuild_project.build.environment: known only after apply (built from var.image), and not derivable "
+        "from the plan; scenarios that depend on it are unverified"
         in (definition.notes)
     )
 

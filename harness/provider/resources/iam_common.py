@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
-from harness.model.schema import UNVERIFIED, Draft, FoldFn, Origin, Props, Reader, attached
+from harness.model.schema import Draft, FoldFn, Origin, Props, Reader, attached
 from harness.provider.base import ProviderContext
 
 
@@ -47,9 +47,9 @@ def inline_fold(key: str, section: str) -> FoldFn:
         props.ignore("policy")
         name = props.text("name") or origin.name
         reason = reader.unknown_at(props.at("policy"))  # known only at apply, or rebuilt approximately
-        if document is None:
-            reason = reason or f"{props.at('policy')} is not in the plan"
-            reader.note(f"{props.at('policy')}: known only after apply and not derivable from the plan; {UNVERIFIED}")
+        if document is None and reason is None:  # a value known only at apply is noted where it is read
+            reason = f"{props.at('policy')} is not in the plan"
+            reader.note(f"{props.at('policy')}: not in the plan; scenarios that depend on it are unverified")
         if owner is not None and reason is not None:
             reader.unknown(owner.address, "policies", reason)
         if owner is not None and document is not None:
