@@ -3,10 +3,10 @@
 The expected.yaml format is documented at the top of each file: ``format``, ``select`` (the ``-m`` tag
 expression the outcome is about), ``exit_code`` (of ``pipewarden check``), ``error_contains`` (input refused),
 ``companions`` (further templates of the case, given after it), ``resources``, ``values``, ``notes`` (every note,
-exactly), ``notes_contain``, ``unknowns`` (every unknown, exactly), ``passes``, ``failures`` and ``unverified``. These tests check everything loading
-decides (format, resources, values, notes, the input error) and that the definition deploys, stays as declared
-and is destroyed without leftovers on moto; ``passes`` and ``failures`` are for the suite run of
-``pipewarden check``.
+exactly), ``notes_contain``, ``unknowns`` (every unknown, exactly), ``passes``, ``failures`` and ``unverified``.
+These tests check everything loading decides (format, resources, values, notes, unknowns, the input error) and that
+the definition deploys, stays as declared and is destroyed without leftovers on moto; ``passes``, ``failures`` and
+``unverified`` are for the suite run of ``pipewarden check``.
 """
 
 from __future__ import annotations
