@@ -171,11 +171,12 @@ def _scenario(path: Path, title: Any, body: Any) -> ScenarioExpectation:
         )
     today = None if body.get("today") is None else _verdict(path, f"{where}.today", body.get("today"))
     gap = _text(path, f"{where}.gap", body.get("gap"), required=False)
-    if today is not None and today == expect:
+    if today is not None and today == expect and not reason:
+        # The same status is a gap only in its reason: a FAIL or UNVERIFIED today that does not name the cause.
         raise ExpectationError(
             path,
             f"{where}.today",
-            f"a status other than expect ({expect})",
+            f"a status other than expect ({expect}), or the same with 'reason' words it does not name yet",
             repr(today),
             "remove 'today' and 'gap': pipewarden already gives the expected verdict",
         )
@@ -463,7 +464,8 @@ def compare(expectation: CaseExpectation, run: Run) -> Comparison:
 
     Every difference is collected: the exit code (2 is always a failure: the case did not load), each scenario's
     status (``today`` makes it a known gap; pipewarden giving ``expect`` instead closes the gap, which must then be
-    recorded by removing ``today``), the reason words, an ABSENT scenario that ran, a listed scenario that was not
+    recorded by removing ``today``; a ``today`` equal to ``expect`` is a gap in the reason only, closed when the
+    message names the reason words), the reason words, an ABSENT scenario that ran, a listed scenario that was not
     reported, and a reported scenario the file does not list.
 
     Returns:
@@ -489,9 +491,10 @@ def compare(expectation: CaseExpectation, run: Run) -> Comparison:
         got = outcome.status if outcome is not None else "ABSENT"
         message = outcome.message if outcome is not None else ""
         if wanted.today is not None:
-            if got == wanted.today:
-                gaps.append(title)
-            elif got == wanted.expect:
+            # A gap in the reason only (today == expect) closes when the message names the reason.
+            named = not _missing_words(wanted.reason, message)
+            closed = got == wanted.expect and (wanted.today != wanted.expect or named)
+            if closed:
                 mismatches.append(
                     Mismatch(
                         title,
@@ -500,6 +503,8 @@ def compare(expectation: CaseExpectation, run: Run) -> Comparison:
                         f"gap closed: remove 'today' from {expectation.path.name} {title}",
                     )
                 )
+            elif got == wanted.today:
+                gaps.append(title)
             else:
                 mismatches.append(Mismatch(title, f"{wanted.expect} (today {wanted.today})", got, message))
             continue
