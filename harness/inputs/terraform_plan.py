@@ -67,7 +67,6 @@ class _Instance:
     line: int | None = None
 
 
-
 def _built_from(expr: Any, module: str) -> str:
     """`` (built from module.ci.aws_iam_role.build, var.bucket_arn)``: what the configuration builds a value from."""
     found: list[str] = []
@@ -91,6 +90,27 @@ def _built_from(expr: Any, module: str) -> str:
         sources = [r if r.startswith("var.") else f"{module}.{r}" for r in sources]
     return f" (built from {', '.join(sources)})" if sources else ""
 
+
+def _empty_references(values: Any, unknown: Any, expressions: Any) -> Any:
+    """``after_unknown`` with an empty value that the configuration builds from a resource taken as unknown too.
+
+    Some plans (Terraform 0.12 among them) show an attribute set from another resource being created as ``""``
+    instead of marking it unknown; its reference says what it will be.
+    """
+    if not isinstance(values, dict) or not isinstance(expressions, dict):
+        return unknown
+    marked = dict(unknown) if isinstance(unknown, dict) else {}
+    for key, value in values.items():
+        expr = expressions.get(key)
+        if value != "" or marked.get(key) or not isinstance(expr, dict):
+            continue
+        references = expr.get("references") or []
+        if any(isinstance(r, str) and not r.startswith(("var.", "local.", *_META_REFERENCES)) for r in references):
+            marked[key] = True
+    return marked
+
+
+UNVERIFIED_LEFT_OUT = "and scenarios that depend on it are unverified"
 
 _UNDERIVABLE = "and not derivable from the plan; scenarios that depend on it are unverified"
 
@@ -213,6 +233,9 @@ class _Plan:
                 if actions == ["delete"]:
                     continue
                 after = detail.get("after")
+                if values is None and not isinstance(after, dict):
+                    self.note(f"{item['address']}: the plan holds no values for it; left out, {UNVERIFIED_LEFT_OUT}")
+                    continue
                 merged = dict(values or {})
                 if isinstance(after, dict):
                     merged = {**after, **merged}
@@ -420,6 +443,8 @@ class _Plan:
         """An attribute of a data source: as read at plan time, or a policy document rebuilt from its configuration."""
         base = _data_address(reference)
         attribute = reference[len(base) :].lstrip(".").split(".")[0].split("[")[0]
+        if not attribute and base.startswith("data.aws_iam_policy_document."):
+            attribute = "json"  # a whole policy document named where a document goes (a Terraform 0.12 plan)
         address = f"{instance.module + '.' if instance.module else ''}{base}"
         read = self.data_values.get(address) or self.data_values.get(address + "[0]")
         if read is not None and isinstance(read.get(attribute or "id"), str) and read.get(attribute or "id"):
@@ -440,8 +465,8 @@ class _Plan:
             (
                 r
                 for r in _list(self.module_config(instance.module).get("resources"))
-                if isinstance(r, dict) and (r.get("mode"), r.get("type"), r.get("name"))
-                == ("data", "aws_iam_policy_document", name)
+                if isinstance(r, dict)
+                and (r.get("mode"), r.get("type"), r.get("name")) == ("data", "aws_iam_policy_document", name)
             ),
             None,
         )
@@ -686,9 +711,9 @@ class _Plan:
         arn_pattern = re.compile("(" + "|".join(re.escape(a) for a in arns) + r")(?=$|[/:\"*,\s])") if arns else None
         prepared: dict[str, Props] = {}
         for address, instance in self.instances.items():
-            values = self.resolve_unknown(
-                instance, instance.values, instance.unknown, instance.config.get("expressions"), address
-            )
+            expressions = instance.config.get("expressions")
+            unknown = _empty_references(instance.values, instance.unknown, expressions)
+            values = self.resolve_unknown(instance, instance.values, unknown, expressions, address)
             values = self.rewrite(values, pairs, arn_pattern)
             if not isinstance(values, dict):
                 self.fail(address, "an object of values (and after_unknown)", describe(values), "regenerate the plan")

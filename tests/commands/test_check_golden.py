@@ -132,7 +132,7 @@ def run_case(case: str, root: Path) -> Run:
     if expected.get("select"):
         argv += ["-m", str(expected["select"])]
     started = time.monotonic()
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=1500, check=False)
     run = Run(case, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
     if (report / "cucumber.json").exists():
         run.scenarios = read_reports(report)

@@ -299,3 +299,47 @@ def test_nested_modules_with_count_and_for_each_name_and_refer() -> None:
 
 def test_trust_helper_matches_a_service_trust() -> None:
     assert json.loads(trust())["Statement"][0]["Principal"] == {"Service": "codebuild.amazonaws.com"}
+
+
+def test_an_empty_value_an_old_plan_shows_for_a_reference_is_taken_from_the_reference() -> None:
+    # Terraform 0.12 may show an attribute set from a resource being created as "" instead of unknown.
+    build = role("build", values={"name": "acme-build"})
+    inline = R(
+        "aws_iam_role_policy",
+        "build",
+        {"name": "build", "role": "", "policy": doc("logs:PutLogEvents")},
+        unknown={"id": True},
+        expressions={"role": ref("aws_iam_role.build")},
+    )
+    definition = load(plan(build, inline, data=caller(), version="0.1"))
+    assert list(named(definition, "roles", "build").policies) == ["build"]
+    assert (
+        "aws_iam_role_policy.build.role: known only after apply; taken as ${roles.build.name} from the "
+        "configuration's reference" in definition.notes
+    )
+
+
+def test_a_whole_policy_document_reference_of_an_old_plan_is_its_json() -> None:
+    statement = {"effect": _constant("Allow"), "actions": _constant(["logs:PutLogEvents"]),
+                 "resources": _constant(["*"])}  # fmt: skip
+    document = {**_trust_document(statement), "address": "data.aws_iam_policy_document.logs", "name": "logs"}
+    build = role("build", values={"name": "acme-build"})
+    inline = R(
+        "aws_iam_role_policy",
+        "build",
+        {"name": "build", "role": "acme-build", "policy": ""},
+        unknown={"id": True},
+        expressions={"role": ref("aws_iam_role.build"), "policy": ref("data.aws_iam_policy_document.logs")},
+    )
+    definition = load(plan(build, inline, data=caller(), version="0.1", configured=[document]))
+    policy = named(definition, "roles", "build").policies["build"]
+    assert policy["Statement"][0]["Action"] == ["logs:PutLogEvents"]
+
+
+def test_an_instance_the_plan_holds_no_values_for_is_left_out_with_a_note() -> None:
+    ghost = R("aws_lambda_permission", "ghost", None, actions=("no-op",))  # type: ignore[arg-type]
+    definition = load(plan(role(), ghost, data=caller()))
+    assert (
+        "aws_lambda_permission.ghost: the plan holds no values for it; left out, and scenarios that depend on it "
+        "are unverified" in definition.notes
+    )
