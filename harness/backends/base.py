@@ -6,7 +6,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import boto3
 import botocore.config
@@ -236,3 +236,30 @@ class Backend:
     def describe(self) -> str:
         """One line for reports: which backend, which account and region."""
         return f"{self.name} (account {self.account_id}, region {self.region})"
+
+
+class _Resettable(Protocol):
+    def reset(self) -> None: ...
+
+
+_Kept = TypeVar("_Kept", bound=_Resettable)
+
+
+def attached_once(backend: Backend, attribute: str, make: Callable[[], _Kept]) -> _Kept:
+    """The object kept on ``backend`` under ``attribute``, made on first use; resetting the backend resets it too.
+
+    Models the harness keeps beside an emulator (what it serves itself) must forget what the emulator forgets.
+    """
+    found = backend.__dict__.get(attribute)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    made = make()
+    backend.__dict__[attribute] = made
+    reset = backend.reset
+
+    def reset_both() -> None:
+        reset()
+        made.reset()
+
+    backend.__dict__["reset"] = reset_both
+    return made

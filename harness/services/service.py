@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
 
-from harness.backends.base import Backend, CallEvent, Identity, hook_answer
+from harness.backends.base import Backend, CallEvent, Identity, attached_once, hook_answer
 from harness.services.connections import ConnectionsModel
 from harness.services.errors import ServiceError
 from harness.services.report_groups import ReportGroupsModel
@@ -66,19 +66,7 @@ class OwnedServices:
     @classmethod
     def of(cls, backend: Backend) -> OwnedServices:
         """The backend's models, created and attached on first use; resetting the backend empties them."""
-        found = backend.__dict__.get(_ATTRIBUTE)
-        if isinstance(found, OwnedServices):
-            return found
-        services = cls(backend).attach()
-        backend.__dict__[_ATTRIBUTE] = services
-        reset = backend.reset
-
-        def reset_with_models() -> None:
-            reset()
-            services.reset()
-
-        backend.__dict__["reset"] = reset_with_models
-        return services
+        return attached_once(backend, _ATTRIBUTE, lambda: cls(backend).attach())
 
     def reset(self) -> None:
         """Forget every connection, report group and hub setting."""

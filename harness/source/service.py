@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.backends.base import Backend, CallEvent, Identity, hook_answer
+from harness.backends.base import Backend, CallEvent, Identity, attached_once, hook_answer
 from harness.errors import Unverified
 from harness.iam import Decision
 from harness.source.authz import Authorizer, SourceAccess, access_for, denial
@@ -84,19 +84,7 @@ class SourceService:
         The backend's ``reset`` is wrapped so that resetting the backend also empties the model: the repositories
         the emulator forgets must not live on in the model.
         """
-        found = backend.__dict__.get(_ATTRIBUTE)
-        if isinstance(found, SourceService):
-            return found
-        service = cls(backend).attach()
-        backend.__dict__[_ATTRIBUTE] = service
-        reset = backend.reset
-
-        def reset_with_model() -> None:
-            reset()
-            service.reset()
-
-        backend.__dict__["reset"] = reset_with_model
-        return service
+        return attached_once(backend, _ATTRIBUTE, lambda: cls(backend).attach())
 
     def reset(self) -> None:
         """Forget every repository, template and pull request, and what was decided and served."""
