@@ -1,7 +1,8 @@
 Feature: What the pipeline does is recorded in an audit trail that cannot be changed unnoticed
   Reviewing a pipeline after the fact needs a record of every call it made, allowed or refused, under the identity
   that made it. The records must reach the trail's bucket, the pipeline's own roles must not be able to remove
-  them, and a log file changed or removed after delivery must be detected.
+  them, a log file changed or removed after delivery must be detected, and every request on the trail's bucket,
+  allowed or refused, must be kept in that bucket's own access log.
 
   @audit-trail @nist-800-53:AU-9 @nist-800-53:AU-10 @cis-aws:3.2 @soc2:CC7.2
   Scenario: A log file changed after delivery is detected by log file validation
@@ -36,3 +37,10 @@ Feature: What the pipeline does is recorded in an audit trail that cannot be cha
     When the build role tries to delete the newest log file of the trail
     Then the call is denied
     And every log file of the trail still validates
+
+  @audit-trail @nist-800-53:AU-2 @nist-800-53:AU-9 @cis-aws:3.6 @soc2:CC7.2
+  Scenario: An attempt on the trail's log files is recorded in the trail bucket's access log
+    Given the pipeline under test is deployed
+    And the trail has delivered the pipeline's activity
+    When the build role tries to delete the newest log file of the trail
+    Then the trail bucket's access log records that attempt by the build role

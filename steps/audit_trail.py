@@ -48,3 +48,8 @@ def record_refused(pw: Deployment, operation: str, role: str, code: str) -> None
 @then(parsers.parse("the trail holds a record of {operation} by the {role} role's session"))
 def record_by_session(pw: Deployment, operation: str, role: str) -> None:
     audit.expect_record(operation, error_code="", identity_arn_contains=audit.session_arn_part(pw, role))(pw)
+
+
+@then(parsers.parse("the trail bucket's access log records that attempt by the {role} role"))
+def attempt_access_logged(pw: Deployment, outcome: Any, role: str) -> None:
+    audit.expect_trail_access_logged(outcome, role)(pw)

@@ -9,6 +9,8 @@ have server access logging on, by :class:`ServerAccessLogging`); scenarios use t
     key = audit.tamper_log_file(deployment)
     audit.expect_validation_failure(FileState.MODIFIED, key=key)(deployment)
     audit.expect_access_logged("trail-logs", "REST.DELETE.OBJECT", key=key, status=204)(deployment)
+    attempt = audit.delete_newest_log_file_as(deployment, "build")
+    audit.expect_trail_access_logged(attempt, "build")(deployment)  # in the trail bucket's access log, as S3 logs it
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from harness.trail.audit import (
     expect_access_logged,
     expect_logs_valid,
     expect_record,
+    expect_trail_access_logged,
     expect_validation_failure,
     file_state,
     find_access_log_record,
@@ -70,6 +73,7 @@ __all__ = [
     "expect_access_logged",
     "expect_logs_valid",
     "expect_record",
+    "expect_trail_access_logged",
     "expect_validation_failure",
     "file_state",
     "find_access_log_record",

@@ -7,16 +7,20 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from harness.errors import CheckFailed, InputError
+from harness.errors import CheckFailed, InputError, Unverified
+from harness.iam.s3_acl import LOG_DELIVERY_PRINCIPAL
+from harness.model.definition import RESOURCE_ASPECTS, Definition, Unknown, describe_unknowns
 from harness.provider.resources.cloudtrail import Trail
 from harness.provider.resources.s3_bucket import Bucket
-from harness.trail.access_logs import AccessLogRecord
+from harness.trail.access_logs import AccessLogRecord, http_status, operation_name
 from harness.trail.delivery import DeliveredFile
 from harness.trail.integrity import FileState, ValidationReport
 
 if TYPE_CHECKING:
     from harness.acceptance import Deployment, NamedCheck
+    from harness.enforce.api import CallOutcome
 
 
 def trail_resource(deployment: Deployment, trail: str | None = None) -> Trail:
@@ -421,27 +425,138 @@ def expect_access_logged(
         if find_access_log_record(records, operation=operation, **wanted) is not None:
             return
         what = f"an access log record of {operation}" + "".join(f", {k} {v!r}" for k, v in wanted.items())
-        logs = deployment.access_logs
-        if logs.target(name) is None:
-            raise CheckFailed(
-                f"bucket '{name}': expected {what}, found server access logging off; set logging on the bucket "
-                "(a target bucket and prefix)",
-                records=0,
-            )
-        lost = [b for b in logs.lost if b.source == name]
-        if not records and lost:
-            raise CheckFailed(
-                f"bucket '{name}': expected {what}, found none delivered: {lost[-1].reason}; let "
-                "logging.s3.amazonaws.com s3:PutObject into the target bucket (bucket policy, with aws:SourceArn "
-                "the source bucket)",
-                lost=sum(b.records for b in lost),
-            )
-        seen = ", ".join(f"{r.operation} {r.key} {r.http_status} by {r.requester}" for r in records[:3])
-        raise CheckFailed(
-            f"bucket '{name}': expected {what}, found "
-            + (f"{len(records)} other record(s): {seen}" if records else "no records")
-            + "; check the request was made on that bucket while the deployment was observed",
-            records=len(records),
-        )
+        raise _not_logged(deployment, f"bucket '{name}'", name, what, records, operation)
 
     return NamedCheck(f"expect_access_logged({bucket!r}, {operation!r}, {wanted!r})", run)
+
+
+def _not_logged(
+    deployment: Deployment, subject: str, name: str, what: str, records: list[AccessLogRecord], operation: str
+) -> CheckFailed:
+    """Why bucket ``name``'s access log holds no record as described: logging off, the target bucket refusing the
+    logging service, or other records only (those of ``operation`` shown first)."""
+    logs = deployment.access_logs
+    if logs.target(name) is None:
+        return CheckFailed(
+            f"{subject}: expected {what}, found server access logging off; turn on server access logging (a target "
+            f"bucket and prefix) to a log bucket whose policy lets {LOG_DELIVERY_PRINCIPAL} s3:PutObject",
+            records=0,
+        )
+    lost = [b for b in logs.lost if b.source == name]
+    if not records and lost:
+        return CheckFailed(
+            f"{subject}: expected {what}, found none delivered: {lost[-1].reason}; let {LOG_DELIVERY_PRINCIPAL} "
+            "s3:PutObject into the target bucket (bucket policy, with aws:SourceArn the source bucket)",
+            lost=sum(b.records for b in lost),
+        )
+    shown = sorted(records, key=lambda r: r.operation != operation)[:3]
+    seen = ", ".join(f"{r.operation} {r.key} {r.http_status} by {r.requester}" for r in shown)
+    return CheckFailed(
+        f"{subject}: expected {what}, found "
+        + (f"{len(records)} other record(s): {seen}" if records else "no records")
+        + "; check the request was made on that bucket while the deployment was observed",
+        records=len(records),
+    )
+
+
+# What decides whether the logging service may write into a target bucket besides its policy: its ACL, unless
+# ownership disables ACLs. ACLs only ever allow, so they matter only when the policy does not.
+_LOG_TARGET_ACL_ASPECTS = frozenset({"acl", "ownership"})
+
+
+def expect_trail_access_logged(outcome: CallOutcome, scenario_role: str, trail: str | None = None) -> NamedCheck:
+    """The trail's bucket's server access log holds the record of ``outcome``, an attempt on one of its objects by
+    a session of the role playing ``scenario_role``: that operation on that key, with the status S3 answered
+    (allowed or refused alike, as S3 logs both).
+
+    Args:
+        outcome: the attempt (from :func:`delete_newest_log_file_as`, or ``harness.enforce.api.attempt`` on the
+            trail's bucket).
+        scenario_role: the role the scenario names (``build``).
+        trail: the definition's trail (its only one when None).
+
+    Returns:
+        A check over a deployment; it delivers pending access logs and reads them back from the target bucket.
+
+    Raises:
+        CheckFailed: (when run) the definition has no such trail; the trail's bucket does not log; the target
+            bucket refuses the logging service; or the log holds no record of the attempt.
+        Unverified: (when run) the verdict depends on what the definition does not say: the logging of a trail
+            bucket that stands in for one outside the definition, or the policy (or, when that refuses, the ACL)
+            of a target bucket outside it.
+        InputError: (when run) the attempt was not made on the trail's bucket.
+    """
+    from harness.acceptance import NamedCheck
+
+    def run(deployment: Deployment) -> None:
+        definition = deployment.require_definition()
+        found = trail_resource(deployment, trail)
+        subject = f"trail '{trail_name(deployment, trail)}'"
+        source = _trail_bucket(definition, found)
+        _require_known_logging(subject, _logging_unknowns(definition, source))
+        name = deployment.provider.ctx.physical_name(source)
+        if outcome.params.get("Bucket") != name:
+            raise InputError(
+                where=f"{subject} (the attempt by the {scenario_role} role)",
+                expected=f"an attempt on the trail's bucket '{name}'",
+                found=f"{outcome.service}:{outcome.operation} on {outcome.params.get('Bucket')!r}",
+                fix="make the attempt on one of the trail's log files",
+            )
+        operation = operation_name(outcome.operation)
+        key = quote(str(outcome.params["Key"])) if "Key" in outcome.params else "-"
+        session = session_arn_part(deployment, scenario_role)
+        status = http_status(outcome.error_code, outcome.operation, outcome.response)
+        records = access_log_records(deployment, source.name)
+        record = find_access_log_record(
+            records, operation=operation, key=key, requester_contains=session, status=status
+        )
+        if record is not None:
+            deployment.evidence.note(
+                f"the access log of bucket {name} records {record.operation} {record.key} {record.http_status} "
+                f"{record.error_code} by {record.requester}"
+            )
+            deployment.evidence.current().data["access-log-record"] = record.line()
+            return
+        lost = [b for b in deployment.access_logs.lost if b.source == name]
+        target = definition.get("buckets", source.logging.bucket) if source.logging is not None else None
+        if not records and lost and target is not None:
+            _require_known_logging(subject, definition.unknowns_of(target.address, _LOG_TARGET_ACL_ASPECTS))
+        answered = f"{status} {outcome.error_code}" if outcome.error_code else str(status)
+        what = f"a record of {operation} on '{key}' ({answered}) by a session of role {session.split('/')[1]}"
+        raise _not_logged(deployment, f"bucket '{name}' of {subject}", name, what, records, operation)
+
+    return NamedCheck(f"expect_trail_access_logged({outcome.operation!r}, {scenario_role!r}, {trail!r})", run)
+
+
+def _trail_bucket(definition: Definition, found: Trail) -> Bucket:
+    """The bucket the trail delivers to (a reference the definition has resolved when it was loaded)."""
+    source = definition.get("buckets", found.bucket)
+    if not isinstance(source, Bucket):
+        raise InputError(
+            where=definition.where(found.address),
+            expected="the name of a bucket of the definition in field 'bucket'",
+            found=repr(found.bucket),
+            fix="name the bucket the trail delivers to",
+        )
+    return source
+
+
+def _logging_unknowns(definition: Definition, source: Bucket) -> tuple[Unknown, ...]:
+    """What whether ``source``'s access log is delivered depends on that the definition does not say: its own
+    logging (a stand-in's, unless the definition configures it) and its target bucket's policy."""
+    found = list(definition.unknowns_of(source.address, frozenset({"logging"})))
+    if source.logging is not None:
+        target = definition.get("buckets", source.logging.bucket)
+        if target is not None:
+            found.extend(definition.unknowns_of(target.address, RESOURCE_ASPECTS))
+    return tuple(dict.fromkeys(found))
+
+
+def _require_known_logging(subject: str, unknowns: tuple[Unknown, ...]) -> None:
+    if unknowns:
+        raise Unverified(
+            f"{subject}: whether its bucket's server access log records the attempt depends on what the definition "
+            f"does not say: {describe_unknowns(unknowns)}; give the template or plan that declares it too "
+            "(pipewarden check A B), or declare it here",
+            unknowns=[str(u) for u in unknowns],
+        )

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from harness.acceptance import Deployment
 from harness.backends import Backend
 from harness.enforce.api import act_as, attempt
-from harness.errors import CheckFailed
+from harness.errors import CheckFailed, InputError, Unverified
+from harness.inputs.cloudformation import parse_template_text
+from harness.model.definition import Unknown
 from harness.trail import audit
 from harness.trail.access_logs import AccessLogRecord, LoggingTarget, http_status, log_object_key, operation_name
 from harness.trail.config import Clock
@@ -115,7 +119,8 @@ def test_a_bucket_without_logging_has_no_records(deploy: Deployment) -> None:
         audit.expect_access_logged("quiet", "REST.GET.OBJECT")(deploy)
     assert str(failed.value) == (
         f"bucket '{deploy.prefix}quiet': expected an access log record of REST.GET.OBJECT, found server access "
-        "logging off; set logging on the bucket (a target bucket and prefix)"
+        "logging off; turn on server access logging (a target bucket and prefix) to a log bucket whose policy lets "
+        "logging.s3.amazonaws.com s3:PutObject"
     )
 
 
@@ -204,6 +209,180 @@ def test_reading_and_deleting_a_trail_log_file_leaves_access_log_records(deploy:
     assert not [r for r in audit.access_log_records(deploy, "logs") if r.operation == "REST.PUT.OBJECT"]
 
 
+# -- the claim: an attempt on the trail's log files is in the trail bucket's access log ------------------------
+
+LOGGED_TRAIL = """
+buckets:
+  access-logs:
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: S3ServerAccessLogs
+          Effect: Allow
+          Principal: {{Service: logging.s3.amazonaws.com}}
+          Action: s3:PutObject
+          Resource: "${{buckets.access-logs.arn}}/trail/*"
+          Condition:
+            ArnLike: {{"aws:SourceArn": "arn:${{partition}}:s3:::${{prefix}}{source}"}}
+            StringEquals: {{"aws:SourceAccount": "${{account_id}}"}}
+  logs:
+{logging}{policy}
+roles:
+  build:
+    assumed_by: codebuild.amazonaws.com
+    description: may do nothing to the trail's bucket
+  reader:
+    assumed_by: codebuild.amazonaws.com
+    description: never acts here
+trails:
+  audit: {{bucket: logs, log_file_validation: false}}
+"""
+
+
+def logged_trail(deploy: Deployment, *, logging: bool = True, source: str = "logs") -> Deployment:
+    """Trail ``audit`` delivering to bucket ``logs``, which logs to ``access-logs`` (whose policy lets the logging
+    service write the logs of bucket ``source``) unless ``logging`` is false."""
+    deploy.definition = definition(
+        LOGGED_TRAIL.format(
+            source=source,
+            logging="    logging: {bucket: access-logs, prefix: trail/}\n" if logging else "",
+            policy=CLOUDTRAIL_POLICY.format(resource_prefix="").strip("\n").replace("{{", "{").replace("}}", "}"),
+        )
+    )
+    deploy.apply()
+    audit.require_delivery(deploy)
+    return deploy
+
+
+def test_a_refused_deletion_of_a_trail_log_file_is_in_the_trail_buckets_access_log(deploy: Deployment) -> None:
+    logged_trail(deploy)
+    outcome = audit.delete_newest_log_file_as(deploy, "build")
+    assert outcome.error_code == "AccessDenied"
+
+    audit.expect_trail_access_logged(outcome, "build")(deploy)
+
+    line = deploy.evidence.current().data["access-log-record"]
+    record = AccessLogRecord.parse(line)
+    assert (record.operation, record.key, record.status, record.error_code) == (
+        "REST.DELETE.OBJECT",
+        outcome.params["Key"],
+        403,
+        "AccessDenied",
+    )
+    assert f":assumed-role/{deploy.prefix}build/" in record.requester
+    # That attempt, by that role: the same record is no attempt of another role.
+    with pytest.raises(CheckFailed, match=r"found \d+ other record\(s\): REST.DELETE.OBJECT \S+ 403 by arn:aws:sts:"):
+        audit.expect_trail_access_logged(outcome, "reader")(deploy)
+
+
+def test_a_trail_bucket_without_access_logging_fails_naming_it_and_the_fix(deploy: Deployment) -> None:
+    logged_trail(deploy, logging=False)
+    outcome = audit.delete_newest_log_file_as(deploy, "build")
+
+    with pytest.raises(CheckFailed) as failed:
+        audit.expect_trail_access_logged(outcome, "build")(deploy)
+
+    key = outcome.params["Key"]
+    assert str(failed.value) == (
+        f"bucket '{deploy.prefix}logs' of trail '{deploy.prefix}audit': expected a record of REST.DELETE.OBJECT on "
+        f"'{key}' (403 AccessDenied) by a session of role {deploy.prefix}build, found server access logging off; "
+        "turn on server access logging (a target bucket and prefix) to a log bucket whose policy lets "
+        "logging.s3.amazonaws.com s3:PutObject"
+    )
+
+
+def test_a_log_bucket_refusing_the_logging_service_fails_saying_why(deploy: Deployment) -> None:
+    logged_trail(deploy, source="elsewhere")  # the log bucket takes the logs of another bucket only
+    outcome = audit.delete_newest_log_file_as(deploy, "build")
+
+    with pytest.raises(CheckFailed) as failed:
+        audit.expect_trail_access_logged(outcome, "build")(deploy)
+
+    message = str(failed.value)
+    assert message.startswith(f"bucket '{deploy.prefix}logs' of trail '{deploy.prefix}audit': expected a record of")
+    assert (
+        f"found none delivered: the policy and ACL of bucket '{deploy.prefix}access-logs' do not let "
+        "logging.s3.amazonaws.com s3:PutObject (ImplicitDeny"
+    ) in message
+    assert message.endswith(
+        "; let logging.s3.amazonaws.com s3:PutObject into the target bucket (bucket policy, with aws:SourceArn the "
+        "source bucket)"
+    )
+
+
+def test_an_attempt_on_another_bucket_is_refused_as_a_step_mistake(deploy: Deployment) -> None:
+    logged_trail(deploy)
+    other = audit.bucket_name(deploy, "access-logs")
+    outcome = attempt(deploy, act_as(deploy, "build"), "s3", "DeleteObject", Bucket=other, Key="k")
+
+    with pytest.raises(InputError, match=f"expected an attempt on the trail's bucket '{deploy.prefix}logs'"):
+        audit.expect_trail_access_logged(outcome, "build")(deploy)
+
+
+STAND_IN_TRAIL = """
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  TrailBucketName: {Type: String}
+  AccessLogBucketName: {Type: String}
+Resources:
+  Build:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Effect: Allow, Principal: {Service: codebuild.amazonaws.com}, Action: sts:AssumeRole}
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      S3BucketName: !Ref TrailBucketName
+      IsLogging: true
+"""
+
+# The trail's bucket is declared and logs to a bucket the template only names.
+STAND_IN_LOG_BUCKET = (
+    STAND_IN_TRAIL.replace("!Ref TrailBucketName", "!Ref TrailBucket")
+    + """
+  TrailBucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      LoggingConfiguration: {DestinationBucketName: !Ref AccessLogBucketName, LogFilePrefix: trail/}
+"""
+)
+
+# ... whose policy the template declares, for another bucket's logs: the log bucket's ACL could still let S3 in.
+STAND_IN_LOG_BUCKET_POLICY = (
+    STAND_IN_LOG_BUCKET
+    + """
+  AccessLogBucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref AccessLogBucketName
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: logging.s3.amazonaws.com}
+            Action: s3:PutObject
+            Resource: !Sub "arn:aws:s3:::${AccessLogBucketName}/*"
+            Condition: {ArnLike: {"aws:SourceArn": "arn:aws:s3:::another-bucket"}}
+"""
+)
+
+
+def stand_in_attempt(deploy: Deployment, template: str) -> Any:
+    """Deploy ``template`` and make the build role try to delete an object of the trail's bucket."""
+    deploy.definition = parse_template_text(
+        template,
+        "stack.yaml",
+        {"TrailBucketName": "acme-trail", "AccessLogBucketName": "acme-access-logs"},
+        lint_template=False,
+    )
+    deploy.apply()
+    bucket = audit.bucket_name(deploy, audit.trail_resource(deploy).bucket)
+    return attempt(deploy, act_as(deploy, "build"), "s3", "DeleteObject", Bucket=bucket, Key="AWSLogs/x.json.gz")
+
+
 def test_the_emulators_own_access_logs_stay_off_while_observed(deploy: Deployment) -> None:
     estate(deploy)
     put(deploy, "data", "k")
@@ -252,3 +431,52 @@ def test_statuses_follow_the_error_code_or_the_response() -> None:
     assert http_status("", "DeleteObject", None) == 204
     assert http_status("", "GetObject", {"ResponseMetadata": {"HTTPStatusCode": 206}}) == 206
     assert (http_status("AccessDenied", "GetObject", None), http_status("NoSuchKey", "GetObject", None)) == (403, 404)
+
+
+def test_a_trail_bucket_outside_the_template_leaves_the_claim_unverified(deploy: Deployment) -> None:
+    outcome = stand_in_attempt(deploy, STAND_IN_TRAIL)
+
+    with pytest.raises(Unverified) as unverified:
+        audit.expect_trail_access_logged(outcome, "build")(deploy)
+
+    assert unverified.value.reason == (
+        f"trail '{deploy.prefix}trail': whether its bucket's server access log records the attempt depends on what "
+        "the definition does not say: buckets.acme-trail: its logging is unknown (Resources.Trail.Properties."
+        "S3BucketName names 'acme-trail', which the template does not declare); give the template or plan that "
+        "declares it too (pipewarden check A B), or declare it here"
+    )
+
+
+def test_a_log_bucket_outside_the_definition_leaves_the_claim_unverified(deploy: Deployment) -> None:
+    logged_trail(deploy)
+    # What a loader records of a log bucket a template only names (CloudFormation's LoggingConfiguration naming a
+    # bucket by parameter): everything but its name unknown, its policy among it. (The emulator refuses logging
+    # into an empty stand-in outright, so the log bucket deployed here has the policy the real one may lack.)
+    reason = "LoggingConfiguration.DestinationBucketName names 'central-logs', which the template does not declare"
+    deploy.definition = replace(
+        deploy.require_definition(),
+        unknowns=(Unknown("buckets.access-logs", "resource", reason), Unknown("buckets.access-logs", "policy", reason)),
+    )
+    outcome = audit.delete_newest_log_file_as(deploy, "build")
+
+    with pytest.raises(Unverified) as unverified:
+        audit.expect_trail_access_logged(outcome, "build")(deploy)
+
+    assert unverified.value.reason == (
+        f"trail '{deploy.prefix}audit': whether its bucket's server access log records the attempt depends on what "
+        f"the definition does not say: buckets.access-logs: its policy is unknown ({reason}); give the template or "
+        "plan that declares it too (pipewarden check A B), or declare it here"
+    )
+
+
+def test_a_declared_policy_of_a_log_bucket_outside_the_template_that_refuses_leaves_its_acl_to_decide(
+    deploy: Deployment,
+) -> None:
+    outcome = stand_in_attempt(deploy, STAND_IN_LOG_BUCKET_POLICY)
+
+    with pytest.raises(Unverified) as unverified:
+        audit.expect_trail_access_logged(outcome, "build")(deploy)
+
+    assert "buckets.acme-access-logs: its ownership and acl are unknown (" in unverified.value.reason
+    (lost,) = deploy.access_logs.lost
+    assert lost.target == deploy.provider.state["buckets.acme-access-logs"].physical_id

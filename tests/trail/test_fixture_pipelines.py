@@ -7,6 +7,7 @@ import re
 import pytest
 
 from harness.acceptance import Deployment
+from harness.enforce.api import act_as, attempt
 from harness.errors import CheckFailed
 from harness.scenario import deploy as deploy_definition
 from harness.scenario import load_fixture
@@ -48,6 +49,32 @@ def test_the_insecure_trail_cannot_show_tampering(deploy: Deployment) -> None:
 
     with pytest.raises(CheckFailed, match=re.escape("found log file validation off, so no digest can show it")):
         audit.expect_validation_failure(FileState.MODIFIED)(deploy)
+
+
+def test_the_reference_trail_buckets_access_log_records_a_refused_attempt_on_a_log_file(deploy: Deployment) -> None:
+    deploy_definition(deploy, load_fixture("reference"))
+    audit.require_delivery(deploy)
+
+    outcome = audit.delete_newest_log_file_as(deploy, "build")
+
+    assert outcome.error_code == "AccessDenied"
+    audit.expect_trail_access_logged(outcome, "build")(deploy)
+    (target, _key), *_ = deploy.access_logs.delivered
+    assert target == audit.bucket_name(deploy, "access-logs")
+
+
+def test_the_insecure_trail_bucket_keeps_no_access_log(deploy: Deployment) -> None:
+    deploy_definition(deploy, load_fixture("insecure"))
+    # Nothing is delivered to this bucket (see above): the attempt is on where CloudTrail would write.
+    bucket = audit.bucket_name(deploy, "trail")
+    key = f"AWSLogs/{deploy.backend.account_id}/CloudTrail/log.json.gz"
+    outcome = attempt(deploy, act_as(deploy, "build"), "s3", "DeleteObject", Bucket=bucket, Key=key)
+
+    with pytest.raises(CheckFailed) as failure:
+        audit.expect_trail_access_logged(outcome, "build")(deploy)
+
+    assert str(failure.value).startswith(f"bucket '{bucket}' of trail '{audit.trail_name(deploy)}': expected a record")
+    assert "found server access logging off; turn on server access logging" in str(failure.value)
 
 
 def test_a_definition_without_a_trail_is_told_to_declare_one(deploy: Deployment) -> None:
