@@ -278,7 +278,12 @@ class Assembly:
         self._spell_stand_ins()
         for record in self.stand_ins.values():
             if record.spec.complete is not None:
+                before = dict(record.draft.kwargs)
                 record.spec.complete(record.draft, self.drafts)
+                # What completing sets is the harness's guess, not the definition's word: it stays unknown.
+                for key, value in record.draft.kwargs.items():
+                    if key not in before or before[key] != value:
+                        record.initial[key] = value
         source = self.filename
         resources = []
         for d in self.drafts:
@@ -286,9 +291,7 @@ class Assembly:
             resources.append(self.make(d.cls, d.origin, d.line, name=d.name, **d.kwargs))
         self.filename = source
         resources = break_cycles([spell_self(r) for r in resources])
-        locations = {
-            d.address: SourceLocation(d.file or source, d.line) for d in self.drafts if d.line is not None
-        }
+        locations = {d.address: SourceLocation(d.file or source, d.line) for d in self.drafts if d.line is not None}
         return Definition(
             name=name,
             resources=tuple(resources),

@@ -251,3 +251,28 @@ Parameters:
     assert action.configuration["ProjectName"] == "${build_projects.build.name}"
     assert not definition.is_stand_in("roles.acme-build-role")
     assert [str(u.address) for u in definition.unknowns if u.aspect == "resource"] == ["buckets.acme-artifacts"]
+
+
+def test_a_log_bucket_named_by_logging_accepts_the_logs_and_keeps_its_policy_unknown() -> None:
+    from harness.backends import make_backend
+    from harness.provider.lifecycle import Provider
+
+    definition = cfn("""
+  Artifacts:
+    Type: AWS::S3::Bucket
+    Properties:
+      LoggingConfiguration: {DestinationBucketName: central-access-logs, LogFilePrefix: artifacts/}
+""")
+    logs = named(definition, "buckets", "central-access-logs")
+    (statement,) = logs.policy["Statement"]
+    assert (statement["Principal"], statement["Action"]) == ({"Service": "logging.s3.amazonaws.com"}, "s3:PutObject")
+    # The policy is the harness's guess at what the existing bucket must allow: what it really says is unknown.
+    assert "policy" in {u.aspect for u in definition.unknowns_of("buckets.central-access-logs")}
+    backend = make_backend("moto")
+    backend.open()
+    try:
+        provider = Provider(backend)
+        provider.apply(definition)  # S3 refuses logging to a bucket that does not let the logging service write
+        assert provider.destroy(definition) == []
+    finally:
+        backend.close()

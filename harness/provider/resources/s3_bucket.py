@@ -1088,10 +1088,33 @@ FOLDS = (
 )
 
 
+def _accept_access_logs(draft: Draft, drafts: list[Draft]) -> None:
+    """A stand-in that buckets of the definition log to lets the logging service write (S3 refuses to turn
+    logging on towards a bucket that does not, so the existing bucket must); its real policy stays unknown."""
+    if draft.kwargs.get("policy") is not None:
+        return
+    logged = any(d.cls is Bucket and getattr(d.kwargs.get("logging"), "bucket", None) == draft.name for d in drafts)
+    if logged:
+        draft.kwargs["policy"] = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ServerAccessLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:${{partition}}:s3:::${{prefix}}{draft.name}/*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": "${account_id}"}},
+                }
+            ],
+        }
+
+
 # A bucket the definition names (a companion stack's artifact bucket): what is not declared here is unknown.
 STAND_IN = StandIn(
     Bucket,
     fields=lambda request: {},
     deployed="an empty bucket",
+    complete=_accept_access_logs,
     settable=("policy", "encryption", "public_access_block", "versioning", "ownership", "acl", "logging"),
 )
