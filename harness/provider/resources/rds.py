@@ -289,6 +289,7 @@ class _DbHandler:
     key: ClassVar[str]
     id_field: ClassVar[str]
     not_found: ClassVar[str]
+    modify: ClassVar[str]
 
     def _find(self, ctx: ProviderContext, name: str) -> dict[str, Any] | None:
         rds = ctx.clients("rds")
@@ -310,6 +311,67 @@ class _DbHandler:
             )
         return names
 
+    def arn(self, ctx: ProviderContext, resource: Database | DbCluster) -> str:
+        return _rds_arn(ctx, self.kind, _rds_name(ctx, resource))
+
+    def state(self, ctx: ProviderContext, resource: Database | DbCluster) -> ResourceState:
+        return ResourceState(str(resource.address), _rds_name(ctx, resource), self.arn(ctx, resource))
+
+    def list_by_prefix(self, ctx: ProviderContext, prefix: str) -> list[str]:
+        return self._list(ctx, prefix.lower())
+
+    def _own_settings(self, resource: Database | DbCluster, want: dict[str, Any]) -> dict[str, Any]:
+        """What a standalone instance or a cluster is created with: credentials, groups, encryption."""
+        request: dict[str, Any] = {
+            "MasterUsername": "pwadmin",
+            "StorageEncrypted": resource.storage_encrypted,
+            "EnableIAMDatabaseAuthentication": resource.iam_auth,
+        }
+        if resource.security_groups:
+            request["VpcSecurityGroupIds"] = want["security_groups"]
+        if want["kms_key"]:
+            request["KmsKeyId"] = want["kms_key"]
+        if resource.master_password == "managed":
+            request["ManageMasterUserPassword"] = True
+        else:
+            request["MasterUserPassword"] = _stand_in_password()
+        return request
+
+    def _modify(
+        self,
+        ctx: ProviderContext,
+        resource: Database | DbCluster,
+        changed: frozenset[str],
+        want: dict[str, Any],
+        request: dict[str, Any],
+    ) -> ResourceState:
+        """Apply the changes both kinds share, with ``request`` holding the kind's own, then the tags."""
+        rds = ctx.clients("rds")
+        if "security_groups" in changed:
+            request["VpcSecurityGroupIds"] = want["security_groups"]
+        if "iam_auth" in changed:
+            request["EnableIAMDatabaseAuthentication"] = resource.iam_auth
+        if "deletion_protection" in changed:
+            request["DeletionProtection"] = resource.deletion_protection
+        if "managed_password" in changed:
+            request["ManageMasterUserPassword"] = want["managed_password"]
+            if not want["managed_password"]:
+                request["MasterUserPassword"] = _stand_in_password()
+        if request:
+            getattr(rds, self.modify)(**{self.id_field: _rds_name(ctx, resource)}, ApplyImmediately=True, **request)
+        if "tags" in changed:
+            _sync_tags(rds, self.arn(ctx, resource), dict(resource.tags))
+        return self.state(ctx, resource)
+
+    def _unprotected(self, ctx: ProviderContext, physical_id: str) -> dict[str, Any] | None:
+        """The instance or cluster found, with deletion protection lifted (as AWS, it would stop the delete)."""
+        found = self._find(ctx, physical_id)
+        if found is not None and found.get("DeletionProtection"):
+            getattr(ctx.clients("rds"), self.modify)(
+                **{self.id_field: physical_id}, DeletionProtection=False, ApplyImmediately=True
+            )
+        return found
+
 
 class DatabaseHandler(_DbHandler, Handler[Database]):
     resource_type = Database
@@ -319,12 +381,7 @@ class DatabaseHandler(_DbHandler, Handler[Database]):
     key = "DBInstances"
     id_field = "DBInstanceIdentifier"
     not_found = "DBInstanceNotFound"
-
-    def arn(self, ctx: ProviderContext, resource: Database) -> str:
-        return _rds_arn(ctx, "db", _rds_name(ctx, resource))
-
-    def state(self, ctx: ProviderContext, resource: Database) -> ResourceState:
-        return ResourceState(str(resource.address), _rds_name(ctx, resource), self.arn(ctx, resource))
+    modify = "modify_db_instance"
 
     def _cluster_name(self, ctx: ProviderContext, resource: Database) -> str | None:
         return ctx.state_of("db_clusters", resource.cluster).physical_id if resource.cluster else None
@@ -394,20 +451,7 @@ class DatabaseHandler(_DbHandler, Handler[Database]):
         if resource.cluster:
             request["DBClusterIdentifier"] = want["cluster"]
         else:
-            request.update(
-                AllocatedStorage=want["storage_gb"],
-                MasterUsername="pwadmin",
-                StorageEncrypted=resource.storage_encrypted,
-                EnableIAMDatabaseAuthentication=resource.iam_auth,
-            )
-            if resource.security_groups:
-                request["VpcSecurityGroupIds"] = want["security_groups"]
-            if want["kms_key"]:
-                request["KmsKeyId"] = want["kms_key"]
-            if resource.master_password == "managed":
-                request["ManageMasterUserPassword"] = True
-            else:
-                request["MasterUserPassword"] = _stand_in_password()
+            request.update(AllocatedStorage=want["storage_gb"], **self._own_settings(resource, want))
         ctx.clients("rds").create_db_instance(**request)
         return self.state(ctx, resource)
 
@@ -415,46 +459,24 @@ class DatabaseHandler(_DbHandler, Handler[Database]):
         fixed = changed & {"engine", "cluster", "subnet_group", "storage_encrypted", "kms_key"}
         if fixed:
             raise cannot_change(resource.KIND, str(resource.address), fixed)
-        rds = ctx.clients("rds")
-        name = _rds_name(ctx, resource)
         want = self.desired(ctx, resource)
         request: dict[str, Any] = {}
         if "instance_class" in changed:
             request["DBInstanceClass"] = resource.instance_class
-        if "security_groups" in changed:
-            request["VpcSecurityGroupIds"] = want["security_groups"]
         if "publicly_accessible" in changed:
             request["PubliclyAccessible"] = resource.publicly_accessible
-        if "iam_auth" in changed:
-            request["EnableIAMDatabaseAuthentication"] = resource.iam_auth
-        if "deletion_protection" in changed:
-            request["DeletionProtection"] = resource.deletion_protection
         if "storage_gb" in changed:
             request["AllocatedStorage"] = want["storage_gb"]
-        if "managed_password" in changed:
-            request["ManageMasterUserPassword"] = want["managed_password"]
-            if not want["managed_password"]:
-                request["MasterUserPassword"] = _stand_in_password()
-        if request:
-            rds.modify_db_instance(DBInstanceIdentifier=name, ApplyImmediately=True, **request)
-        if "tags" in changed:
-            _sync_tags(rds, self.arn(ctx, resource), dict(resource.tags))
-        return self.state(ctx, resource)
+        return self._modify(ctx, resource, changed, want, request)
 
     def delete(self, ctx: ProviderContext, resource: Database) -> None:
         self.delete_physical(ctx, _rds_name(ctx, resource))
 
-    def list_by_prefix(self, ctx: ProviderContext, prefix: str) -> list[str]:
-        return self._list(ctx, prefix.lower())
-
     def delete_physical(self, ctx: ProviderContext, physical_id: str) -> None:
         rds = ctx.clients("rds")
-        found = self._find(ctx, physical_id)
+        found = self._unprotected(ctx, physical_id)
         if found is None:
             return
-        # Deletion protection stops a delete, as in AWS; tearing down what the harness deployed lifts it first.
-        if found.get("DeletionProtection"):
-            rds.modify_db_instance(DBInstanceIdentifier=physical_id, DeletionProtection=False, ApplyImmediately=True)
         request: dict[str, Any] = {"DBInstanceIdentifier": physical_id, "DeleteAutomatedBackups": True}
         if not found.get("DBClusterIdentifier"):
             request["SkipFinalSnapshot"] = True
@@ -473,12 +495,7 @@ class DbClusterHandler(_DbHandler, Handler[DbCluster]):
     key = "DBClusters"
     id_field = "DBClusterIdentifier"
     not_found = "DBClusterNotFoundFault"
-
-    def arn(self, ctx: ProviderContext, resource: DbCluster) -> str:
-        return _rds_arn(ctx, "cluster", _rds_name(ctx, resource))
-
-    def state(self, ctx: ProviderContext, resource: DbCluster) -> ResourceState:
-        return ResourceState(str(resource.address), _rds_name(ctx, resource), self.arn(ctx, resource))
+    modify = "modify_db_cluster"
 
     def desired(self, ctx: ProviderContext, resource: DbCluster) -> dict[str, Any]:
         return {
@@ -523,22 +540,12 @@ class DbClusterHandler(_DbHandler, Handler[DbCluster]):
         request: dict[str, Any] = {
             "DBClusterIdentifier": _rds_name(ctx, resource),
             "Engine": resource.engine,
-            "MasterUsername": "pwadmin",
-            "StorageEncrypted": resource.storage_encrypted,
-            "EnableIAMDatabaseAuthentication": resource.iam_auth,
             "DeletionProtection": resource.deletion_protection,
             "Tags": tags_list(resource.tags),
+            **self._own_settings(resource, want),
         }
         if want["subnet_group"]:
             request["DBSubnetGroupName"] = want["subnet_group"]
-        if resource.security_groups:
-            request["VpcSecurityGroupIds"] = want["security_groups"]
-        if want["kms_key"]:
-            request["KmsKeyId"] = want["kms_key"]
-        if resource.master_password == "managed":
-            request["ManageMasterUserPassword"] = True
-        else:
-            request["MasterUserPassword"] = _stand_in_password()
         ctx.clients("rds").create_db_cluster(**request)
         return self.state(ctx, resource)
 
@@ -546,38 +553,15 @@ class DbClusterHandler(_DbHandler, Handler[DbCluster]):
         fixed = changed & {"engine", "subnet_group", "storage_encrypted", "kms_key"}
         if fixed:
             raise cannot_change(resource.KIND, str(resource.address), fixed)
-        rds = ctx.clients("rds")
-        want = self.desired(ctx, resource)
-        request: dict[str, Any] = {}
-        if "security_groups" in changed:
-            request["VpcSecurityGroupIds"] = want["security_groups"]
-        if "iam_auth" in changed:
-            request["EnableIAMDatabaseAuthentication"] = resource.iam_auth
-        if "deletion_protection" in changed:
-            request["DeletionProtection"] = resource.deletion_protection
-        if "managed_password" in changed:
-            request["ManageMasterUserPassword"] = want["managed_password"]
-            if not want["managed_password"]:
-                request["MasterUserPassword"] = _stand_in_password()
-        if request:
-            rds.modify_db_cluster(DBClusterIdentifier=_rds_name(ctx, resource), ApplyImmediately=True, **request)
-        if "tags" in changed:
-            _sync_tags(rds, self.arn(ctx, resource), dict(resource.tags))
-        return self.state(ctx, resource)
+        return self._modify(ctx, resource, changed, self.desired(ctx, resource), {})
 
     def delete(self, ctx: ProviderContext, resource: DbCluster) -> None:
         self.delete_physical(ctx, _rds_name(ctx, resource))
 
-    def list_by_prefix(self, ctx: ProviderContext, prefix: str) -> list[str]:
-        return self._list(ctx, prefix.lower())
-
     def delete_physical(self, ctx: ProviderContext, physical_id: str) -> None:
         rds = ctx.clients("rds")
-        found = self._find(ctx, physical_id)
-        if found is None:
+        if self._unprotected(ctx, physical_id) is None:
             return
-        if found.get("DeletionProtection"):
-            rds.modify_db_cluster(DBClusterIdentifier=physical_id, DeletionProtection=False, ApplyImmediately=True)
         # A cluster goes only once its instances are gone (the sweeper deletes instances first).
         try:
             rds.delete_db_cluster(DBClusterIdentifier=physical_id, SkipFinalSnapshot=True)
