@@ -143,12 +143,21 @@ def test_a_pipeline_source_action_refers_to_its_connection() -> None:
     assert not any("outside the template" in n for n in definition.notes)
 
 
-def test_a_connection_outside_the_template_is_noted() -> None:
+def test_a_connection_outside_the_template_stands_in_with_its_provider_unknown() -> None:
     arn = "arn:aws:codestar-connections:us-east-1:123456789012:connection/shared"
     definition = cfn(PIPELINE % arn + CONNECTIONS)
-    assert (
-        f"Resources.Pipeline: stage 'Source' action 'Source' uses the connection '{arn}', outside the template; "
-        "whether the pipeline role may use it is unverified" in definition.notes
+    stand_in = named(definition, "connections", "shared")
+    assert (stand_in.service, stand_in.provider_type) == ("codestar-connections", "GitHub")
+    assert {u.aspect for u in definition.unknowns_of("connections.shared")} == {"resource", "provider_type", "host_arn"}
+    (source,) = [a for s in only(definition, "pipelines").stages for a in s.actions if a.category == "Source"]
+    assert source.configuration["ConnectionArn"] == "${connections.shared.arn}"
+    (note,) = [n for n in definition.notes if "stands in" in n]
+    assert note.startswith(
+        "Resources.Pipeline.Properties.Stages[0].Actions[0].Configuration.ConnectionArn: 'arn:aws:codestar-connections:"
+    )
+    assert note.endswith(
+        "is not declared here; an available connection (its provider taken as GitHub) stands in for it as "
+        "connections.shared, and scenarios that depend on what the template does not say of it are unverified"
     )
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from harness.model.base import Resource, Tags
-from harness.model.schema import Cfn, Draft, Field, Props, Reader, Schema, Tf
+from harness.model.schema import Cfn, Draft, Field, Props, Reader, Schema, StandIn, StandInRequest, Tf
 from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
 from harness.services.connections import PROVIDER_TYPES
 
@@ -194,4 +194,19 @@ def _schema(cfn_type: str, tf_type: str, service: ConnectionService) -> Schema:
 SCHEMAS = (
     _schema("AWS::CodeStarConnections::Connection", "aws_codestarconnections_connection", "codestar-connections"),
     _schema("AWS::CodeConnections::Connection", "aws_codeconnections_connection", "codeconnections"),
+)
+
+
+def _stand_in_fields(request: StandInRequest) -> dict[str, Any]:
+    # The ARN says which API made the connection; the provider it reaches is not in it (GitHub taken, unknown).
+    service = "codeconnections" if ":codeconnections:" in request.identifier else "codestar-connections"
+    return {"provider_type": "GitHub", "service": service}
+
+
+# A connection created once per account and passed to the pipeline stack by ARN (the usual case).
+STAND_IN = StandIn(
+    SourceConnection,
+    fields=_stand_in_fields,
+    deployed="an available connection (its provider taken as GitHub)",
+    unknown=("provider_type", "host_arn"),
 )
