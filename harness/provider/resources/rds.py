@@ -674,6 +674,22 @@ _TF_IGNORED = (
 
 _KMS_KEY = Field("kms_key", cfn="KmsKeyId", tf="kms_key_id", read="ref", section="keys")
 
+# Settings instances and clusters spell alike.
+_STORAGE_ENCRYPTED = Field(
+    "storage_encrypted", cfn="StorageEncrypted", tf="storage_encrypted", read="flag", default=False
+)
+_IAM_AUTH = Field(
+    "iam_auth",
+    cfn="EnableIAMDatabaseAuthentication",
+    tf="iam_database_authentication_enabled",
+    read="flag",
+    default=False,
+)
+_DELETION_PROTECTION = Field(
+    "deletion_protection", cfn="DeletionProtection", tf="deletion_protection", read="flag", default=False
+)
+_MASTER_PASSWORD = Field("master_password", cfn_read=_master_password, tf_read=_master_password)
+
 _PLACEMENT_KEYS = {
     CLOUDFORMATION: ("DBSubnetGroupName", "VPCSecurityGroups"),
     TERRAFORM: ("db_subnet_group_name", "vpc_security_group_ids"),
@@ -736,13 +752,11 @@ SCHEMAS = (
         DbCluster,
         fields=(
             Field("engine", cfn="Engine", tf="engine", required=True),
-            Field("storage_encrypted", cfn="StorageEncrypted", tf="storage_encrypted", read="flag", default=False),
+            _STORAGE_ENCRYPTED,
             _KMS_KEY,
-            Field("iam_auth", cfn="EnableIAMDatabaseAuthentication", tf="iam_database_authentication_enabled",
-                  read="flag", default=False),
-            Field("deletion_protection", cfn="DeletionProtection", tf="deletion_protection", read="flag",
-                  default=False),
-            Field("master_password", cfn_read=_master_password, tf_read=_master_password),
+            _IAM_AUTH,
+            _DELETION_PROTECTION,
+            _MASTER_PASSWORD,
             Field("tags", cfn="Tags", tf="tags", read="tags"),
         ),
         cfn=Cfn(
@@ -777,13 +791,11 @@ SCHEMAS = (
             Field("cluster", cfn="DBClusterIdentifier", read="here", section="db_clusters", what="a DB cluster"),
             Field("publicly_accessible", cfn="PubliclyAccessible", tf="publicly_accessible", read="flag",
                   default=False),
-            Field("storage_encrypted", cfn="StorageEncrypted", tf="storage_encrypted", read="flag", default=False),
+            _STORAGE_ENCRYPTED,
             _KMS_KEY,
-            Field("iam_auth", cfn="EnableIAMDatabaseAuthentication", tf="iam_database_authentication_enabled",
-                  read="flag", default=False),
-            Field("deletion_protection", cfn="DeletionProtection", tf="deletion_protection", read="flag",
-                  default=False),
-            Field("master_password", cfn_read=_master_password, tf_read=_master_password),
+            _IAM_AUTH,
+            _DELETION_PROTECTION,
+            _MASTER_PASSWORD,
             Field("storage_gb", cfn="AllocatedStorage", tf="allocated_storage", read="raw", parse=_storage),
             Field("tags", cfn="Tags", tf="tags", read="tags"),
         ),
