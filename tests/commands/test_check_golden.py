@@ -198,34 +198,25 @@ def test_expected_passes_passed(case: str, runs: dict[str, Run]) -> None:
         assert not failed, f"{case}: {entry!r} expected to pass: {failed}"
 
 
+def expect_outcome(run: Run, entry: str, status: str, fragment: str) -> None:
+    """Every scenario an expected.yaml entry names ended with ``status`` and a message holding ``fragment``."""
+    found = run.matching(entry)
+    assert found, f"{run.case}: no scenario matches {entry!r}"
+    for scenario in found:
+        assert scenario.status == status, f"{run.case}: {scenario.name!r} expected {status}, {scenario.status}"
+        assert any(fragment in m for m in scenario.messages), (scenario.name, fragment, scenario.messages)
+
+
 @pytest.mark.parametrize("case", [c for c in CASES if expected_of(c).get("failures")])
 def test_expected_failures_failed_with_their_message(case: str, runs: dict[str, Run]) -> None:
-    run = runs[case]
     for failure in expected_of(case)["failures"]:
-        found = run.matching(failure["scenario"])
-        assert found, f"{case}: no scenario matches {failure['scenario']!r}"
-        for scenario in found:
-            assert scenario.status == "failed", f"{case}: {scenario.name!r} expected to fail, {scenario.status}"
-            assert any(failure["message_contains"] in m for m in scenario.messages), (
-                scenario.name,
-                failure["message_contains"],
-                scenario.messages,
-            )
+        expect_outcome(runs[case], failure["scenario"], "failed", failure["message_contains"])
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if expected_of(c).get("unverified")])
 def test_expected_unverified_scenarios_say_why(case: str, runs: dict[str, Run]) -> None:
-    run = runs[case]
     for entry in expected_of(case)["unverified"]:
-        found = run.matching(entry["scenario"])
-        assert found, f"{case}: no scenario matches {entry['scenario']!r}"
-        for scenario in found:
-            assert scenario.status == "skipped", f"{case}: {scenario.name!r} expected UNVERIFIED, {scenario.status}"
-            assert any(entry["reason_contains"] in m for m in scenario.messages), (
-                scenario.name,
-                entry["reason_contains"],
-                scenario.messages,
-            )
+        expect_outcome(runs[case], entry["scenario"], "skipped", entry["reason_contains"])
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if expected_of(c)["exit_code"] == 0])
