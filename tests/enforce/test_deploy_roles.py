@@ -148,7 +148,7 @@ def test_a_build_role_that_may_pass_the_admin_deploy_role_fails_the_claim(deploy
         assert outcome.params["serviceRole"] == pw.provider.state["roles.deploy"].arn
         with pytest.raises(CheckFailed) as caught:
             expect_denied(outcome)
-    assert "build role expected AccessDeniedException on iam:PassRole, got an allowed call" in str(caught.value)
+    assert "build role expected AccessDeniedException on iam:PassRole, got success" in str(caught.value)
     assert caught.value.fields["statements"] == ["PassOne"]
     assert pw.backend.client("codebuild").list_projects()["projects"] == [f"{pw.prefix}app"]  # the probe was undone
 
