@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import difflib
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -376,11 +377,7 @@ class _Template:
             f"{_dotted(path)}: {what} of {logical_id} ({rtype}) has no model value; a placeholder stands in "
             f"and scenarios depending on it are unverified"
         )
-        if attribute is None:
-            return f"${{prefix}}{logical_id}"
-        if attribute.endswith("Arn") or attribute == "Arn":
-            return f"arn:${{partition}}:unmodelled:${{region}}:${{account_id}}:{logical_id}"
-        return f"${{prefix}}{logical_id}-{attribute}"
+        return unmodelled_value(rtype, logical_id, attribute)
 
     def cidr_of(self, logical_id: str, path: tuple[Any, ...]) -> str:
         """A VPC's or subnet's CidrBlock as the template gives it (the model compares CIDR blocks as text)."""
@@ -787,6 +784,46 @@ def _kebab(logical_id: str) -> str:
     """
     head = re.sub(r"(?<=[a-z0-9])(?=[0-9A-F]{0,7}[0-9])[0-9A-F]{8}$", "", logical_id) or logical_id
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "-", head).lower()
+
+
+def unmodelled_value(rtype: object, logical_id: str, attribute: str | None) -> str:
+    """What ``Ref`` or ``Fn::GetAtt`` of a resource of a type pipewarden does not model stands for.
+
+    CloudFormation documents, per type, whether ``Ref`` gives a name, an ARN or a URL: it is the type's primary
+    identifier (the first, for a compound one). A placeholder of the same kind stands in, so a policy naming the
+    resource still reads as an ARN where AWS gives one (IAM refuses a ``Resource`` that is neither an ARN nor
+    ``*``). An attribute named ``Arn`` (or ending in it) is an ARN; anything else is a name.
+    """
+    kind = _identifier_kind(rtype) if attribute is None else ("arn" if attribute.lower().endswith("arn") else "name")
+    parts = rtype.split("::") if isinstance(rtype, str) else []
+    service = parts[1].lower() if len(parts) == 3 else "unmodelled"
+    noun = parts[2].lower() if len(parts) == 3 else "resource"
+    name = f"${{prefix}}{logical_id}" + (f"-{attribute}" if attribute and kind == "name" else "")
+    if kind == "arn":
+        return f"arn:${{partition}}:{service}:${{region}}:${{account_id}}:{noun}/${{prefix}}{logical_id}"
+    if kind == "url":
+        return f"https://{service}.${{region}}.amazonaws.com/${{account_id}}/${{prefix}}{logical_id}"
+    return name
+
+
+@functools.cache
+def _identifier_kind(rtype: object) -> str:
+    """``arn``, ``url`` or ``name``: what the type's ``Ref`` returns, from its CloudFormation resource schema."""
+    if not isinstance(rtype, str):
+        return "name"
+    try:
+        from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", rtype).schema
+    except Exception:  # a type unknown to the schemas (a registry extension) has a name
+        return "name"
+    identifiers = schema.get("primaryIdentifier") or []
+    first = str(identifiers[0]).rsplit("/", 1)[-1].lower() if identifiers else ""
+    if first.endswith("arn"):
+        return "arn"
+    if first.endswith("url"):
+        return "url"
+    return "name"
 
 
 def _dotted(path: tuple[Any, ...]) -> str:
