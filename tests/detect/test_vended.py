@@ -11,8 +11,10 @@ import pytest
 
 from harness.acceptance import Deployment
 from harness.backends import Backend
+from harness.detect import scenario as detection
 from harness.detect.scenario import detection_of
 from harness.detect.vended import codebuild_datapoints, service_metric_alarm_applies
+from harness.errors import CheckFailed
 from harness.runtime.build import start_build
 from harness.runtime.state import set_build_clock
 from tests.conftest import definition
@@ -276,3 +278,23 @@ def test_a_rule_on_failed_builds_ignores_a_successful_build(deploy: Callable[[st
     pw = deploy(monitored(["true"], rule=rule))
     run(pw, 1)
     assert detection_of(pw).notifications == []
+
+
+# -- the detection scenarios take an alarm on CodeBuild's own metric as the build-volume alarm ------------------
+def test_an_account_wide_builds_alarm_is_the_build_volume_alarm(deploy: Callable[[str], Deployment]) -> None:
+    pw = deploy(monitored(["true"], builds_alarm(2, dimensions={})))
+    run(pw, 2)
+    assert detection.expect_alarm(pw, "build volume") == (name_of(pw, "alarms", "builds"),)
+
+
+def test_a_builds_alarm_on_another_project_is_not_the_build_volume_alarm(deploy: Callable[[str], Deployment]) -> None:
+    pw = deploy(monitored(["true"], builds_alarm(1, dimensions={"ProjectName": "someone-else"})))
+    run(pw, 2)
+    with pytest.raises(CheckFailed) as failure:
+        detection.expect_alarm(pw, "build volume")
+    assert str(failure.value) == (
+        "pipeline 'test': expected an alarm on AWS/CodeBuild/Builds (the metric of build volume), found none; "
+        f"alarm '{name_of(pw, 'alarms', 'builds')}' watches AWS/CodeBuild/Builds for ProjectName=someone-else, "
+        f"not the builds of {name_of(pw, 'build_projects', 'app')}; add an alarm on AWS/CodeBuild Builds "
+        "(dimension ProjectName) with a threshold above the usual build rate"
+    )
