@@ -1,4 +1,5 @@
-"""Detection engines: CloudWatch Logs filter patterns, metric filters, alarm evaluation and event patterns."""
+"""Detection engines: CloudWatch Logs filter patterns, metric filters, alarm evaluation, event patterns and the
+metrics AWS services publish themselves."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from harness.detect.metrics import (
     apply_metric_filter,
 )
 from harness.detect.patterns import FilterPattern, LogMessage, PatternKind, compile_pattern
+from harness.detect.vended import codebuild_datapoints
 
 __all__ = [
     "AlarmDefinition",
@@ -45,6 +47,7 @@ __all__ = [
     "PatternKind",
     "Transition",
     "apply_metric_filter",
+    "codebuild_datapoints",
     "compile_event_pattern",
     "compile_pattern",
     "evaluate_alarm",

@@ -24,6 +24,7 @@ from harness.detect.alarms import (
 )
 from harness.detect.metrics import LogEvent, MetricDatapoint, MetricFilter, MetricTransformation
 from harness.detect.patterns import FilterPattern, LogMessage, compile_pattern
+from harness.detect.vended import codebuild_datapoints
 from harness.errors import InputError
 from harness.model.policy_doc import load_policy
 from harness.provider.base import error_code
@@ -32,9 +33,6 @@ CLOUDWATCH_SERVICE = "cloudwatch.amazonaws.com"
 EVENTS_SERVICE = "events.amazonaws.com"
 # Backends whose CloudWatch evaluates alarms on its own; pipewarden records where their verdicts differ.
 BACKENDS_THAT_EVALUATE_ALARMS = frozenset({"localstack", "aws"})
-CODEBUILD_NAMESPACE = "AWS/CodeBuild"
-_BUILD_DONE = {"SUCCEEDED": "SucceededBuilds", "FAILED": "FailedBuilds", "FAULT": "FailedBuilds",
-               "TIMED_OUT": "FailedBuilds", "STOPPED": ""}  # fmt: skip
 
 
 class AdvancingClock(Protocol):
@@ -292,32 +290,9 @@ class DetectionRuntime:
         """Take one event a service emitted (a CodeBuild or CodePipeline state change): publish the metrics the
         service publishes for it, route it through the deployed EventBridge rules, and evaluate the alarms."""
         self.events.append(dict(event))
-        if event.get("source") == "aws.codebuild" and event.get("detail-type") == "CodeBuild Build State Change":
-            self._codebuild_metrics(event)
+        self.publish(codebuild_datapoints(event, self.clock.now()))
         self.route_event(event)
         self.evaluate_alarms()
-
-    def _codebuild_metrics(self, event: Mapping[str, Any]) -> None:
-        # CodeBuild publishes Builds when a build starts and Succeeded/FailedBuilds and Duration when it ends, per
-        # project (dimension ProjectName) and for the account (no dimension).
-        detail = event.get("detail") or {}
-        status = str(detail.get("build-status", ""))
-        project = str(detail.get("project-name", ""))
-        now = self.clock.now()
-        values: list[tuple[str, float, str | None]] = []
-        if status == "IN_PROGRESS":
-            values.append(("Builds", 1.0, "Count"))
-        elif _BUILD_DONE.get(status):
-            values.append((_BUILD_DONE[status], 1.0, "Count"))
-            phases = (detail.get("additional-information") or {}).get("phases") or []
-            duration = sum(float(p.get("duration-in-seconds") or 0) for p in phases)
-            values.append(("Duration", duration, "Seconds"))
-        points = [
-            MetricDatapoint(CODEBUILD_NAMESPACE, name, value, now, dims, unit)
-            for name, value, unit in values
-            for dims in ({"ProjectName": project}, {})
-        ]
-        self.publish(points)
 
     def deployed_rules(self) -> list[tuple[str, str, str, list[dict[str, Any]]]]:
         """The enabled rules of the default event bus with a pattern, as ``(name, ARN, pattern JSON, targets)``."""

@@ -8,11 +8,12 @@ metrics are the ones that must (or must not) go off. So the checks work on any d
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.detect.monitoring import EVENTS_SERVICE, DetectionRuntime, TargetDelivery, TargetStarter
+from harness.detect.vended import service_metric_alarm_applies
 from harness.errors import CheckFailed
 
 if TYPE_CHECKING:
@@ -320,21 +321,37 @@ def _trace_events(deployment: Deployment, wanted: Watch) -> Detection:
         )
     texts = {json.dumps(e, sort_keys=True, default=str) for e in events}
     metrics = _matched_metrics(runtime, lambda m: True, texts.__contains__)
-    # Metrics the service publishes itself (AWS/CodeBuild Builds, FailedBuilds) count as the behaviour's metric.
+    # Metrics the service publishes itself (AWS/CodeBuild Builds, FailedBuilds) count as the behaviour's metric,
+    # for an alarm on the account or on a project whose builds these were.
     metrics |= set(wanted.service_metrics)
+    projects = sorted({str((e.get("detail") or {}).get("project-name", "")) for e in events})
     groups = tuple(sorted({m.log_group for m in runtime.matches}))
-    return _with_alarms(deployment, wanted, groups, len(events), metrics)
+    return _with_alarms(deployment, wanted, groups, len(events), metrics, projects)
 
 
 def _with_alarms(
-    deployment: Deployment, wanted: Watch, groups: tuple[str, ...], records: int, metrics: set[tuple[str, str]]
+    deployment: Deployment,
+    wanted: Watch,
+    groups: tuple[str, ...],
+    records: int,
+    metrics: set[tuple[str, str]],
+    projects: Sequence[str] = (),
 ) -> Detection:
     runtime = detection_of(deployment)
-    alarms = tuple(a.name for a in runtime.deployed_alarms() if (a.namespace, a.metric_name) in metrics)
+    on_metric = [a for a in runtime.deployed_alarms() if (a.namespace, a.metric_name) in metrics]
+    alarms = tuple(a.name for a in on_metric if service_metric_alarm_applies(a.namespace, a.dimensions, projects))
     if not alarms:
         names = ", ".join(f"{ns}/{name}" for ns, name in sorted(metrics))
+        elsewhere = "".join(
+            f"; alarm '{a.name}' watches {a.namespace}/{a.metric_name} for "
+            + ", ".join(f"{k}={v}" for k, v in sorted(a.dimensions.items()))
+            + f", not the builds of {', '.join(projects)}"
+            for a in on_metric
+        )
         raise CheckFailed(
-            f"{_subject(deployment)}: expected an alarm on {names} (the metric of {wanted.name}), found none; "
+            f"{_subject(deployment)}: expected an alarm on {names} (the metric of {wanted.name}), found none"
+            + elsewhere
+            + "; "
             + (
                 "create an alarm on it with an SNS action for the security team"
                 if wanted.source == "trail"
