@@ -133,6 +133,46 @@ def test_get_att_of_an_attribute_without_model_value_is_a_noted_placeholder() ->
     ) in definition.notes
 
 
+@pytest.mark.parametrize(
+    ("rtype", "value"),
+    [
+        # The type's primary identifier is its ARN, so Ref gives an ARN (IAM refuses any other Resource).
+        (
+            "AWS::CodeStarNotifications::NotificationRule",
+            "arn:${partition}:codestarnotifications:${region}:${account_id}:notificationrule/${prefix}Thing",
+        ),
+        ("AWS::SQS::Queue", "https://sqs.${region}.amazonaws.com/${account_id}/${prefix}Thing"),
+        ("AWS::ECS::Cluster", "${prefix}Thing"),
+        ("Custom::Resolver", "${prefix}Thing"),
+    ],
+)
+def test_ref_of_a_type_not_modelled_stands_for_what_cloudformation_documents(rtype: str, value: str) -> None:
+    template = {
+        "Resources": {
+            "Thing": {"Type": rtype, "Properties": {}},
+            "Probe": {"Type": "AWS::SNS::Topic", "Properties": {"Tags": [{"Key": "value", "Value": {"Ref": "Thing"}}]}},
+        }
+    }
+    definition = parse_template_text(json.dumps(template), "t.json", lint_template=False)
+    assert only(definition, "topics").tags["value"] == value
+
+
+def test_get_att_arn_of_a_type_not_modelled_is_an_arn_of_its_service() -> None:
+    template = {
+        "Resources": {
+            "Thing": {"Type": "AWS::SQS::Queue", "Properties": {}},
+            "Probe": {
+                "Type": "AWS::SNS::Topic",
+                "Properties": {"Tags": [{"Key": "value", "Value": {"Fn::GetAtt": ["Thing", "Arn"]}}]},
+            },
+        }
+    }
+    definition = parse_template_text(json.dumps(template), "t.json", lint_template=False)
+    assert (
+        only(definition, "topics").tags["value"] == "arn:${partition}:sqs:${region}:${account_id}:queue/${prefix}Thing"
+    )
+
+
 def test_sub_string_form_with_pseudo_parameters_and_attributes() -> None:
     value = tag_value("!Sub 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:x/${Logs}/${Logs.Arn}'")
     assert value == "arn:${partition}:logs:${region}:${account_id}:x/${log_groups.logs.name}/${log_groups.logs.arn}:*"
