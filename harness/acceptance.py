@@ -63,6 +63,18 @@ class Deployment:
         """The run's name prefix."""
         return self.provider.prefix
 
+    def physical_name(self, section: str, name: str) -> str:
+        """The physical name of ``name`` in ``section``.
+
+        A name of the definition becomes the name it is deployed under (declared, or the run prefix plus it); a
+        physical name stays as it is; anything else gets the run prefix.
+        """
+        definition = self.definition
+        if definition is not None and definition.get(section, name) is not None:
+            return self.provider.ctx.name_of(section, name)
+        declared = {str(self.provider.ctx.resolve(n)) for n in self.provider.ctx.declared.values()}
+        return name if name.startswith(self.prefix) or name in declared else f"{self.prefix}{name}"
+
     def require_definition(self) -> Definition:
         """The current definition.
 

@@ -90,6 +90,11 @@ class Backend:
     # (section, field) pairs this backend accepts but does not store, so they cannot be read back; plans skip
     # them and record them as unverified instead of reporting false drift.
     unstored_fields: frozenset[tuple[str, str]] = frozenset()
+    # Whether resources are created under the physical names their definition declares. Only where the backend is
+    # fresh for the run and nobody else's resources can be there (an emulator pipewarden starts and resets), so a
+    # declared name cannot collide with another run's and policies that spell names out match as in AWS. Elsewhere
+    # every name gets the run prefix, which the sweeper finds leftovers by.
+    keeps_declared_names: bool = False
 
     def __init__(self, account_id: str = DEFAULT_ACCOUNT_ID, region: str = DEFAULT_REGION) -> None:
         self.account_id = account_id

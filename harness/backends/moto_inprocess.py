@@ -23,6 +23,7 @@ class MotoBackend(Backend):
     """
 
     name = "moto"
+    keeps_declared_names = True
     # moto's CodeBuild keeps its own default for encryptionKey whatever CreateProject sends, and its S3 does not
     # keep a logging configuration's TargetObjectKeyFormat nor give back a notification configuration's
     # EventBridgeConfiguration.

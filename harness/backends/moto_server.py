@@ -33,6 +33,8 @@ class MotoServerBackend(Backend):
                 ("saml_providers", "tags"),
             }
         self._url = url
+        # A server this backend starts is the run's own; one at a given URL may hold anyone's resources.
+        self.keeps_declared_names = url is None
         self._server: Any = None
 
     def open(self) -> None:

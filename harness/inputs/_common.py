@@ -31,6 +31,7 @@ from harness.provider.registry import Registry
 T = TypeVar("T")
 
 __all__ = [
+    "DEPLOY_VALUES",
     "UNVERIFIED",
     "Assembly",
     "Draft",
@@ -38,6 +39,7 @@ __all__ = [
     "NameAllocator",
     "Props",
     "describe",
+    "physical_placeholder",
     "ref_parts",
     "shell_text",
 ]
@@ -138,6 +140,8 @@ class Assembly:
         # Physical names a source gives its own resources: a reference by that name (a parameter holding a
         # project's name, a role's ARN spelled out) is a reference to the declared resource.
         self.physical: dict[tuple[str, str], str] = {}
+        # The same names by address, for a backend that creates resources under the names they are declared with.
+        self.declared_names: dict[str, str] = {}
 
     def note(self, text: str) -> None:
         """Record a finding that is not an error, once."""
@@ -299,6 +303,7 @@ class Assembly:
             locations=locations,
             notes=tuple(self.notes),
             unknowns=tuple(self._stand_in_unknowns() + self.unknowns),
+            physical_names=dict(self.declared_names),
         )
 
     def _stand_in_unknowns(self) -> list[Unknown]:
@@ -333,6 +338,10 @@ class Assembly:
 
         for draft in self.drafts:
             draft.kwargs = {k: _rewrite(v, spell) for k, v in draft.kwargs.items()}
+
+
+# The values a source's strings may hold that are filled in at deploy, and nothing else.
+DEPLOY_VALUES = re.compile(r"\$\{(partition|region|account_id)\}")
 
 
 # The ARN of a resource of a section, by its physical name; account, region and partition may be literal or the
@@ -418,6 +427,12 @@ def _find_cycle(resources: Sequence[Resource]) -> list[str]:
     return []
 
 
+def physical_placeholder(section: str, name: str) -> str:
+    """The physical name of a resource of the definition, spelled without referring to it (filled in at deploy:
+    the declared name where the backend keeps it, else the run prefix plus ``name``)."""
+    return f"${{physical:{section}/{name}}}"
+
+
 def _speller(target: Resource) -> Callable[[str], str]:
     """Rewrites interpolations of ``target`` as spelled names and ARNs where the ARN follows from the name."""
     path = getattr(target, "path", "/")
@@ -426,10 +441,13 @@ def _speller(target: Resource) -> Callable[[str], str]:
         section, name, attribute = match.groups()
         if (section, name) != (target.SECTION, target.name):
             return match.group(0)
+        physical = physical_placeholder(section, name)
         if attribute == "name":
-            return "${prefix}" + name
+            return physical
         template = _SPELLED.get((section, attribute))
-        return template.format(path=path, name=name) if template else match.group(0)
+        if template is None:
+            return match.group(0)
+        return template.format(path=path, name=name).replace("${prefix}" + name, physical)
 
     return lambda text: INTERPOLATION.sub(one, text)
 

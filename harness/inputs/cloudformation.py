@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TypeVar
 
 from harness.errors import InputError
 from harness.inputs._cfn_parse import line_of, parse_template
-from harness.inputs._common import UNVERIFIED, Assembly, NameAllocator, describe, ref_parts
+from harness.inputs._common import DEPLOY_VALUES, UNVERIFIED, Assembly, NameAllocator, describe, ref_parts
 from harness.inputs.lint import lint, refusal
 from harness.inputs.parameters import CHECK_OPTIONS, Declaration, ParameterOptions, Rejected, redact
 from harness.inputs.text import read_text
@@ -618,6 +618,8 @@ class _Template:
             physical = self.evaluate(raw, ("Resources", logical_id, "Properties", prop))
             if isinstance(physical, str) and physical and "${" not in physical.replace("${account_id}", ""):
                 self.assembly.physical.setdefault((schema.cls.SECTION, physical), name)  # type: ignore[union-attr]
+            if isinstance(physical, str) and physical and "${" not in DEPLOY_VALUES.sub("", physical):
+                self.assembly.declared_names[f"{schema.cls.SECTION}.{name}"] = physical  # type: ignore[union-attr]
 
     def active(self, logical_id: str, spec: Mapping[str, Any]) -> bool:
         condition = spec.get("Condition")
@@ -642,10 +644,11 @@ class _Template:
             name_property = schema.cfn.name
             if name_property and props.has(name_property):
                 props.raw(name_property)
-                self.note(
-                    f"{props.at(name_property)}: the physical name is the run prefix plus "
-                    f"'{draft.name}'; names spelled out elsewhere will not match"
-                )
+                if f"{schema.cls.SECTION}.{draft.name}" not in self.assembly.declared_names:
+                    self.note(
+                        f"{props.at(name_property)}: the physical name is known only at deploy; the run prefix "
+                        f"plus '{draft.name}' stands in, so names spelled out elsewhere will not match"
+                    )
             map_fields(reader, schema, props, draft)
             self.report_unmapped(props)
             self.drafts[logical_id] = draft

@@ -635,6 +635,7 @@ class _Plan:
             physical = instance.values.get(name_attribute) if name_attribute else None
             if not isinstance(physical, str) or not physical:
                 continue
+            self.assembly.declared_names[f"{section}.{name}"] = self.generalize(physical)
             path = instance.values.get("path") if isinstance(instance.values.get("path"), str) else "/"
             arn = {
                 "roles": f"arn:${{partition}}:iam::${{account_id}}:role{path}{physical}",

@@ -15,6 +15,8 @@ Tags: TypeAlias = Mapping[str, str]
 # ${section.name.attribute} or ${account_id}/${region}/${partition}/${prefix}
 INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z0-9_-]+)\.([A-Za-z_]+))?\}")
 GLOBAL_VARIABLES = frozenset({"account_id", "region", "partition", "prefix"})
+# ${physical:section/name}: the physical name of a resource of the definition, without depending on it.
+PHYSICAL_NAME = re.compile(r"\$\{physical:([a-z_]+)/([A-Za-z0-9_-]+)\}")
 
 
 @dataclass(frozen=True, slots=True)

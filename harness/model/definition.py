@@ -133,6 +133,8 @@ class Definition:
         notes: loader findings that are not errors (e.g. unsupported properties), kept for the evidence.
         environments: the declared environments by name (empty: none declared, any tag value is accepted).
         unknowns: what the definition does not say about its resources (stand-ins, values known only at apply).
+        physical_names: the physical names the source gives its resources, by address (``RoleName: build-role``);
+            deploy-time values (``${account_id}``) are filled in at deploy.
     """
 
     name: str
@@ -142,6 +144,7 @@ class Definition:
     notes: tuple[str, ...] = ()
     environments: Mapping[str, Environment] = field(default_factory=dict)
     unknowns: tuple[Unknown, ...] = ()
+    physical_names: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: set[Address] = set()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from harness.model.base import INTERPOLATION, Resource
+from harness.model.base import INTERPOLATION, PHYSICAL_NAME, Resource
 
 R = TypeVar("R", bound=Resource)
 
@@ -49,10 +49,20 @@ class ProviderContext:
     prefix: str
     partition: str = "aws"
     state: dict[str, ResourceState] = field(default_factory=dict)
+    # Physical names the definition declares, by address, where the backend creates resources under them.
+    declared: dict[str, str] = field(default_factory=dict)
 
     def physical_name(self, resource: Resource) -> str:
-        """The name a resource is created under: the run prefix plus its logical name."""
-        return f"{self.prefix}{resource.name}"
+        """The name a resource is created under: the name the definition declares for it where the backend is
+        fresh for the run (see ``Backend.keeps_declared_names``), else the run prefix plus its logical name."""
+        return self.name_of(resource.SECTION, resource.name)
+
+    def name_of(self, section: str, name: str) -> str:
+        """The physical name of the resource ``name`` of ``section`` (see ``physical_name``)."""
+        declared = self.declared.get(f"{section}.{name}")
+        if declared is not None:
+            return str(self.resolve(declared))
+        return f"{self.prefix}{name}"
 
     def resolve(self, value: Any) -> Any:
         """Replace ``${...}`` interpolations in strings inside ``value`` with deployed attributes.
@@ -61,7 +71,8 @@ class ProviderContext:
             KeyError: when a referenced resource has not been deployed yet (a dependency-order bug).
         """
         if isinstance(value, str):
-            return INTERPOLATION.sub(self._substitute, value)
+            named = PHYSICAL_NAME.sub(lambda m: self.name_of(m.group(1), m.group(2)), value)
+            return INTERPOLATION.sub(self._substitute, named)
         if isinstance(value, Mapping):
             return {self.resolve(k): self.resolve(v) for k, v in value.items()}
         if isinstance(value, list | tuple):

@@ -154,6 +154,12 @@ class Provider:
             visit(str(resource.address), [])
         return ordered
 
+    def _use_names(self, definition: Definition) -> None:
+        """Create ``definition``'s resources under the names it declares where the backend keeps them."""
+        self.ctx.declared.clear()
+        if self.backend.keeps_declared_names:
+            self.ctx.declared.update(definition.physical_names)
+
     # -- plan ----------------------------------------------------------------------------------------------
     def plan(self, definition: Definition) -> Plan:
         """Compare the definition with what the backend holds, reading every resource back.
@@ -161,6 +167,7 @@ class Provider:
         Returns:
             The plan; a change made behind the harness's back shows as an update (drift).
         """
+        self._use_names(definition)
         changes: list[Change] = []
         planned = dict(self.ctx.state)
         try:
@@ -311,6 +318,7 @@ class Provider:
         Returns:
             The addresses whose deletion failed (empty when all went).
         """
+        self._use_names(definition)
         failed: list[str] = []
         for resource in reversed(self.order(definition)):
             handler = self.registry.handler_for(resource)
@@ -338,7 +346,8 @@ class Provider:
             )
 
     def sweep(self, prefix: str | None = None) -> list[str]:
-        """Delete every resource whose name starts with ``prefix`` (this run's by default), dependents first.
+        """Delete every resource whose name starts with ``prefix`` (this run's by default, with what is left under
+        the names this run's definition declares), dependents first.
 
         Returns:
             ``section:physical id`` of each resource deleted.
@@ -346,6 +355,7 @@ class Provider:
         Raises:
             DeployError: after sweeping everything it could, naming what it could not list or delete.
         """
+        own = prefix is None
         prefix = prefix or self.prefix
         if len(prefix) < 4:
             raise InputError(
@@ -360,6 +370,8 @@ class Provider:
         for section, handler in sorted(self.registry.handlers.items(), key=lambda kv: kv[1].sweep_order):
             try:
                 found = handler.list_by_prefix(self.ctx, prefix)
+                if own:
+                    found = [*found, *self._declared_left(section, handler)]
             except Exception as exc:
                 failed.append(f"{section} (listing failed: {_reason(exc)})")
                 continue
@@ -381,12 +393,30 @@ class Provider:
         return deleted
 
     def leftovers(self, prefix: str | None = None) -> list[str]:
-        """What a sweep would delete, without deleting it."""
+        """What a sweep would delete, without deleting it; for this run, also what is left under a declared name."""
+        own = prefix is None
         prefix = prefix or self.prefix
         found: list[str] = []
         for section, handler in sorted(self.registry.handlers.items(), key=lambda kv: kv[1].sweep_order):
             found.extend(f"{section}:{p}" for p in handler.list_by_prefix(self.ctx, prefix))
+            if own:
+                found.extend(f"{section}:{p}" for p in self._declared_left(section, handler))
         return found
+
+    def _declared_left(self, section: str, handler: Any) -> list[str]:
+        """The physical names declared for ``section`` that still name a resource in the backend."""
+        names = {
+            str(self.ctx.resolve(name))
+            for address, name in self.ctx.declared.items()
+            if address.split(".", 1)[0] == section
+        }
+        return sorted(
+            p
+            for name in names
+            if not name.startswith(self.prefix)
+            for p in handler.list_by_prefix(self.ctx, name)
+            if p == name
+        )
 
 
 def _reason(exc: BaseException) -> str:

@@ -216,7 +216,7 @@ def read_project(deployment: Deployment, name: str) -> ProjectConfig:
         CheckFailed: when no such project is deployed.
         InputError: when its buildspec is not a valid 0.2 buildspec.
     """
-    physical = name if name.startswith(deployment.prefix) else f"{deployment.prefix}{name}"
+    physical = deployment.physical_name("build_projects", name)
     found = deployment.backend.client("codebuild").batch_get_projects(names=[physical]).get("projects", [])
     if not found:
         raise CheckFailed(f"build project '{name}': expected it to be deployed, found none; deploy the pipeline first")

@@ -172,7 +172,7 @@ def register_source(deployment: Deployment, provider: str, hook: SourceHook) -> 
 
 
 def _physical(deployment: Deployment, name: str) -> str:
-    return name if name.startswith(deployment.prefix) else f"{deployment.prefix}{name}"
+    return deployment.physical_name("pipelines", name)
 
 
 def start_pipeline_execution(deployment: Deployment, pipeline: str, identity: Identity | None = None) -> Execution:

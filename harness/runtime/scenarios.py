@@ -245,7 +245,11 @@ def expect_build_logged(deployment: Deployment, build: BuildRecord) -> list[str]
     if not build.log_group:
         raise CheckFailed(f"{where}: expected the build to log, found it did not start logging ({build.failure()})")
     declared = project.logs.cloudwatch.group if project.logs and project.logs.cloudwatch else ""
-    if declared and build.log_group != f"{deployment.prefix}{declared}" and not declared.startswith("arn:"):
+    if (
+        declared
+        and not declared.startswith("arn:")
+        and build.log_group != deployment.provider.ctx.name_of("log_groups", declared)
+    ):
         raise CheckFailed(
             f"{where}: expected logs in the declared group '{declared}', found them in '{build.log_group}'"
         )

@@ -364,9 +364,29 @@ def test_role_maps_trust_inline_managed_boundary_path_description_tags() -> None
         "Resources.Build.Properties.MaxSessionDuration: not modelled; scenarios depending on it are unverified"
         in definition.notes
     )
+    assert definition.physical_names == {"roles.build": "my-build"}
+
+
+def test_a_physical_name_known_only_at_deploy_is_noted_and_not_declared() -> None:
+    resources = """
+  Build:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: !Sub "${Unmodelled}-build"
+      AssumeRolePolicyDocument: '{"Version": "2012-10-17", "Statement": []}'
+  Unmodelled:
+    Type: AWS::ECS::Cluster
+  Named:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: !Sub "ci-${AWS::AccountId}-${AWS::Region}"
+      AssumeRolePolicyDocument: '{"Version": "2012-10-17", "Statement": []}'
+"""
+    definition = cfn(resources)
+    assert definition.physical_names == {"roles.named": "ci-${account_id}-${region}"}
     assert (
-        "Resources.Build.Properties.RoleName: the physical name is the run prefix plus 'build'; names spelled out "
-        "elsewhere will not match"
+        "Resources.Build.Properties.RoleName: the physical name is known only at deploy; the run prefix plus 'build' "
+        "stands in, so names spelled out elsewhere will not match"
     ) in definition.notes
 
 
@@ -459,7 +479,7 @@ def test_bucket_maps_encryption_public_access_versioning_tags_and_policy() -> No
     assert bucket.versioning is False
     assert bucket.tags == {"a": "b"}
     # A bucket policy naming its own bucket is written with the ARN the bucket will have.
-    assert bucket.policy["Statement"][0]["Resource"] == "arn:${partition}:s3:::${prefix}artifacts/*"
+    assert bucket.policy["Statement"][0]["Resource"] == "arn:${partition}:s3:::${physical:buckets/artifacts}/*"
     # Access logs go to a bucket of another stack: an empty bucket stands in for it.
     assert bucket.logging.bucket == "elsewhere"
     assert definition.is_stand_in("buckets.elsewhere")
@@ -686,7 +706,10 @@ def test_topic_maps_key_tags_and_topic_policy() -> None:
     definition = cfn(resources)
     topic = only(definition, "topics")
     assert (topic.kms_key, topic.tags) == ("key", {"a": "b"})
-    assert topic.policy["Statement"][0]["Resource"] == "arn:${partition}:sns:${region}:${account_id}:${prefix}alerts"
+    assert (
+        topic.policy["Statement"][0]["Resource"]
+        == "arn:${partition}:sns:${region}:${account_id}:${physical:topics/alerts}"
+    )
     assert (
         "Resources.Alerts.Properties.Subscription: not modelled; scenarios depending on it are unverified"
         in definition.notes
@@ -719,7 +742,7 @@ def test_cycle_through_a_folded_policy_is_broken_by_spelling_the_arn() -> None:
     key = only(definition, "keys")
     assert role.policies["key"]["Statement"][0]["Resource"] == "${keys.key.arn}"
     assert key.policy["Statement"][0]["Principal"] == {
-        "AWS": "arn:${partition}:iam::${account_id}:role/${prefix}build-role"
+        "AWS": "arn:${partition}:iam::${account_id}:role/${physical:roles/build-role}"
     }
 
 

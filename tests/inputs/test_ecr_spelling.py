@@ -67,7 +67,7 @@ def test_cloudformation_repository_with_every_property() -> None:
     assert repository.policy["Statement"][0]["Principal"] == {"AWS": "${roles.build-role.arn}"}
     assert repository.tags == {"team": "blue"}
     assert not [n for n in d.notes if "not modelled" in n], d.notes
-    assert any("RepositoryName" in n and "run prefix" in n for n in d.notes)
+    assert d.physical_names["ecr_repositories.images"] == "acme/app"
 
 
 def test_cloudformation_ref_and_attributes_of_a_repository() -> None:

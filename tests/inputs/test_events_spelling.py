@@ -189,7 +189,7 @@ def test_cloudformation_scheduled_rule_invoking_a_function_it_is_allowed_to() ->
     assert permission == FunctionPermission(
         "FromNightly",
         "events.amazonaws.com",
-        source_arn="arn:${partition}:events:${region}:${account_id}:rule/${prefix}nightly",
+        source_arn="arn:${partition}:events:${region}:${account_id}:rule/${physical:event_rules/nightly}",
     )
 
 
@@ -321,7 +321,8 @@ def test_terraform_scheduled_rule_invoking_a_function_through_a_target_and_a_per
     )
     (permission_found,) = only(d, "functions").permissions
     assert (
-        permission_found.source_arn == "arn:${partition}:events:${region}:${account_id}:rule/${prefix}metrics-schedule"
+        permission_found.source_arn
+        == "arn:${partition}:events:${region}:${account_id}:rule/${physical:event_rules/metrics-schedule}"
     )
     assert not [n for n in d.notes if UNVERIFIED in n], d.notes
 

@@ -152,7 +152,7 @@ def test_a_bucket_policy_declared_for_a_stand_in_makes_its_policy_known() -> Non
     definition = _definition(policy)
     bucket = named(definition, "buckets", "acme-artifacts")
     # The policy names its own bucket, spelled with the name it is deployed under (as for declared buckets).
-    assert bucket.policy["Statement"][0]["Resource"] == "arn:${partition}:s3:::${prefix}acme-artifacts/*"
+    assert bucket.policy["Statement"][0]["Resource"] == "arn:${partition}:s3:::${physical:buckets/acme-artifacts}/*"
     aspects = {u.aspect for u in definition.unknowns_of("buckets.acme-artifacts")}
     assert "policy" not in aspects
     assert "encryption" in aspects

@@ -213,7 +213,7 @@ def test_bucket_and_its_split_configuration_resources() -> None:
     )
     assert b.versioning is True
     assert b.tags == {"a": "b"}
-    assert b.policy["Statement"][0]["Resource"] == "arn:${partition}:s3:::${prefix}artifacts/*"
+    assert b.policy["Statement"][0]["Resource"] == "arn:${partition}:s3:::${physical:buckets/artifacts}/*"
 
 
 def test_kms_key_defaults_to_no_rotation_and_alias_is_noted() -> None:
@@ -400,7 +400,9 @@ def test_sns_topic_and_topic_policy() -> None:
     t = only(definition, "topics")
     assert (t.kms_key, t.tags) == ("k", {"a": "b"})
     # The plan's account and region become deploy-time values; the topic's own ARN is spelled for creation.
-    assert t.policy["Statement"][0]["Resource"] == "arn:${partition}:sns:${region}:${account_id}:${prefix}alerts"
+    assert (
+        t.policy["Statement"][0]["Resource"] == "arn:${partition}:sns:${region}:${account_id}:${physical:topics/alerts}"
+    )
 
 
 def test_account_and_region_from_data_sources_become_deploy_time_values() -> None:
@@ -469,8 +471,7 @@ def test_value_unknown_until_apply_that_cannot_be_rebuilt_is_noted() -> None:
     assert only(definition, "roles").policies == {}
     assert (
         "aws_iam_role_policy.p.policy: known only after apply (built from aws_s3_bucket.a, aws_s3_bucket.b), and not "
-        "derivable from the plan; scenarios that depend on it are unverified"
-        in definition.notes
+        "derivable from the plan; scenarios that depend on it are unverified" in definition.notes
     )
 
 
@@ -503,14 +504,17 @@ def test_unknown_trust_policy_deploys_a_stand_in_trust_and_is_unknown() -> None:
     role = only(definition, "roles")
     assert role.trust_policy["Statement"][0]["Principal"]["Service"] == list(PIPELINE_SERVICES)
     assert [(u.address, u.aspect, u.reason) for u in definition.unknowns] == [
-        ("roles.build", "trust_policy", "aws_iam_role.build.assume_role_policy is known only after apply (built from "
-         "data.aws_iam_policy_document.trust.json)")
+        (
+            "roles.build",
+            "trust_policy",
+            "aws_iam_role.build.assume_role_policy is known only after apply (built from "
+            "data.aws_iam_policy_document.trust.json)",
+        )
     ]
     assert (
         "aws_iam_role.build.assume_role_policy: known only after apply (built from "
         "data.aws_iam_policy_document.trust.json), and not derivable from the plan; scenarios that depend on it are "
-        "unverified"
-        in definition.notes
+        "unverified" in definition.notes
     )
 
 
@@ -622,8 +626,7 @@ def test_a_configured_block_unknown_as_a_whole_is_noted() -> None:
     definition = load(plan(role(), project))
     assert (
         "aws_codebuild_project.build.environment: known only after apply (built from var.image), and not derivable "
-        "from the plan; scenarios that depend on it are unverified"
-        in (definition.notes)
+        "from the plan; scenarios that depend on it are unverified" in (definition.notes)
     )
 
 

@@ -122,7 +122,7 @@ class MetricFilterHandler(Handler[MetricFilter]):
     def delete(self, ctx: ProviderContext, resource: MetricFilter) -> None:
         group = ctx.state.get(f"log_groups.{resource.log_group}")
         name = ctx.physical_name(resource)
-        group_name = group.physical_id if group else f"{ctx.prefix}{resource.log_group}"
+        group_name = group.physical_id if group else ctx.name_of("log_groups", resource.log_group)
         self.delete_physical(ctx, f"{group_name}|{name}")
 
     def state(self, ctx: ProviderContext, resource: MetricFilter) -> ResourceState:
