@@ -7,6 +7,8 @@ is removed with the admin client so the scenario still leaves nothing behind.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -206,9 +208,53 @@ def foreign_bucket(deployment: Deployment) -> str:
     return _physical(deployment, "buckets", names) or f"{deployment.prefix}another-pipeline-artifacts"
 
 
+def granted_foreign_buckets(deployment: Deployment, scenario_role: str) -> list[str]:
+    """Buckets of other pipelines that the role's own grants reach by a wildcard, riskiest first.
+
+    A statement allowing ``arn:aws:s3:::codepipeline-us-east-1-*`` names no bucket of this pipeline: it reaches
+    the artifact bucket of every pipeline made in the console in that region. For each Allow whose bucket part
+    is a wildcard matching none of the pipeline's own buckets, a bucket name the wildcard matches stands for
+    another pipeline's bucket (``codepipeline-us-east-1-another-pipeline``). Wildcards that match a bucket of
+    this pipeline are taken to name it, and policy variables are left alone.
+    """
+    from harness.scenario import role_physical_name
+
+    found = deployment.enforcer.reader.role(role_physical_name(deployment, scenario_role))
+    if found is None:
+        return []
+    own = [s.physical_id for a, s in deployment.provider.state.items() if a.startswith("buckets.")]
+    names: list[str] = []
+    for policy in found.identity:
+        for statement in policy.statements:
+            if statement.effect != "Allow" or not statement.resources:
+                continue
+            for resource in statement.resources:
+                match = re.fullmatch(r"arn:[\w-]+:s3:::([^/]+)(?:/.*)?", resource)
+                pattern = match.group(1) if match else ""
+                if not pattern.strip("*") or not any(c in pattern for c in "*?") or "${" in pattern:
+                    continue
+                if any(fnmatch.fnmatchcase(bucket, pattern) for bucket in own):
+                    continue
+                name = re.sub(r"\*+", "another-pipeline", pattern).replace("?", "x").lower()
+                if name not in names and fnmatch.fnmatchcase(name, pattern.lower()):
+                    names.append(name)
+    return names
+
+
 def try_read_foreign_artifacts(deployment: Deployment, scenario_role: str) -> CallOutcome:
-    """The role tries to read an artifact from another pipeline's artifact bucket."""
-    bucket = foreign_bucket(deployment)
+    """The role tries to read an artifact from another pipeline's artifact bucket: first from each bucket its own
+    wildcard grants reach (see ``granted_foreign_buckets``), then from the definition's other pipeline's bucket
+    or a stand-in name. The first read allowed is the outcome; else the first refusal."""
+    outcomes: list[CallOutcome] = []
+    for bucket in [*granted_foreign_buckets(deployment, scenario_role), foreign_bucket(deployment)]:
+        outcome = _read_artifact(deployment, scenario_role, bucket)
+        if not outcome.denied:
+            return outcome
+        outcomes.append(outcome)
+    return outcomes[0]
+
+
+def _read_artifact(deployment: Deployment, scenario_role: str, bucket: str) -> CallOutcome:
     s3 = deployment.backend.client("s3")
     try:
         s3.put_object(Bucket=bucket, Key=ARTIFACT_KEY, Body=b"another pipeline's build output")

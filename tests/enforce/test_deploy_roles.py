@@ -207,3 +207,30 @@ def test_the_deploy_scenario_role_is_the_cloudformation_actions_role(backend: Ba
     pw = Deployment(backend)
     pw.definition = definition(text)
     assert resolve_role(pw, "deploy").name == "cfn-deployer"
+
+
+# -- another pipeline's artifacts, reached by a wildcard grant ---------------------------------------------------
+
+
+def read_objects(resource: str) -> dict[str, Any]:
+    return {"Sid": "ReadArtifacts", "Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}
+
+
+def test_a_wildcard_grant_reaching_the_regions_console_artifact_buckets_fails_the_claim(deploy: Any) -> None:
+    pw = deploy(body([read_objects("arn:aws:s3:::codepipeline-us-east-1-*")]))
+    with pw.observed():
+        outcome = probes.try_read_foreign_artifacts(pw, "build")
+        with pytest.raises(CheckFailed) as caught:
+            expect_denied(outcome)
+    assert outcome.params["Bucket"] == "codepipeline-us-east-1-another-pipeline"
+    assert caught.value.fields["statements"] == ["ReadArtifacts"]
+
+
+def test_a_wildcard_naming_the_pipelines_own_bucket_is_not_taken_for_another_pipelines(deploy: Any) -> None:
+    pw = deploy(body([read_objects("${buckets.artifacts.arn}*/*")]))
+    own = pw.provider.state["buckets.artifacts"].physical_id
+    assert probes.granted_foreign_buckets(pw, "build") == []
+    with pw.observed():
+        outcome = probes.try_read_foreign_artifacts(pw, "build")
+        assert expect_denied(outcome) is outcome
+    assert outcome.params["Bucket"] != own
