@@ -16,12 +16,12 @@ def trail_delivered(pw: Deployment) -> None:
     audit.require_delivery(pw)
 
 
-@when("someone rewrites the newest log file of the trail", target_fixture="tampering")
+@when("an administrator of the account rewrites the newest log file of the trail", target_fixture="tampering")
 def rewrite_log_file(pw: Deployment) -> Tampering:
     return tamper.rewrite_log_file(pw)
 
 
-@when("someone deletes the newest log file of the trail", target_fixture="tampering")
+@when("an administrator of the account deletes the newest log file of the trail", target_fixture="tampering")
 def delete_log_file(pw: Deployment) -> Tampering:
     return tamper.delete_log_file(pw)
 
