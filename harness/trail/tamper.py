@@ -302,7 +302,8 @@ def _made(deployment: Deployment, tampering: Tampering) -> Tampering:
             "the trail shows the change cannot be tried",
             code=outcome.error_code,
         )
-    deployment.evidence.note(f"{tampering.actor} ({outcome.identity.arn}) {tampering.change}d log file {where}")
+    done = {"rewrite": "rewrote", "delete": "deleted"}[tampering.change]
+    deployment.evidence.note(f"{tampering.actor} ({outcome.identity.arn}) {done} log file {where}")
     return tampering
 
 

@@ -8,7 +8,8 @@ import re
 import pytest
 
 from harness.acceptance import Deployment
-from harness.errors import CheckFailed
+from harness.backends.base import hook_answer
+from harness.errors import CheckFailed, Unverified
 from harness.trail import audit, tamper
 from harness.trail.integrity import FileState
 from tests.trail.conftest import apply, trail_definition
@@ -125,6 +126,30 @@ def test_a_rewrite_the_bucket_policy_does_not_refuse_is_reported_modified(deploy
     assert [(f.key, f.state) for f in audit.validate_logs(d).failures()] == [(key, FileState.MODIFIED)]
     with pytest.raises(CheckFailed, match=rf"expected validation to report log file {re.escape(key)} deleted"):
         tamper.expect_tampering_reported(change, FileState.DELETED)(d)
+
+
+def test_an_error_that_is_neither_a_refusal_nor_the_change_leaves_the_claim_unverified(deploy: Deployment) -> None:
+    d = apply(deploy, trail_definition(validation=False))
+    key = _delivered(d)
+
+    def slow_down(identity: object, service: str, operation: str, params: object) -> object:
+        if operation != "DeleteObject":
+            return None
+        return hook_answer(503, {"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}})
+
+    d.backend.add_before_call(slow_down)
+    try:
+        with pytest.raises(Unverified) as unverified:
+            tamper.delete_log_file(d)
+    finally:
+        d.backend.remove_before_call(slow_down)
+
+    assert unverified.value.reason == (
+        f"log file s3://{d.prefix}logs/{key}: an administrator of the account tried to delete it and S3 answered "
+        "SlowDown: Please reduce your request rate., which is neither a refusal nor the change; whether the trail "
+        "shows the change cannot be tried"
+    )
+    assert _exists(d, key)
 
 
 def test_a_tampering_names_its_change() -> None:
