@@ -21,11 +21,7 @@ if TYPE_CHECKING:
     from harness.backends.base import Identity
     from harness.enforce.api import CallOutcome
 
-# The document of AWS's managed policy AdministratorAccess (arn:aws:iam::aws:policy/AdministratorAccess).
-ADMINISTRATOR_ACCESS: dict[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-}
+ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 ADMINISTRATOR = "an administrator of the account"
 # What S3 answers when it refuses a request itself, after authorization: object lock retention or a legal hold,
 # MFA delete. (An authorization refusal is decided by the enforcer and carries its statement.)
@@ -79,9 +75,12 @@ def refusal(deployment: Deployment, tampering: Tampering) -> str:
             f"it: {outcome.error_code}: {outcome.error_message}"
         )
     decision = focused.decision
-    deciding = ", ".join(
-        f"statement {m.statement!r} of the {_source(deployment, m.layer, m.policy)}" for m in decision.matched
-    ) or f"no {' or '.join(decision.layers)} policy allows it"
+    deciding = (
+        ", ".join(
+            f"statement {m.statement!r} of the {_source(deployment, m.layer, m.policy)}" for m in decision.matched
+        )
+        or f"no {' or '.join(decision.layers)} policy allows it"
+    )
     return (
         f"{attempt} was refused {focused.access.action} on {focused.access.resource} "
         f"({decision.decision.value}, {outcome.error_code}): {deciding}"
@@ -109,9 +108,10 @@ def _source(deployment: Deployment, layer: str, policy: str) -> str:
 def account_administrator(deployment: Deployment) -> Iterator[Identity]:
     """A session of a role of the account with AdministratorAccess, for the length of the block.
 
-    The role (``<run prefix>account-admin``, trusting the account) is created before the block and deleted after it,
-    as the harness and outside the trail's record; its session's calls are decided by the enforcer like any other
-    principal's: the bucket's policy, a key's policy and any SCP still apply. The session carries no MFA.
+    The role (``<run prefix>account-admin``, trusting the account, with the AWS managed policy AdministratorAccess
+    attached) is created before the block and deleted after it, as the harness and outside the trail's record; its
+    session's calls are decided by the enforcer like any other principal's: the bucket's policy, a key's policy and
+    any SCP still apply. The session carries no MFA.
 
     Raises:
         Unverified: when the backend refuses to create the role, or the account's SCPs refuse the session (the
@@ -131,9 +131,7 @@ def account_administrator(deployment: Deployment) -> Iterator[Identity]:
     with deployment.trail.recorder.suspended():
         try:
             arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-            iam.put_role_policy(
-                RoleName=name, PolicyName="AdministratorAccess", PolicyDocument=json.dumps(ADMINISTRATOR_ACCESS)
-            )
+            iam.attach_role_policy(RoleName=name, PolicyArn=ADMINISTRATOR_ACCESS)
         except Exception as exc:
             if not error_code(exc):
                 raise
@@ -162,7 +160,7 @@ def _delete_role(deployment: Deployment, name: str) -> None:
     iam = deployment.backend.client("iam")
     with deployment.trail.recorder.suspended():
         for call, params in (
-            (iam.delete_role_policy, {"RoleName": name, "PolicyName": "AdministratorAccess"}),
+            (iam.detach_role_policy, {"RoleName": name, "PolicyArn": ADMINISTRATOR_ACCESS}),
             (iam.delete_role, {"RoleName": name}),
         ):
             try:

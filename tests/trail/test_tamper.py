@@ -95,6 +95,11 @@ def test_an_allowed_deletion_reported_by_validation_holds_the_claim(deploy: Depl
     assert not change.refused and not _exists(d, key)
     assert change.outcome.error_code == "" and change.outcome.focused is not None
     assert change.outcome.focused.allowed
+    # Allowed by AWS's own AdministratorAccess, attached to the administrator's role.
+    assert [
+        (m.layer, m.policy.endswith("#managed:arn:aws:iam::aws:policy/AdministratorAccess"))
+        for m in change.outcome.focused.decision.matched
+    ] == [("identity", True)]
     assert tamper.refusal(d, change) == ""
     assert [(f.key, f.state) for f in audit.validate_logs(d).failures()] == [(key, FileState.DELETED)]
     assert "tampering-refused" not in d.evidence.current().data
