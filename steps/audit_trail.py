@@ -7,7 +7,8 @@ from typing import Any
 from pytest_bdd import given, parsers, then, when
 
 from harness.acceptance import Deployment
-from harness.trail import audit
+from harness.trail import audit, tamper
+from harness.trail.tamper import Tampering
 
 
 @given("the trail has delivered the pipeline's activity")
@@ -15,14 +16,14 @@ def trail_delivered(pw: Deployment) -> None:
     audit.require_delivery(pw)
 
 
-@when("someone rewrites the newest log file of the trail", target_fixture="log_file")
-def rewrite_log_file(pw: Deployment) -> str:
-    return audit.tamper_log_file(pw)
+@when("an administrator of the account rewrites the newest log file of the trail", target_fixture="tampering")
+def rewrite_log_file(pw: Deployment) -> Tampering:
+    return tamper.rewrite_log_file(pw)
 
 
-@when("someone deletes the newest log file of the trail", target_fixture="log_file")
-def delete_log_file(pw: Deployment) -> str:
-    return audit.delete_log_file(pw)
+@when("an administrator of the account deletes the newest log file of the trail", target_fixture="tampering")
+def delete_log_file(pw: Deployment) -> Tampering:
+    return tamper.delete_log_file(pw)
 
 
 @when(parsers.parse("the {role} role tries to delete the newest log file of the trail"), target_fixture="outcome")
@@ -31,8 +32,8 @@ def role_deletes_log_file(pw: Deployment, role: str) -> Any:
 
 
 @then(parsers.parse("log file validation reports that log file {state}"))
-def validation_reports(pw: Deployment, log_file: str, state: str) -> None:
-    audit.expect_validation_failure(audit.file_state(state), "log", key=log_file)(pw)
+def validation_reports(pw: Deployment, tampering: Tampering, state: str) -> None:
+    tamper.expect_tampering_reported(tampering, audit.file_state(state))(pw)
 
 
 @then("every log file of the trail still validates")

@@ -2,13 +2,12 @@
 
 Every :class:`harness.acceptance.Deployment` is recorded by a :class:`CloudTrailEmulator` (and, for buckets that
 have server access logging on, by :class:`ServerAccessLogging`); scenarios use the functions of
-:mod:`harness.trail.audit`::
+:mod:`harness.trail.audit` and :mod:`harness.trail.tamper`::
 
     scenario.deploy(deployment, definition)
     audit.require_delivery(deployment)              # deliver now; fail when the bucket refuses CloudTrail
-    key = audit.tamper_log_file(deployment)
-    audit.expect_validation_failure(FileState.MODIFIED, key=key)(deployment)
-    audit.expect_access_logged("trail-logs", "REST.DELETE.OBJECT", key=key, status=204)(deployment)
+    change = tamper.rewrite_log_file(deployment)    # as an administrator of the account; a policy may refuse it
+    tamper.expect_tampering_reported(change, FileState.MODIFIED)(deployment)  # refused, or reported by validation
     attempt = audit.delete_newest_log_file_as(deployment, "build")
     audit.expect_trail_access_logged(attempt, "build")(deployment)  # in the trail bucket's access log, as S3 logs it
 """
@@ -19,7 +18,6 @@ from harness.trail.access_logs import AccessLogRecord, ServerAccessLogging
 from harness.trail.audit import (
     access_log_records,
     bucket_name,
-    delete_log_file,
     delete_newest_log_file_as,
     deliver,
     expect_access_logged,
@@ -33,7 +31,6 @@ from harness.trail.audit import (
     log_group_records,
     require_delivery,
     session_arn_part,
-    tamper_log_file,
     trail_name,
     trail_records,
     trail_resource,
@@ -47,6 +44,13 @@ from harness.trail.lookup import lookup_events
 from harness.trail.recorder import TrailRecorder
 from harness.trail.records import EVENT_VERSION, build_record
 from harness.trail.service import CloudTrailEmulator
+from harness.trail.tamper import (
+    Tampering,
+    account_administrator,
+    delete_log_file,
+    expect_tampering_reported,
+    rewrite_log_file,
+)
 
 __all__ = [
     "EVENT_VERSION",
@@ -59,11 +63,13 @@ __all__ = [
     "FileState",
     "ServerAccessLogging",
     "SigningKeys",
+    "Tampering",
     "TrailConfig",
     "TrailDelivery",
     "TrailRecorder",
     "ValidationReport",
     "access_log_records",
+    "account_administrator",
     "bucket_allows_delivery",
     "bucket_name",
     "build_record",
@@ -73,6 +79,7 @@ __all__ = [
     "expect_access_logged",
     "expect_logs_valid",
     "expect_record",
+    "expect_tampering_reported",
     "expect_trail_access_logged",
     "expect_validation_failure",
     "file_state",
@@ -82,8 +89,8 @@ __all__ = [
     "lookup_events",
     "read_trails",
     "require_delivery",
+    "rewrite_log_file",
     "session_arn_part",
-    "tamper_log_file",
     "trail_name",
     "trail_records",
     "trail_resource",

@@ -1,9 +1,7 @@
-"""Audit-trail operations and checks for scenarios: deliver, read the trail back, tamper, validate, expect."""
+"""Audit-trail operations and checks for scenarios: deliver, read the trail back, validate, expect."""
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -105,7 +103,12 @@ def find_record(
     return None
 
 
-def _latest_log_file(deployment: Deployment, trail: str | None) -> tuple[str, str]:
+def latest_log_file(deployment: Deployment, trail: str | None = None) -> tuple[str, str]:
+    """The bucket and key of the trail's newest delivered log file.
+
+    Raises:
+        CheckFailed: when the trail has delivered none, with CloudTrail's latest delivery error.
+    """
     name = trail_name(deployment, trail)
     keys = deployment.trail.log_file_keys(name)
     if not keys:
@@ -116,32 +119,6 @@ def _latest_log_file(deployment: Deployment, trail: str | None) -> tuple[str, st
             + "; make a call and deliver before tampering"
         )
     return deployment.trail.trail(name).bucket, keys[-1]
-
-
-def tamper_log_file(deployment: Deployment, trail: str | None = None) -> str:
-    """Rewrite the newest log file in place: its first record's eventName becomes ``TamperedEvent``.
-
-    Returns:
-        The key of the file changed.
-    """
-    bucket, key = _latest_log_file(deployment, trail)
-    emulator = deployment.trail
-    with emulator.recorder.suspended():
-        s3 = deployment.backend.client("s3")
-        body = json.loads(gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read()))
-        body["Records"][0]["eventName"] = "TamperedEvent"
-        s3.put_object(Bucket=bucket, Key=key, Body=gzip.compress(json.dumps(body).encode()))
-    deployment.evidence.note(f"rewrote log file s3://{bucket}/{key} outside CloudTrail")
-    return key
-
-
-def delete_log_file(deployment: Deployment, trail: str | None = None) -> str:
-    """Delete the newest log file as the harness's administrator; return its key."""
-    bucket, key = _latest_log_file(deployment, trail)
-    with deployment.trail.recorder.suspended():
-        deployment.backend.client("s3").delete_object(Bucket=bucket, Key=key)
-    deployment.evidence.note(f"deleted log file s3://{bucket}/{key}")
-    return key
 
 
 def require_delivery(deployment: Deployment, trail: str | None = None) -> list[str]:
@@ -199,8 +176,12 @@ def delete_newest_log_file_as(deployment: Deployment, scenario_role: str, trail:
         Unverified: when the harness runs without IAM enforcement.
     """
     api = _enforcement()
-    bucket, key = _latest_log_file(deployment, trail)
+    bucket, key = latest_log_file(deployment, trail)
     identity = api.act_as(deployment, scenario_role)
+    # moto applies a bucket policy's Deny statements without their conditions; the enforcer decides as AWS does.
+    from harness.runtime.moto_compat import neutralize_bucket_policy_check
+
+    neutralize_bucket_policy_check(deployment)
     return api.attempt(
         deployment, identity, "s3", "DeleteObject", actor=f"{scenario_role} role", Bucket=bucket, Key=key
     )

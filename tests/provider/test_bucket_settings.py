@@ -159,6 +159,29 @@ def test_a_bucket_logging_to_itself_is_destroyed_and_swept(provider: Provider) -
     assert provider.leftovers() == []
 
 
+def test_a_bucket_whose_policy_denies_everyone_deletion_is_emptied_and_destroyed(provider: Provider) -> None:
+    d = definition(
+        """
+buckets:
+  logs:
+    versioning: true
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: DenyLogDeletion
+          Effect: Deny
+          Principal: "*"
+          Action: "s3:DeleteObject*"
+          Resource: "${buckets.logs.arn}/*"
+"""
+    )
+    provider.apply(d)
+    provider.ctx.clients("s3").put_object(Bucket=f"{provider.prefix}logs", Key="a", Body=b"x")
+
+    assert provider.destroy(d) == []
+    assert provider.leftovers() == []
+
+
 def test_canned_acls_expand_to_the_grants_s3_documents() -> None:
     assert canned_grants("public-read-write") == (
         AclGrant("owner", "FULL_CONTROL"),

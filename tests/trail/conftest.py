@@ -32,6 +32,15 @@ CLOUDTRAIL_POLICY = """
             StringEquals:
               "s3:x-amz-acl": bucket-owner-full-control
               "aws:SourceArn": "arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/${{prefix}}audit"
+{deny}"""
+
+# The strongest protection of delivered log files a bucket policy gives: nobody may delete them.
+DENY_DELETION = """
+        - Sid: DenyLogDeletion
+          Effect: Deny
+          Principal: "*"
+          Action: s3:DeleteObject
+          Resource: "${buckets.logs.arn}/*"
 """
 
 TRAIL = """
@@ -103,13 +112,22 @@ def trail_definition(
     management: str = "All",
     role_policy: bool = True,
     key_policy: bool = True,
+    deny_deletion: bool = False,
 ) -> Definition:
-    """Buckets ``logs`` (CloudTrail's policy unless ``policy`` is false) and ``data``, and the trail ``audit``.
+    """Buckets ``logs`` (CloudTrail's policy unless ``policy`` is false, denying everyone s3:DeleteObject when
+    ``deny_deletion``) and ``data``, and the trail ``audit``.
 
     The trail delivers to log group ``trail`` through role ``trail-logs`` (allowed to unless ``role_policy`` is
     false) and encrypts with key ``trail`` (whose policy lets CloudTrail use it unless ``key_policy`` is false).
     """
-    body = CLOUDTRAIL_POLICY.format(resource_prefix=f"{key_prefix}/" if key_prefix else "") if policy else "    {}"
+    body = (
+        CLOUDTRAIL_POLICY.format(
+            resource_prefix=f"{key_prefix}/" if key_prefix else "",
+            deny=DENY_DELETION.lstrip("\n") if deny_deletion else "",
+        )
+        if policy
+        else "    {}"
+    )
     text = TRAIL.format(
         policy=body.rstrip("\n") if policy else "    tags: {team: blue}",
         key_prefix=key_prefix,
@@ -128,6 +146,9 @@ def deploy(backend: Backend) -> Iterator[Deployment]:
     deployment.trail = CloudTrailEmulator(backend, clock=Clock(START), seed=7)
     with deployment.observed():
         yield deployment
+    # What the deployment switched on for its life (moto's bucket-policy check made neutral) is switched back.
+    while deployment.cleanups:
+        deployment.cleanups.pop()()
 
 
 def apply(deployment: Deployment, d: Definition) -> Deployment:

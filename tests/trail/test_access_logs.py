@@ -181,7 +181,7 @@ TRAIL_ESTATE = (
     .replace(
         "  quiet: {}\n",
         "  logs:\n    logging: {bucket: access-logs, prefix: trail/}\n"
-        + CLOUDTRAIL_POLICY.format(resource_prefix="").replace("{{", "{").replace("}}", "}"),
+        + CLOUDTRAIL_POLICY.format(resource_prefix="", deny="").replace("{{", "{").replace("}}", "}"),
     )
     + """trails:
   audit: {bucket: logs, log_file_validation: false}
@@ -246,7 +246,10 @@ def logged_trail(deploy: Deployment, *, logging: bool = True, source: str = "log
         LOGGED_TRAIL.format(
             source=source,
             logging="    logging: {bucket: access-logs, prefix: trail/}\n" if logging else "",
-            policy=CLOUDTRAIL_POLICY.format(resource_prefix="").strip("\n").replace("{{", "{").replace("}}", "}"),
+            policy=CLOUDTRAIL_POLICY.format(resource_prefix="", deny="")
+            .strip("\n")
+            .replace("{{", "{")
+            .replace("}}", "}"),
         )
     )
     deploy.apply()

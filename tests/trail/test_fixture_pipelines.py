@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from harness.acceptance import Deployment
 from harness.enforce.api import act_as, attempt
 from harness.errors import CheckFailed
+from harness.inputs.formats import load_any
 from harness.scenario import deploy as deploy_definition
-from harness.scenario import load_fixture
-from harness.trail import audit
+from harness.scenario import fixture_path, load_fixture
+from harness.trail import audit, tamper
 from harness.trail.integrity import FileState
 from tests.conftest import definition
 
@@ -61,6 +63,40 @@ def test_the_reference_trail_buckets_access_log_records_a_refused_attempt_on_a_l
     audit.expect_trail_access_logged(outcome, "build")(deploy)
     (target, _key), *_ = deploy.access_logs.delivered
     assert target == audit.bucket_name(deploy, "access-logs")
+
+
+# The strongest protection of the reference's log files: nobody, the account's administrators included, may delete
+# them. It goes before the statements CloudTrail needs.
+LOCKED = """          - Sid: DenyLogDeletion
+            Effect: Deny
+            Principal: "*"
+            Action: ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+            Resource: "${buckets.trail.arn}/*"
+"""
+
+
+def test_the_reference_with_its_log_files_locked_refuses_an_administrator_and_holds_the_claim(
+    deploy: Deployment, tmp_path: Path
+) -> None:
+    text = fixture_path("reference").read_text(encoding="utf-8")
+    anchor = "          - Sid: AWSCloudTrailAclCheck\n"
+    assert text.count(anchor) == 1
+    locked = tmp_path / "pipeline.yaml"
+    locked.write_text(text.replace(anchor, LOCKED + anchor), encoding="utf-8")
+    deploy_definition(deploy, load_any(locked))
+    audit.require_delivery(deploy)
+
+    change = tamper.delete_log_file(deploy)
+    tamper.expect_tampering_reported(change, FileState.DELETED)(deploy)
+
+    assert change.refused
+    line = text[: text.index("    trail:\n      versioning: true")].count("\n") + 1
+    bucket = audit.bucket_name(deploy, "trail")
+    assert deploy.evidence.current().data["tampering-refused"].endswith(
+        f"(ExplicitDeny, AccessDenied): statement 'DenyLogDeletion' of the resource policy 'bucket policy' of "
+        f"arn:aws:s3:::{bucket} ({locked}:{line} (buckets.trail))"
+    )
+    audit.expect_logs_valid()(deploy)
 
 
 def test_the_insecure_trail_bucket_keeps_no_access_log(deploy: Deployment) -> None:

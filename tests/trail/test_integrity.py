@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from harness.acceptance import Deployment
 from harness.errors import CheckFailed, InputError
-from harness.trail import audit
+from harness.trail import audit, tamper
 from harness.trail.integrity import FileState, string_to_sign
 from tests.trail.conftest import apply, trail_definition
 
@@ -126,7 +126,7 @@ def test_a_tampered_log_file_is_reported_modified(deploy: Deployment) -> None:
     d = apply(deploy, trail_definition())
     _delivered_twice(d)
 
-    key = audit.tamper_log_file(d)
+    key = tamper.rewrite_log_file(d).key
 
     report = audit.validate_logs(d)
     assert not report.ok
@@ -141,7 +141,7 @@ def test_a_deleted_log_file_is_reported_deleted(deploy: Deployment) -> None:
     d = apply(deploy, trail_definition())
     _delivered_twice(d)
 
-    key = audit.delete_log_file(d)
+    key = tamper.delete_log_file(d).key
 
     report = audit.validate_logs(d)
     assert [(f.key, f.state) for f in report.failures()] == [(key, FileState.DELETED)]
@@ -186,7 +186,7 @@ def test_without_validation_there_is_nothing_to_validate(deploy: Deployment) -> 
     d = apply(deploy, trail_definition(validation=False))
     d.backend.client("s3").put_object(Bucket=f"{d.prefix}data", Key="one", Body=b"1")
     audit.deliver(d)
-    audit.tamper_log_file(d)
+    tamper.rewrite_log_file(d)
 
     report = audit.validate_logs(d)
 

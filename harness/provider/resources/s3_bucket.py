@@ -578,6 +578,9 @@ class BucketHandler(Handler[Bucket]):
             # An emulator may write access log records as requests arrive: a bucket logging to itself would fill
             # up again while it is emptied, so its logging goes first.
             s3.put_bucket_logging(Bucket=physical_id, BucketLoggingStatus={})
+            # A policy that denies everyone s3:DeleteObject (the usual protection of audit logs) binds the owner
+            # too; the account's root may always delete a bucket policy, and that is how such a bucket is emptied.
+            s3.delete_bucket_policy(Bucket=physical_id)
             # A bucket must be empty, every version and delete marker included, before it can be deleted.
             for page in s3.get_paginator("list_object_versions").paginate(Bucket=physical_id):
                 keys = [
