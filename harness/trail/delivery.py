@@ -142,6 +142,7 @@ def key_allows_encryption(backend: Backend, trail: TrailConfig) -> DeliveryVerdi
     context = {
         "aws:SourceArn": trail.arn,
         "aws:SourceAccount": backend.account_id,
+        "aws:SecureTransport": "true",
         "kms:EncryptionContext:aws:cloudtrail:arn": trail.arn,
     }
     request = AuthorizationRequest.create(
@@ -193,7 +194,7 @@ def role_allows_logs_delivery(backend: Backend, trail: TrailConfig, region: str,
         if error_code(exc) != "NoSuchEntity":
             raise
         return DeliveryVerdict(False, "InvalidCloudWatchLogsRoleArn", f"role {trail.role_arn} does not exist")
-    context = {"aws:SourceArn": trail.arn, "aws:SourceAccount": backend.account_id}
+    context = {"aws:SourceArn": trail.arn, "aws:SourceAccount": backend.account_id, "aws:SecureTransport": "true"}
     assume = AuthorizationRequest.create(
         CLOUDTRAIL_PRINCIPAL, "sts:AssumeRole", trail.role_arn, context, resource_account=backend.account_id
     )
