@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.backends.base import Backend
+from harness.backends.moto_bucket_policy import judge_signer
 from harness.detect.filtering import FilterLogEventsService
 from harness.enforce.enforcer import Enforcer
 from harness.enforce.principals import Principals
 from harness.errors import CheckFailed, PipewardenError
 from harness.evidence.record import Evidence, Outcome
+from harness.iam.evaluator import resource_policy_judge
 from harness.model.definition import Definition
 from harness.provider.lifecycle import Plan, Provider
 from harness.trail.access_logs import ServerAccessLogging
@@ -120,9 +122,18 @@ class Deployment:
         self.backend.add_before_call(self.trail.before_call)
         # Log searches use pipewarden's filter-pattern engine (the emulators match patterns loosely).
         self.backend.add_before_call(self.log_search.before_call)
+        # The harness's own calls are the account root's, made over TLS as far as bucket policies can tell: the
+        # emulator's bucket-policy check, blind to conditions, must not refuse them where AWS would not.
+        admin = self.backend.admin
+        release_admin = judge_signer(
+            self.backend.name,
+            admin.credentials.access_key_id,
+            resource_policy_judge(admin.arn, {"aws:SecureTransport": "true"}),
+        )
         try:
             yield self
         finally:
+            release_admin()
             self.backend.remove_before_call(self.log_search.before_call)
             self.backend.remove_before_call(self.trail.before_call)
             self.enforcer.detach()
