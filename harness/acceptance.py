@@ -110,6 +110,20 @@ class Deployment:
             )
 
     @contextmanager
+    def _as_owner(self) -> Iterator[None]:
+        """While the block runs, the harness's own calls (deploy, read back, clean up) are the account root's, made
+        over TLS as far as bucket policies can tell: the emulator's bucket-policy check, blind to conditions, must
+        not refuse them where AWS would not (a TLS-only bucket), and still refuses what AWS would (a Deny on every
+        principal)."""
+        admin = self.backend.admin
+        judge = resource_policy_judge(admin.arn, {"aws:SecureTransport": "true"})
+        release = judge_signer(self.backend.name, admin.credentials.access_key_id, judge)
+        try:
+            yield
+        finally:
+            release()
+
+    @contextmanager
     def observed(self) -> Iterator[Deployment]:
         """Record every call made through the backend, and enforce IAM on it, while the block runs."""
         self.backend.add_observer(self.evidence)
@@ -122,18 +136,10 @@ class Deployment:
         self.backend.add_before_call(self.trail.before_call)
         # Log searches use pipewarden's filter-pattern engine (the emulators match patterns loosely).
         self.backend.add_before_call(self.log_search.before_call)
-        # The harness's own calls are the account root's, made over TLS as far as bucket policies can tell: the
-        # emulator's bucket-policy check, blind to conditions, must not refuse them where AWS would not.
-        admin = self.backend.admin
-        release_admin = judge_signer(
-            self.backend.name,
-            admin.credentials.access_key_id,
-            resource_policy_judge(admin.arn, {"aws:SecureTransport": "true"}),
-        )
         try:
-            yield self
+            with self._as_owner():
+                yield self
         finally:
-            release_admin()
             self.backend.remove_before_call(self.log_search.before_call)
             self.backend.remove_before_call(self.trail.before_call)
             self.enforcer.detach()
@@ -148,12 +154,13 @@ class Deployment:
             CheckFailed: when something was left behind (after the sweeper removed it).
         """
         try:
-            failed = self.destroy()
-            try:
-                self.check_destroy()
-            except CheckFailed:
-                self.provider.sweep()
-                raise
+            with self._as_owner():
+                failed = self.destroy()
+                try:
+                    self.check_destroy()
+                except CheckFailed:
+                    self.provider.sweep()
+                    raise
         finally:
             while self.cleanups:
                 self.cleanups.pop()()
