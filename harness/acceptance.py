@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.backends.base import Backend
+from harness.backends.moto_bucket_policy import judge_signer
 from harness.detect.filtering import FilterLogEventsService
 from harness.enforce.enforcer import Enforcer
 from harness.enforce.principals import Principals
 from harness.errors import CheckFailed, PipewardenError
 from harness.evidence.record import Evidence, Outcome
+from harness.iam.evaluator import resource_policy_judge
 from harness.model.definition import Definition
 from harness.provider.lifecycle import Plan, Provider
 from harness.trail.access_logs import ServerAccessLogging
@@ -120,6 +122,20 @@ class Deployment:
             )
 
     @contextmanager
+    def _as_owner(self) -> Iterator[None]:
+        """While the block runs, the harness's own calls (deploy, read back, clean up) are the account root's, made
+        over TLS as far as bucket policies can tell: the emulator's bucket-policy check, blind to conditions, must
+        not refuse them where AWS would not (a TLS-only bucket), and still refuses what AWS would (a Deny on every
+        principal)."""
+        admin = self.backend.admin
+        judge = resource_policy_judge(admin.arn, {"aws:SecureTransport": "true"})
+        release = judge_signer(self.backend.name, admin.credentials.access_key_id, judge)
+        try:
+            yield
+        finally:
+            release()
+
+    @contextmanager
     def observed(self) -> Iterator[Deployment]:
         """Record every call made through the backend, and enforce IAM on it, while the block runs."""
         self.backend.add_observer(self.evidence)
@@ -133,7 +149,8 @@ class Deployment:
         # Log searches use pipewarden's filter-pattern engine (the emulators match patterns loosely).
         self.backend.add_before_call(self.log_search.before_call)
         try:
-            yield self
+            with self._as_owner():
+                yield self
         finally:
             self.backend.remove_before_call(self.log_search.before_call)
             self.backend.remove_before_call(self.trail.before_call)
@@ -149,12 +166,13 @@ class Deployment:
             CheckFailed: when something was left behind (after the sweeper removed it).
         """
         try:
-            failed = self.destroy()
-            try:
-                self.check_destroy()
-            except CheckFailed:
-                self.provider.sweep()
-                raise
+            with self._as_owner():
+                failed = self.destroy()
+                try:
+                    self.check_destroy()
+                except CheckFailed:
+                    self.provider.sweep()
+                    raise
         finally:
             while self.cleanups:
                 self.cleanups.pop()()

@@ -325,7 +325,7 @@ class DetectionRuntime:
             for target in targets:
                 arn = str(target["Arn"])
                 if ":sns:" in arn:
-                    allowed, reason = self.service_may_publish(arn, EVENTS_SERVICE)
+                    allowed, reason = self.service_may_publish(arn, EVENTS_SERVICE, source_arn=rule_arn)
                     if allowed:
                         self.backend.client("sns").publish(TopicArn=arn, Message=json.dumps(event, default=str))
                         delivered.append(arn)
@@ -378,7 +378,7 @@ class DetectionRuntime:
                 raise
             return False, f"function {function_arn} has no policy letting EventBridge invoke it (or does not exist)"
         account = self.backend.account_id
-        context = {"aws:SourceArn": rule_arn, "aws:SourceAccount": account}
+        context = {"aws:SourceArn": rule_arn, "aws:SourceAccount": account, "aws:SecureTransport": "true"}
         request = AuthorizationRequest.create(EVENTS_SERVICE, "lambda:InvokeFunction", function_arn, context, account)
         policy = PolicySet.compile(resource_policy=function_policy_document(text, function_arn.split(":")[1]))
         if not evaluate(request, policy).allowed:
@@ -487,15 +487,20 @@ class DetectionRuntime:
                 Notification(action, subject, message, False, f"action {action} is not an SNS topic; not modelled")
             )
             return
-        allowed, reason = self.service_may_publish(action)
+        alarm_arn = f"arn:aws:cloudwatch:{self.backend.region}:{self.backend.account_id}:alarm:{definition.name}"
+        allowed, reason = self.service_may_publish(action, source_arn=alarm_arn)
         if allowed:
             self.backend.client("sns").publish(TopicArn=action, Subject=subject[:100], Message=json.dumps(message))
         self.notifications.append(Notification(action, subject, message, allowed, reason))
 
-    def service_may_publish(self, topic_arn: str, service: str = CLOUDWATCH_SERVICE) -> tuple[bool, str]:
+    def service_may_publish(
+        self, topic_arn: str, service: str = CLOUDWATCH_SERVICE, *, source_arn: str | None = None
+    ) -> tuple[bool, str]:
         """Whether a service (CloudWatch alarms, EventBridge rules) may publish to the topic: its access policy, and
         for an encrypted topic, the key policy (the service needs kms:GenerateDataKey* and kms:Decrypt on the
         topic's key, which the default key policy does not grant a service, so such a topic notifies no one).
+
+        ``source_arn`` is the alarm or rule the service publishes for, its ``aws:SourceArn``.
 
         Returns:
             (allowed, the reason when not).
@@ -509,8 +514,10 @@ class DetectionRuntime:
             return False, f"topic {topic_arn} cannot be read ({error_code(exc) or exc})"
         account = self.backend.account_id
         # A service acting for the account carries the account as source (SNS's default topic policy checks
-        # AWS:SourceOwner).
-        context = {"aws:SourceAccount": account, "aws:SourceOwner": account}
+        # AWS:SourceOwner) and the alarm or rule it acts for; services call over TLS.
+        context = {"aws:SourceAccount": account, "aws:SourceOwner": account, "aws:SecureTransport": "true"}
+        if source_arn:
+            context["aws:SourceArn"] = source_arn
         policy = attributes.get("Policy")
         if policy:
             request = AuthorizationRequest.create(service, "sns:Publish", topic_arn, context, account)

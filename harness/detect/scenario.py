@@ -166,7 +166,11 @@ def _starter(deployment: Deployment) -> TargetStarter:
             # The target's own events match the rule again: in AWS this loops; here it is reported, not repeated.
             return TargetDelivery(rule, arn, kind, False, f"rule {rule} would start {arn} again from its own events")
         try:
-            identity = service_session(deployment, role, f"events-{rule}"[:64], f"rule {rule}", EVENTS_SERVICE)
+            backend = deployment.backend
+            rule_arn = f"arn:aws:events:{backend.region}:{backend.account_id}:rule/{rule}"
+            identity = service_session(
+                deployment, role, f"events-{rule}"[:64], f"rule {rule}", EVENTS_SERVICE, source_arn=rule_arn
+            )
         except CheckFailed as exc:
             return TargetDelivery(rule, arn, kind, False, f"EventBridge cannot assume {role}: {exc}")
         name = arn.split(":", 5)[5].removeprefix("project/")

@@ -144,7 +144,12 @@ def act_as(deployment: Deployment, scenario_role: str) -> Identity:
         providers = trusted_providers(trust)
         if providers:
             return _act_with_web_identity(deployment, state.arn, trust, providers[0], label)
-    caller = principals.service(service) if service else deployment.backend.admin
+    if service:
+        from harness.runtime.identity import acting_for
+
+        caller = principals.service(service, source_arn=acting_for(deployment, role, service))
+    else:
+        caller = deployment.backend.admin
     session = f"{_SESSION_PREFIX.get(service or '', 'pipewarden')}-{secrets.token_hex(8)}"
     return principals.assume_role(caller, SessionRequest(state.arn, session), label=label)
 

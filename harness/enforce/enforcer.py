@@ -131,6 +131,8 @@ class Enforcer:
         scps: SCP levels to apply (root first, account last; each a list of policy documents); None: the account
             is not in an organization.
         rcps: RCP levels, likewise.
+        organization_id: the id of the account's organization (``o-...``), which AWS services acting for the
+            account's resources send as ``aws:SourceOrgID``; None when the account is in no organization.
         now: the clock for ``aws:CurrentTime`` / ``aws:EpochTime`` (default: the real time).
         secure_transport: the value of ``aws:SecureTransport``. True by default: clients use HTTPS endpoints;
             an http:// emulator endpoint (moto server, LocalStack) is a harness convenience on loopback, not the
@@ -146,8 +148,10 @@ class Enforcer:
         rcps: Sequence[Sequence[Any]] | None = None,
         now: Callable[[], datetime] | None = None,
         secure_transport: bool = True,
+        organization_id: str | None = None,
     ) -> None:
         self.backend = backend
+        self.organization_id = organization_id
         self.evidence = evidence
         self.scps = scps
         self.rcps = rcps

@@ -78,8 +78,21 @@ class Principals:
         if enforcer.principals is None:
             enforcer.principals = self
 
-    def service(self, service_principal: str) -> Identity:
-        """An AWS service acting as itself (``codebuild.amazonaws.com``), e.g. to assume its service role."""
+    def service(self, service_principal: str, *, source_arn: str | None = None) -> Identity:
+        """An AWS service acting as itself (``codebuild.amazonaws.com``), e.g. to assume its service role.
+
+        A service acts for one of the account's resources (the build project, pipeline, trail or rule), and AWS
+        tells the policies it meets which one: its requests carry ``aws:SourceArn`` (that resource),
+        ``aws:SourceAccount`` (its account) and, when the account is in an organization, ``aws:SourceOrgID``.
+
+        Args:
+            service_principal: the service's principal name.
+            source_arn: the ARN of the resource the service acts for; None when it acts for none in particular
+                (then only ``aws:SourceAccount`` is known: the deployment's account).
+
+        Raises:
+            InputError: for a name that is not a service principal.
+        """
         if not service_principal.endswith(".amazonaws.com"):
             raise InputError(
                 where="service principal",
@@ -87,6 +100,15 @@ class Principals:
                 found=repr(service_principal),
                 fix="use e.g. codebuild.amazonaws.com",
             )
+        account = (source_arn.split(":")[4] if source_arn and source_arn.count(":") >= 5 else "") or (
+            self.backend.account_id
+        )
+        attributes: list[tuple[str, str]] = [("source_account", account)]
+        if source_arn:
+            attributes.append(("source_arn", source_arn))
+        org = self.enforcer.organization_id
+        if org and account == self.backend.account_id:
+            attributes.append(("source_org_id", org))
         return Identity(
             service_principal,
             service_principal,
@@ -95,6 +117,7 @@ class Principals:
             principal_id=service_principal,
             account_id="",
             source_ip=service_principal,
+            attributes=tuple(attributes),
         )
 
     def assume_role(
@@ -211,15 +234,17 @@ class Principals:
     ) -> Decision:
         caller_side = self.enforcer.principal_of(caller)
         principal_arn = caller.arn
+        service = caller.kind == "AWSService"
         context = build_context(
             PrincipalDescription(principal_arn, caller_side.tags, user_id=caller.principal_id or None),
             CallDescription(
-                secure_transport=self.enforcer.secure_transport,
-                source_ip=None if caller.kind == "AWSService" else caller.source_ip,
+                # A service calls STS over TLS whatever endpoint the harness's own clients use.
+                secure_transport=True if service else self.enforcer.secure_transport,
+                source_ip=None if service else caller.source_ip,
                 now=self.enforcer.now(),
                 request_tags=dict(tags),
                 region=self.backend.region,
-                extra=dict(extra),
+                extra={**(service_source_context(caller) if service else {}), **extra},
             ),
         )
         session = caller.attribute("session_policy") or None
@@ -386,9 +411,22 @@ class Principals:
         return identity
 
 
+def service_source_context(service: Identity) -> dict[str, str]:
+    """The keys AWS adds to a service principal's requests about the resource it acts for: ``aws:SourceAccount``,
+    ``aws:SourceArn`` and ``aws:SourceOrgID``, as far as :meth:`Principals.service` knows them."""
+    return {key: value for attribute, key in _SOURCE_KEYS if (value := service.attribute(attribute))}
+
+
+_SOURCE_KEYS = (
+    ("source_account", "aws:SourceAccount"),
+    ("source_arn", "aws:SourceArn"),
+    ("source_org_id", "aws:SourceOrgID"),
+)
+
+
 def required_access(action: str, resource: str, **context: Any) -> RequiredAccess:
     """A single access to decide directly with :meth:`Enforcer.decide` (for probes that make no call)."""
     return RequiredAccess(action, resource, context)
 
 
-__all__ = ["AssumeRoleDenied", "Principals", "SessionRequest", "required_access"]
+__all__ = ["AssumeRoleDenied", "Principals", "SessionRequest", "required_access", "service_source_context"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -555,6 +555,25 @@ def authorize(
     return evaluate(request, policies)
 
 
+def resource_policy_judge(principal: str, context: Mapping[str, Any]) -> Callable[[str, str, str, str], str]:
+    """What a resource policy alone says of calls by one principal with one context, for policies known later.
+
+    Args:
+        principal: the caller (a service principal such as ``cloudtrail.amazonaws.com``, an account's root).
+        context: the condition keys its calls carry.
+
+    Returns:
+        ``judge(action, resource, policy JSON, resource account)`` giving the outcome's value: ``Allowed``,
+        ``ExplicitDeny`` or ``ImplicitDeny``.
+    """
+
+    def judge(action: str, resource: str, policy: str, account: str) -> str:
+        request = AuthorizationRequest.create(principal, action, resource, context, resource_account=account)
+        return evaluate(request, PolicySet.compile(resource_policy=policy)).decision.value
+
+    return judge
+
+
 __all__ = [
     "BOUNDARY",
     "IDENTITY",
@@ -571,4 +590,5 @@ __all__ = [
     "compile_policies",
     "evaluate",
     "resource_account_of",
+    "resource_policy_judge",
 ]

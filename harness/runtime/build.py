@@ -435,7 +435,11 @@ class _BuildRun:
         phase = self.begin("PROVISIONING")
         try:
             identity = service_session(
-                self.deployment, self.project.service_role, f"AWSCodeBuild-{self.record.uuid}", "CodeBuild build role"
+                self.deployment,
+                self.project.service_role,
+                f"AWSCodeBuild-{self.record.uuid}",
+                "CodeBuild build role",
+                source_arn=self.project.arn,
             )
         except Exception as exc:
             self.end(phase, "FAILED", "ACCESS_DENIED", f"CodeBuild could not assume the service role: {exc}")

@@ -262,6 +262,7 @@ def _session(deployment: Deployment, execution: Execution, action: ActionRun) ->
         f"{int(time.time() * 1000)}",
         f"pipeline role ({role.rsplit('/', 1)[-1]})",
         service="codepipeline.amazonaws.com",
+        source_arn=execution.pipeline_arn,
     )
 
 

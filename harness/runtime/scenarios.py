@@ -122,14 +122,15 @@ def person(deployment: Deployment, scenario_role: str, name: str) -> Identity:
 
 def role_session(deployment: Deployment, role: Role, label: str) -> Identity:
     """A session of a definition role, assumed by the service its trust policy names (as that service would)."""
-    from harness.runtime.identity import service_session
+    from harness.runtime.identity import acting_for, service_session
 
     trust = role.trust_document()
     principal = trust.get("Statement", [{}])[0].get("Principal", {})
     service = principal.get("Service") if isinstance(principal, dict) else None
-    service = service[0] if isinstance(service, list) else service
+    service = str(service[0] if isinstance(service, list) else service or "codebuild.amazonaws.com")
     arn = deployment.provider.state[str(role.address)].arn
-    return service_session(deployment, arn, f"pipewarden-{role.name}"[:64], label, service or "codebuild.amazonaws.com")
+    source = acting_for(deployment, role, service)
+    return service_session(deployment, arn, f"pipewarden-{role.name}"[:64], label, service, source_arn=source)
 
 
 # -- builds ----------------------------------------------------------------------------------------------------

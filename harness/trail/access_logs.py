@@ -25,7 +25,9 @@ from typing import Any
 from urllib.parse import quote
 
 from harness.backends.base import Backend, CallEvent, Identity
+from harness.backends.moto_bucket_policy import delegate
 from harness.iam import AuthorizationRequest, PolicySet, evaluate
+from harness.iam.evaluator import resource_policy_judge
 from harness.iam.s3_acl import LOG_DELIVERY_PRINCIPAL, acl_statements
 from harness.provider.base import error_code
 from harness.provider.resources.s3_bucket import key_format_of, read_grants, read_ownership
@@ -365,7 +367,10 @@ class ServerAccessLogging:
                     self.lost.append(LostBatch(bucket, target.bucket, len(records), refused))
                     continue
                 body = "".join(record.line() + "\n" for record in records).encode()
-                self.backend.client("s3").put_object(Bucket=target.bucket, Key=key, Body=body)
+                # The write is the logging service's, as far as the target bucket's policy can tell.
+                judge = resource_policy_judge(LOG_DELIVERY_PRINCIPAL, self._context(bucket))
+                with delegate(self.backend.name, target.bucket, key, judge):
+                    self.backend.client("s3").put_object(Bucket=target.bucket, Key=key, Body=body)
                 written.append((target.bucket, key))
         self.delivered.extend(written)
         return written
@@ -373,6 +378,14 @@ class ServerAccessLogging:
     def _key(self, bucket: str, target: LoggingTarget) -> str:
         unique = "".join(self._rng.choice(_UNIQUE) for _ in range(16))
         return log_object_key(target, bucket, self.backend.account_id, self.backend.region, self.clock.now(), unique)
+
+    def _context(self, bucket: str) -> dict[str, str]:
+        """What the logging service's writes for ``bucket`` carry: the source bucket and its account, over TLS."""
+        return {
+            "aws:SourceArn": f"arn:aws:s3:::{bucket}",
+            "aws:SourceAccount": self.backend.account_id,
+            "aws:SecureTransport": "true",
+        }
 
     def _refused(self, bucket: str, target: LoggingTarget, key: str) -> str:
         """Why the target bucket would refuse the logging service's PutObject ('' when it accepts it)."""
@@ -398,16 +411,11 @@ class ServerAccessLogging:
                 f"{LOG_DELIVERY_PRINCIPAL} write"
             )
         document = _combined(policy, statements)
-        context = {
-            "aws:SourceArn": f"arn:aws:s3:::{bucket}",
-            "aws:SourceAccount": self.backend.account_id,
-            "aws:SecureTransport": "true",
-        }
         request = AuthorizationRequest.create(
             LOG_DELIVERY_PRINCIPAL,
             "s3:PutObject",
             f"arn:aws:s3:::{target.bucket}/{key}",
-            context,
+            self._context(bucket),
             resource_account=self.backend.account_id,
         )
         decision = evaluate(request, PolicySet.compile(resource_policy=document))

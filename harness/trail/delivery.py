@@ -8,12 +8,15 @@ import random
 import string
 import threading
 from collections import defaultdict
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from harness.backends.base import Backend
+from harness.backends.moto_bucket_policy import delegate
 from harness.iam import AuthorizationRequest, PolicySet, evaluate
+from harness.iam.evaluator import resource_policy_judge
 from harness.provider.base import error_code
 from harness.trail.config import Clock, TrailConfig
 from harness.trail.integrity import DigestWriter, LogFileEntry, SigningKeys, sha256_hex
@@ -76,6 +79,17 @@ class DeliveryVerdict:
     reason: str
 
 
+def delivery_context(backend: Backend, trail: TrailConfig) -> dict[str, str]:
+    """What CloudTrail's requests to the trail bucket carry: the trail as ``aws:SourceArn``, its account, TLS and
+    the ACL ``bucket-owner-full-control`` it writes with."""
+    return {
+        "aws:SourceArn": trail.arn,
+        "aws:SourceAccount": backend.account_id,
+        "aws:SecureTransport": "true",
+        "s3:x-amz-acl": "bucket-owner-full-control",
+    }
+
+
 def bucket_allows_delivery(backend: Backend, trail: TrailConfig, key: str) -> DeliveryVerdict:
     """Evaluate the trail bucket's policy, read back from the backend, for CloudTrail's own requests.
 
@@ -98,12 +112,7 @@ def bucket_allows_delivery(backend: Backend, trail: TrailConfig, key: str) -> De
             f"bucket '{trail.bucket}' has no bucket policy, so {CLOUDTRAIL_PRINCIPAL} may not write to it",
         )
     policies = PolicySet.compile(resource_policy=policy)
-    context = {
-        "aws:SourceArn": trail.arn,
-        "aws:SourceAccount": backend.account_id,
-        "aws:SecureTransport": "true",
-        "s3:x-amz-acl": "bucket-owner-full-control",
-    }
+    context = delivery_context(backend, trail)
     checks = (
         ("s3:GetBucketAcl", f"arn:aws:s3:::{trail.bucket}"),
         ("s3:PutObject", f"arn:aws:s3:::{trail.bucket}/{key}"),
@@ -142,6 +151,7 @@ def key_allows_encryption(backend: Backend, trail: TrailConfig) -> DeliveryVerdi
     context = {
         "aws:SourceArn": trail.arn,
         "aws:SourceAccount": backend.account_id,
+        "aws:SecureTransport": "true",
         "kms:EncryptionContext:aws:cloudtrail:arn": trail.arn,
     }
     request = AuthorizationRequest.create(
@@ -193,7 +203,7 @@ def role_allows_logs_delivery(backend: Backend, trail: TrailConfig, region: str,
         if error_code(exc) != "NoSuchEntity":
             raise
         return DeliveryVerdict(False, "InvalidCloudWatchLogsRoleArn", f"role {trail.role_arn} does not exist")
-    context = {"aws:SourceArn": trail.arn, "aws:SourceAccount": backend.account_id}
+    context = {"aws:SourceArn": trail.arn, "aws:SourceAccount": backend.account_id, "aws:SecureTransport": "true"}
     assume = AuthorizationRequest.create(
         CLOUDTRAIL_PRINCIPAL, "sts:AssumeRole", trail.role_arn, context, resource_account=backend.account_id
     )
@@ -287,9 +297,10 @@ class TrailDelivery:
                 if trail is None or not trail.validation or not trail.logging:
                     continue
                 entries = self._undigested.pop((arn, region), [])
-                self.digests.write(
-                    s3, trail, region, self.backend.account_id, entries, now, self._first_delivery[(arn, region)]
-                )
+                with self._as_cloudtrail(trail):
+                    self.digests.write(
+                        s3, trail, region, self.backend.account_id, entries, now, self._first_delivery[(arn, region)]
+                    )
                 self.statuses[arn].latest_digest_time = now
 
     def flush(self) -> list[DeliveredFile]:
@@ -307,8 +318,20 @@ class TrailDelivery:
                     # The trail was deleted before its batch went out: those events are lost, as in AWS.
                     self.statuses[arn].lost_records += len(records)
                     continue
-                delivered.extend(self._deliver_trail(trail, records))
+                with self._as_cloudtrail(trail):
+                    delivered.extend(self._deliver_trail(trail, records))
         return delivered
+
+    def _as_cloudtrail(self, trail: TrailConfig) -> AbstractContextManager[None]:
+        """Make the harness's writes to the trail bucket CloudTrail's as far as the bucket policy can tell.
+
+        The emulator's own bucket-policy check would judge them as a caller without context (moto refuses them
+        under any conditional statement, ``aws:SecureTransport`` included); CloudTrail's requests carry the trail's
+        ARN and account and come over TLS, and the bucket policy is evaluated for them as AWS does.
+        """
+        prefix = (f"{trail.key_prefix}/" if trail.key_prefix else "") + f"AWSLogs/{self.backend.account_id}/"
+        judge = resource_policy_judge(CLOUDTRAIL_PRINCIPAL, delivery_context(self.backend, trail))
+        return delegate(self.backend.name, trail.bucket, prefix, judge)
 
     def _deliver_trail(self, trail: TrailConfig, records: list[dict[str, Any]]) -> list[DeliveredFile]:
         status = self.statuses[trail.arn]

@@ -8,6 +8,7 @@ import pytest
 
 from harness.acceptance import Deployment
 from harness.backends import Backend
+from harness.enforce import AssumeRoleDenied
 from harness.enforce.api import act_as, attempt, expect_allowed, expect_denied
 from harness.errors import CheckFailed
 from tests.conftest import definition
@@ -82,3 +83,52 @@ def test_act_as_uses_the_trusted_service(deployed: Deployment) -> None:
     assert build.attribute("invoked_by") == "codebuild.amazonaws.com"
     assert ":assumed-role/" in build.arn and "/AWSCodeBuild-" in build.arn
     assert build.label == "build role"
+
+
+CONFUSED_DEPUTY = """
+roles:
+  build:
+    trust_policy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal: {{Service: codebuild.amazonaws.com}}
+          Action: sts:AssumeRole
+          Condition:
+            StringEquals: {{"aws:SourceAccount": "{account}"}}
+            ArnLike: {{"aws:SourceArn": "arn:${{partition}}:codebuild:${{region}}:${{account_id}}:project/{project}"}}
+    policies:
+      logs:
+        Version: "2012-10-17"
+        Statement:
+          - {{Effect: Allow, Action: "logs:PutLogEvents", Resource: "*"}}
+build_projects:
+  app:
+    service_role: build
+    buildspec: {{version: 0.2, phases: {{build: {{commands: [echo]}}}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("account", "project", "admitted"),
+    [
+        ("123456789012", "${prefix}app", True),
+        ("210987654321", "${prefix}app", False),
+        ("123456789012", "${prefix}other", False),
+    ],
+)
+def test_act_as_assumes_for_the_project_the_role_serves(
+    backend: Backend, account: str, project: str, admitted: bool
+) -> None:
+    deployment = Deployment(backend)
+    with deployment.observed():
+        deployment.definition = definition(CONFUSED_DEPUTY.format(account=account, project=project), "demo")
+        deployment.apply()
+        try:
+            if admitted:
+                assert act_as(deployment, "build").attribute("invoked_by") == "codebuild.amazonaws.com"
+            else:
+                with pytest.raises(AssumeRoleDenied, match=r"codebuild\.amazonaws\.com is not authorized"):
+                    act_as(deployment, "build")
+        finally:
+            deployment.teardown()

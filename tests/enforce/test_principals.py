@@ -180,3 +180,97 @@ def test_sts_assume_role_calls_are_answered_with_a_known_session(
     )
     decision = enforcer.authorize_call(other, "sts", "AssumeRole", {"RoleArn": target, "RoleSessionName": "x1"})
     assert not decision.allowed  # the gateway's direct path reads the trust policy too
+
+
+PROJECT = f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/app"
+OTHER_PROJECT = f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/other"
+
+
+def test_a_trust_on_the_source_account_admits_the_service_acting_for_the_account(
+    backend: Backend, principals: Principals
+) -> None:
+    mine = make_role(
+        backend,
+        "pw-build",
+        trust({"Service": "codebuild.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+    )
+    theirs = make_role(
+        backend,
+        "pw-theirs",
+        trust({"Service": "codebuild.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": "210987654321"}}),
+    )
+    codebuild = principals.service("codebuild.amazonaws.com", source_arn=PROJECT)
+
+    assert principals.assume_role(codebuild, SessionRequest(mine, "AWSCodeBuild-1")).arn.endswith("/AWSCodeBuild-1")
+    assert principals.assume_role(
+        principals.service("codebuild.amazonaws.com"), SessionRequest(mine, "AWSCodeBuild-2")
+    ).arn.endswith("/AWSCodeBuild-2")
+    with pytest.raises(AssumeRoleDenied) as caught:
+        principals.assume_role(codebuild, SessionRequest(theirs, "AWSCodeBuild-3"))
+    assert str(caught.value) == (
+        "AccessDenied: User: codebuild.amazonaws.com is not authorized to perform: sts:AssumeRole on resource: "
+        f"{theirs} because no resource-based policy allows the sts:AssumeRole action"
+    )
+
+
+def test_a_trust_on_the_source_arn_admits_only_that_projects_builds(backend: Backend, principals: Principals) -> None:
+    arn = make_role(
+        backend,
+        "pw-build",
+        trust(
+            {"Service": "codebuild.amazonaws.com"},
+            {"ArnLike": {"aws:SourceArn": f"arn:aws:codebuild:us-east-1:{ACCOUNT}:project/app"}},
+        ),
+    )
+
+    session = principals.assume_role(
+        principals.service("codebuild.amazonaws.com", source_arn=PROJECT), SessionRequest(arn, "AWSCodeBuild-1")
+    )
+    assert session.attribute("invoked_by") == "codebuild.amazonaws.com"
+    with pytest.raises(AssumeRoleDenied) as caught:
+        principals.assume_role(
+            principals.service("codebuild.amazonaws.com", source_arn=OTHER_PROJECT), SessionRequest(arn, "s2")
+        )
+    assert caught.value.decision.decision.value == "ImplicitDeny"
+    with pytest.raises(AssumeRoleDenied):  # acting for no resource in particular: no aws:SourceArn to match
+        principals.assume_role(principals.service("codebuild.amazonaws.com"), SessionRequest(arn, "s3"))
+
+
+def test_a_service_assumes_over_tls_as_itself(backend: Backend, principals: Principals) -> None:
+    condition = {
+        "Bool": {"aws:SecureTransport": "true", "aws:PrincipalIsAWSService": "true"},
+        "StringEquals": {"aws:PrincipalServiceName": "codepipeline.amazonaws.com"},
+    }
+    arn = make_role(backend, "pw-pipeline", trust({"Service": "codepipeline.amazonaws.com"}, condition))
+    pipeline = f"arn:aws:codepipeline:us-east-1:{ACCOUNT}:release"
+
+    session = principals.assume_role(
+        principals.service("codepipeline.amazonaws.com", source_arn=pipeline), SessionRequest(arn, "s1")
+    )
+
+    assert session.attribute("session_issuer_arn") == arn
+    (decision,) = [d for d in principals.enforcer.decisions if d.operation == "AssumeRole"]
+    context = decision.accesses[0].decision.request.context
+    assert {k: context[k] for k in ("aws:sourcearn", "aws:sourceaccount", "aws:securetransport")} == {
+        "aws:sourcearn": pipeline,
+        "aws:sourceaccount": ACCOUNT,
+        "aws:securetransport": "true",
+    }
+    assert "aws:sourceorgid" not in context and "aws:sourceip" not in context
+
+
+def test_the_source_organization_is_sent_when_the_account_is_in_one(backend: Backend) -> None:
+    enforcer = Enforcer(backend, organization_id="o-a1b2c3d4e5").attach()
+    try:
+        principals = Principals(enforcer)
+        condition = {"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5"}}
+        arn = make_role(backend, "pw-rule", trust({"Service": "events.amazonaws.com"}, condition))
+        rule = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/deploy"
+        events = principals.service("events.amazonaws.com", source_arn=rule)
+
+        assert principals.assume_role(events, SessionRequest(arn, "s1")).arn.endswith("/s1")
+        outside = Principals(Enforcer(backend))
+        with pytest.raises(AssumeRoleDenied):
+            outside.assume_role(outside.service("events.amazonaws.com", source_arn=rule), SessionRequest(arn, "s2"))
+    finally:
+        enforcer.detach()

@@ -6,11 +6,13 @@ import io
 import zipfile
 from collections.abc import Callable
 
+import yaml
+
 from harness.acceptance import Deployment
 from harness.runtime.build import BuildRequest, batch_get_builds, get_build, start_build
 from harness.runtime.logs import read_log_messages
 from harness.runtime.state import runtime
-from tests.runtime.conftest import project_definition
+from tests.runtime.conftest import BUILD_ROLE_POLICY, project_definition
 
 Deploy = Callable[[str], Deployment]
 
@@ -149,3 +151,34 @@ def test_build_state_change_events_and_record_lookup(deploy: Deploy) -> None:
     assert [e["detail"]["build-status"] for e in events] == ["IN_PROGRESS", "SUCCEEDED"]
     assert events[-1]["source"] == "aws.codebuild" and events[-1]["resources"] == [build.arn]
     assert get_build(pw, build.id) is build
+
+
+def test_a_role_trusting_codebuild_only_for_one_project_runs_that_projects_builds_only(deploy: Deploy) -> None:
+    spec = {"version": 0.2, "phases": {"build": {"commands": ["echo built"]}}}
+    body = project_definition(spec)
+    # AWS's confused-deputy advice: the account, and the one project the role is for.
+    project = "arn:${partition}:codebuild:${region}:${account_id}:project/${prefix}app"
+    condition = {"StringEquals": {"aws:SourceAccount": "${account_id}"}, "ArnLike": {"aws:SourceArn": project}}
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "codebuild.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": condition,
+    }
+    trust = {"Version": "2012-10-17", "Statement": [statement]}
+    document = yaml.safe_load(body)
+    document["roles"]["build"] = {"trust_policy": trust, "policies": {"build": BUILD_ROLE_POLICY}}
+    document["build_projects"]["other"] = dict(document["build_projects"]["app"])
+    pw = deploy(yaml.safe_dump(document, sort_keys=False))
+
+    mine = start_build(pw, "app")
+    other = start_build(pw, "other")
+
+    assert mine.status == "SUCCEEDED", mine.failure()
+    assert other.status == "FAILED"
+    assert other.failure() == (
+        "PROVISIONING FAILED (ACCESS_DENIED: CodeBuild could not assume the service role: AccessDenied: User: "
+        "codebuild.amazonaws.com is not authorized to perform: sts:AssumeRole on resource: "
+        f"arn:aws:iam::123456789012:role/{pw.prefix}build because no resource-based policy allows the "
+        "sts:AssumeRole action)"
+    )

@@ -286,3 +286,67 @@ def test_calls_from_other_threads_are_recorded_while_the_harness_reads(deploy: D
 
     keys = {r["requestParameters"].get("key") for r in audit.trail_records(d) if r["eventName"] == "PutObject"}
     assert keys == {f"thread-{i}" for i in range(5)}
+
+
+DENY_PLAIN_HTTP = {
+    "Sid": "DenyInsecureTransport",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+}
+
+
+def _require_tls(d: Deployment) -> None:
+    """Add the usual TLS-only statement to the trail bucket's policy."""
+    s3 = d.backend.client("s3")
+    bucket = _trail_bucket(d)
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    resources = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
+    policy["Statement"].append({**DENY_PLAIN_HTTP, "Resource": resources})
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+
+
+def test_a_bucket_that_requires_tls_receives_log_files_and_digests(deploy: Deployment) -> None:
+    d = apply(deploy, trail_definition())
+    _require_tls(d)
+    _touch(d)
+
+    (file,) = audit.deliver(d)
+
+    keys = [o["Key"] for o in d.backend.client("s3").list_objects_v2(Bucket=_trail_bucket(d))["Contents"]]
+    assert file.key in keys
+    assert any("/CloudTrail-Digest/" in key for key in keys)
+    assert "LatestDeliveryError" not in audit.trail_status(d)
+    assert audit.find_record(audit.trail_records(d), event_name="PutObject") is not None
+
+
+def test_a_bucket_that_requires_tls_receives_log_files_without_enforcement(deploy: Deployment) -> None:
+    d = apply(deploy, trail_definition())
+    _require_tls(d)
+    d.enforcer.detach()
+    _touch(d)
+
+    (file,) = audit.deliver(d)
+
+    assert d.backend.client("s3").head_object(Bucket=_trail_bucket(d), Key=file.key)["ContentLength"] > 0
+
+
+def test_a_bucket_that_requires_tls_and_refuses_cloudtrail_still_gets_nothing(deploy: Deployment) -> None:
+    d = apply(deploy, trail_definition())
+    s3 = d.backend.client("s3")
+    bucket = _trail_bucket(d)
+    refusal = {"Sid": "NoCloudTrail", "Effect": "Deny", "Principal": {"Service": "cloudtrail.amazonaws.com"}}
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    policy["Statement"].append({**refusal, "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"})
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    _require_tls(d)
+    _touch(d)
+
+    assert audit.deliver(d) == []
+
+    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+    reason = d.trail.delivery.status(d.provider.state["trails.audit"].arn).latest_delivery_reason
+    refused = f"the policy of bucket '{bucket}' does not allow cloudtrail.amazonaws.com s3:PutObject"
+    assert reason.startswith(f"{refused} on arn:aws:s3:::{bucket}/AWSLogs/")
+    assert reason.endswith("(ExplicitDeny: explicit Deny in resource)")
