@@ -239,8 +239,8 @@ def expect_build_logged(deployment: Deployment, build: BuildRecord) -> list[str]
     config = read_project(deployment, project.name)
     if not config.cloudwatch_enabled:
         raise CheckFailed(
-            f"{where}: expected its build logs in CloudWatch Logs, found CloudWatch logging disabled (no logs "
-            "configuration); add logs.cloudwatch with a log group that has retention and encryption"
+            f"{where}: expected its build logs in CloudWatch Logs, found CloudWatch logging disabled (logs "
+            "configuration status DISABLED); enable logs.cloudwatch with a log group that has retention and encryption"
         )
     if not build.log_group:
         raise CheckFailed(f"{where}: expected the build to log, found it did not start logging ({build.failure()})")

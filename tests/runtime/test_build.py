@@ -6,6 +6,8 @@ import io
 import zipfile
 from collections.abc import Callable
 
+import yaml
+
 from harness.acceptance import Deployment
 from harness.runtime.build import BuildRequest, batch_get_builds, get_build, start_build
 from harness.runtime.logs import read_log_messages
@@ -149,3 +151,55 @@ def test_build_state_change_events_and_record_lookup(deploy: Deploy) -> None:
     assert [e["detail"]["build-status"] for e in events] == ["IN_PROGRESS", "SUCCEEDED"]
     assert events[-1]["source"] == "aws.codebuild" and events[-1]["resources"] == [build.arn]
     assert get_build(pw, build.id) is build
+
+
+def _default_logs_definition(actions: list[str]) -> str:
+    """A project with no logs configuration whose role may call ``actions`` on the project's default log group."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": "arn:aws:logs:${region}:${account_id}:log-group:/aws/codebuild/${prefix}app*",
+            }
+        ],
+    }
+    body = yaml.safe_load(
+        project_definition({"version": 0.2, "phases": {"build": {"commands": ["echo hi"]}}}, role_policy=policy)
+    )
+    del body["build_projects"]["app"]["logs"]
+    return yaml.safe_dump(body, sort_keys=False)
+
+
+def test_a_project_without_logs_configuration_logs_to_codebuilds_default_group(deploy: Deploy) -> None:
+    pw = deploy(_default_logs_definition(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]))
+    with pw.observed():
+        build = start_build(pw, "app")
+    assert build.status == "SUCCEEDED", build.failure()
+    assert build.log_group == f"/aws/codebuild/{pw.prefix}app"
+    assert build.log_stream == build.uuid
+    assert "hi" in read_log_messages(pw, build.log_group, build.log_stream)
+    assert build.to_dict()["logs"]["cloudWatchLogs"]["groupName"] == f"/aws/codebuild/{pw.prefix}app"
+
+
+def test_the_default_group_is_not_created_for_a_role_without_create_log_group(deploy: Deploy) -> None:
+    pw = deploy(_default_logs_definition(["logs:CreateLogStream", "logs:PutLogEvents"]))
+    with pw.observed():
+        build = start_build(pw, "app")
+    assert build.status == "FAILED"
+    assert build.log_group == "" and build.phase("BUILD") is None
+    provisioning = build.phase("PROVISIONING")
+    assert provisioning is not None and provisioning.status == "FAILED"
+    assert provisioning.contexts[0]["statusCode"] == "ACCESS_DENIED"
+    assert "logs:CreateLogGroup" in provisioning.contexts[0]["message"]
+
+
+def test_a_role_without_logs_permissions_gets_no_default_logs(deploy: Deploy) -> None:
+    pw = deploy(_default_logs_definition(["s3:GetObject"]))
+    with pw.observed():
+        build = start_build(pw, "app")
+    assert build.status == "FAILED"
+    assert build.log_group == "" and "hi" not in build.lines
+    groups = pw.backend.client("logs").describe_log_groups(logGroupNamePrefix="/aws/codebuild/")["logGroups"]
+    assert [g["logGroupName"] for g in groups if g["logGroupName"].endswith(f"{pw.prefix}app")] == []

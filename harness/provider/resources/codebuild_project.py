@@ -51,9 +51,10 @@ class BuildEnvironment:
 
 @dataclass(frozen=True, slots=True)
 class CloudWatchLogs:
-    """Where CodeBuild sends build logs in CloudWatch Logs."""
+    """Where CodeBuild sends build logs in CloudWatch Logs; no ``group`` means CodeBuild's own,
+    ``/aws/codebuild/<project name>``."""
 
-    group: Annotated[str, RefTo("log_groups")]
+    group: Annotated[str, RefTo("log_groups")] | None = None
     stream_prefix: str = ""
     enabled: bool = True
 
@@ -70,7 +71,8 @@ class S3Logs:
 
 @dataclass(frozen=True, slots=True)
 class BuildLogs:
-    """A project's logs configuration."""
+    """A project's logs configuration; no ``cloudwatch`` means CodeBuild's default, CloudWatch Logs enabled to
+    ``/aws/codebuild/<project name>``."""
 
     cloudwatch: CloudWatchLogs | None = None
     s3: S3Logs | None = None
@@ -146,14 +148,15 @@ class BuildProjectHandler(Handler[BuildProject]):
         return ref if ref.startswith("arn:") else ctx.state_of(section, ref).arn
 
     def _logs_config(self, ctx: ProviderContext, resource: BuildProject) -> dict[str, Any]:
-        cw: dict[str, Any] = {"status": "DISABLED"}
+        # CloudWatch Logs is on unless the project turns it off: with no group named, CodeBuild writes to
+        # /aws/codebuild/<project name> (creating the group on the first build if the role may).
+        cw: dict[str, Any] = {"status": "ENABLED"}
         s3: dict[str, Any] = {"status": "DISABLED"}
         if resource.logs and resource.logs.cloudwatch:
             c = resource.logs.cloudwatch
-            cw = {
-                "status": "ENABLED" if c.enabled else "DISABLED",
-                "groupName": ctx.state_of("log_groups", c.group).physical_id,
-            }
+            cw = {"status": "ENABLED" if c.enabled else "DISABLED"}
+            if c.group:
+                cw["groupName"] = ctx.state_of("log_groups", c.group).physical_id
             if c.stream_prefix:
                 cw["streamName"] = c.stream_prefix
         if resource.logs and resource.logs.s3:
@@ -231,7 +234,7 @@ class BuildProjectHandler(Handler[BuildProject]):
             },
             "timeout_minutes": project.get("timeoutInMinutes"),
             "logs": {
-                "cloudwatch": dict(sorted((logs.get("cloudWatchLogs") or {"status": "DISABLED"}).items())),
+                "cloudwatch": dict(sorted((logs.get("cloudWatchLogs") or {"status": "ENABLED"}).items())),
                 "s3": dict(sorted((logs.get("s3Logs") or {"status": "DISABLED"}).items())),
             },
             "vpc": (
@@ -340,11 +343,12 @@ def _logs(reader: Reader, props: Props, draft: Draft) -> Any:
     cw = logs.block(cw_key)
     if cw is not None:
         enabled = (cw.text(status, required=True) if cfn else cw.text(status, "ENABLED")) == "ENABLED"
-        group = reader.reference(cw.raw(group_key), "log_groups", cw.at(group_key), arn_ok=False)
-        if group:
-            cloudwatch = CloudWatchLogs(group=group, stream_prefix=cw.text(stream_key, ""), enabled=enabled)
-        elif enabled and cfn:
+        spelled = cw.raw(group_key)
+        group = reader.reference(spelled, "log_groups", cw.at(group_key), arn_ok=False) if spelled else None
+        if spelled and not group and enabled and cfn:
             reader.note(f"{cw.path}: logs go to a group outside the definition; {UNVERIFIED}")
+        # No group named: CodeBuild's own, /aws/codebuild/<project name>.
+        cloudwatch = CloudWatchLogs(group=group, stream_prefix=cw.text(stream_key, ""), enabled=enabled)
     s3_props = logs.block(s3_key)
     if s3_props is not None:
         enabled = (s3_props.text(status, required=True) if cfn else s3_props.text(status, "DISABLED")) == "ENABLED"
