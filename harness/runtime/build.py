@@ -618,6 +618,7 @@ class _BuildRun:
             exported=spec.env.exported_variables,
             relay_port=RELAY_PORT,
             relay_socket=gateway.socket_path,
+            shared_shell=spec.shared_shell,
         )
         current: dict[str, PhaseRecord | None] = {}
 

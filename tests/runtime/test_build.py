@@ -203,3 +203,15 @@ def test_a_role_without_logs_permissions_gets_no_default_logs(deploy: Deploy) ->
     assert build.log_group == "" and "hi" not in build.lines
     groups = pw.backend.client("logs").describe_log_groups(logGroupNamePrefix="/aws/codebuild/")["logGroups"]
     assert [g["logGroupName"] for g in groups if g["logGroupName"].endswith(f"{pw.prefix}app")] == []
+
+
+def test_buildspec_0_1_runs_each_command_in_its_own_shell_and_0_2_keeps_state(deploy: Deploy) -> None:
+    commands = ["export STAGE=dev", "mkdir -p sub && cd sub", 'echo "stage=$STAGE dir=$(basename $PWD)"']
+    old = deploy(project_definition({"version": 0.1, "phases": {"build": {"commands": commands}}}))
+    build = start_build(old, "app")
+    assert build.status == "SUCCEEDED", build.failure()
+    assert "stage= dir=src" in build.lines
+    new = deploy(project_definition({"version": 0.2, "phases": {"build": {"commands": commands}}}))
+    build2 = start_build(new, "app")
+    assert build2.status == "SUCCEEDED", build2.failure()
+    assert "stage=dev dir=sub" in build2.lines
