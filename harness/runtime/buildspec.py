@@ -137,6 +137,28 @@ def _yes(value: Any) -> bool:
     return value is True or str(value).lower() in ("yes", "true")
 
 
+DEFAULT_FILE = "buildspec.yml"
+
+
+def buildspec_file(text: str) -> str | None:
+    """The path of the buildspec file in the source that a project's buildspec value names, or None when the value
+    is the buildspec itself.
+
+    CodeBuild reads a one-line value as a path relative to the source root, and no value as ``buildspec.yml`` there;
+    a one-line YAML mapping (``version: 0.2``) is still a buildspec.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return DEFAULT_FILE
+    if "\n" in stripped:
+        return None
+    try:
+        data = yaml.safe_load(stripped)
+    except yaml.YAMLError:
+        return stripped
+    return None if isinstance(data, Mapping) else stripped
+
+
 def parse_buildspec(source: Mapping[str, Any] | str) -> Buildspec:
     """Parse a buildspec given as a mapping or YAML text.
 
