@@ -135,3 +135,42 @@ def test_a_build_failing_for_a_missing_tool_leaves_the_timeout_claim_unverified(
     build = start_build(pw, rt.BuildRequest("app", buildspec_override=spec))
     with pytest.raises(Unverified, match="the command 'aws ecr get-login' was not found"):
         rt.expect_timed_out(pw, build, 10)
+
+
+def test_a_pipeline_fed_project_reads_its_buildspec_from_the_pipelines_codecommit_repository(deploy: Deploy) -> None:
+    stages = [
+        {
+            "name": "Source",
+            "actions": [
+                {
+                    "name": "Source",
+                    "category": "Source",
+                    "provider": "CodeCommit",
+                    "configuration": {"RepositoryName": "${repositories.app.name}", "BranchName": "release"},
+                    "output_artifacts": ["src"],
+                }
+            ],
+        },
+        {
+            "name": "Build",
+            "actions": [
+                {
+                    "name": "Build",
+                    "category": "Build",
+                    "provider": "CodeBuild",
+                    "configuration": {"ProjectName": "${build_projects.app.name}"},
+                    "input_artifacts": ["src"],
+                }
+            ],
+        },
+    ]
+    body = project_definition(
+        "buildspec/CIAction.yaml",
+        repositories={"app": {"default_branch": "release", "files": {"buildspec/CIAction.yaml": REPOSITORY_BUILDSPEC}}},
+        roles={"pipeline": {"assumed_by": ["codepipeline.amazonaws.com"]}},
+        pipelines={"release": {"role": "pipeline", "artifact_store": {"bucket": "artifacts"}, "stages": stages}},
+    )
+    pw = deploy(body)
+    project = rt.pipeline_build_project(pw)
+    assert rt.source_repository(pw, project) == (pw.require_definition().get("repositories", "app"), "release")
+    assert rt.project_buildspec(pw, project).env.variables == (("SLACK_TOKEN", "xoxb-1234567890-abcdefghij"),)
