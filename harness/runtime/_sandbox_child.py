@@ -23,7 +23,8 @@ SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
 
 # Each command runs in a fresh bash that first restores what the previous command exported and where it left
-# the working directory: buildspec 0.2 keeps variables and the directory from one command to the next.
+# the working directory: buildspec 0.2 keeps variables and the directory from one command to the next (0.1 does
+# not: see Runner.command).
 WRAPPER = r"""
 __pw_state="$1"; __pw_cmd="$2"; __pw_succ="$3"; set --
 if [ -f "$__pw_state/env" ]; then
@@ -107,6 +108,12 @@ class Runner:
 
     def command(self, phase: str, text: str) -> int:
         self.count += 1
+        if not self.plan.get("shared_shell", True):
+            # Buildspec 0.1: each command in a separate shell instance, nothing kept from the one before.
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(self.state, "env"))
+            with open(os.path.join(self.state, "cwd"), "w") as f:
+                f.write(self.plan["workdir"])
         path = os.path.join(self.state, f"cmd{self.count}.sh")
         with open(path, "w") as f:
             f.write(text + "\n")

@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import gzip
 import io
+import re
 import secrets
 import shutil
 import sys
@@ -35,7 +36,7 @@ from harness.acceptance import Deployment
 from harness.backends.base import Identity
 from harness.errors import CheckFailed, InputError
 from harness.provider.base import error_code
-from harness.runtime.buildspec import Buildspec, SecretRef, parse_buildspec
+from harness.runtime.buildspec import Buildspec, SecretRef, buildspec_file, parse_buildspec
 from harness.runtime.gateway import CREDENTIALS_PATH, Authorizer, Gateway
 from harness.runtime.identity import service_session
 from harness.runtime.logs import LogEvent, LogWrite, Masker, write_log_events
@@ -43,6 +44,13 @@ from harness.runtime.sandbox import SandboxPlan
 from harness.runtime.secrets import SecretFailure, fetch_parameter, fetch_secret
 from harness.runtime.state import runtime
 
+# What a command prints when the sandbox, which reaches only the AWS endpoints, kept it from the network.
+NO_NETWORK = re.compile(
+    r"Could not resolve host|Temporary failure in name resolution|Name or service not known|Network is unreachable"
+    r"|Failed to establish a new connection|Could not fetch URL|getaddrinfo failed|Connection refused",
+    re.IGNORECASE,
+)
+COMMAND_NOT_FOUND = 127
 RELAY_PORT = 4599  # inside the build's own namespace, so any free port number will do
 BUILD_STATUSES = ("SUCCEEDED", "FAILED", "FAULT", "TIMED_OUT", "IN_PROGRESS", "STOPPED")
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -97,6 +105,8 @@ class BuildRecord:
         artifact: the uploaded primary artifact, or None; ``artifact_zip`` its bytes.
         exported: the buildspec's exported variables.
         identity: the service role session the build ran as.
+        shortfall: why a command failed for lack of what the build sandbox does not provide (a tool of the build
+            image, the network beyond AWS), '' otherwise: such a failure says nothing about the pipeline.
     """
 
     id: str
@@ -123,6 +133,7 @@ class BuildRecord:
     environment: list[dict[str, str]] = field(default_factory=list)
     identity: Identity | None = None
     source_version: str = ""
+    shortfall: str = ""
 
     @property
     def uuid(self) -> str:
@@ -139,11 +150,13 @@ class BuildRecord:
         return next((p for p in self.phases if p.phase_type == phase_type), None)
 
     def failure(self) -> str:
-        """The first failed phase and its context, for messages ('' for a successful build)."""
+        """The first failed phase and its context, for messages ('' for a successful build), with the sandbox's
+        shortfall when that is why."""
         for p in self.phases:
             if p.status not in ("", "SUCCEEDED"):
                 context = "; ".join(f"{c['statusCode']}: {c['message']}" for c in p.contexts)
-                return f"{p.phase_type} {p.status}" + (f" ({context})" if context else "")
+                found = f"{p.phase_type} {p.status}" + (f" ({context})" if context else "")
+                return found + (f"; {self.shortfall}" if self.shortfall else "")
         return ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,12 +207,19 @@ def _stamp(at: float) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ProjectConfig:
-    """A project as the backend stores it (what CodeBuild reads when a build starts)."""
+    """A project as the backend stores it (what CodeBuild reads when a build starts).
+
+    Attributes:
+        buildspec: the project's inline buildspec; None when it is kept in the source (``buildspec_file``), which
+            the build reads once it has downloaded the source.
+        buildspec_file: the path of the buildspec in the source ('' for an inline buildspec).
+        source_type, source_location: the project's source as CodeBuild keeps it.
+    """
 
     name: str
     arn: str
     service_role: str
-    buildspec: Buildspec
+    buildspec: Buildspec | None
     variables: tuple[dict[str, str], ...]
     timeout_minutes: int
     log_group: str
@@ -207,6 +227,9 @@ class ProjectConfig:
     cloudwatch_enabled: bool
     s3_logs: S3Location | None
     image: str
+    buildspec_file: str = ""
+    source_type: str = "CODEPIPELINE"
+    source_location: str = ""
 
 
 def read_project(deployment: Deployment, name: str) -> ProjectConfig:
@@ -214,20 +237,24 @@ def read_project(deployment: Deployment, name: str) -> ProjectConfig:
 
     Raises:
         CheckFailed: when no such project is deployed.
-        InputError: when its buildspec is not a valid 0.2 buildspec.
+        InputError: when its inline buildspec is not a valid buildspec.
     """
     physical = deployment.physical_name("build_projects", name)
     found = deployment.backend.client("codebuild").batch_get_projects(names=[physical]).get("projects", [])
     if not found:
         raise CheckFailed(f"build project '{name}': expected it to be deployed, found none; deploy the pipeline first")
     project = found[0]
-    spec_text = (project.get("source") or {}).get("buildspec") or ""
-    try:
-        buildspec = parse_buildspec(spec_text)
-    except InputError as exc:
-        raise InputError(
-            where=f"build project '{name}' buildspec", expected=exc.expected, found=exc.found, fix=exc.fix
-        ) from None
+    source = project.get("source") or {}
+    spec_text = source.get("buildspec") or ""
+    in_source = buildspec_file(spec_text)
+    buildspec = None
+    if in_source is None:
+        try:
+            buildspec = parse_buildspec(spec_text)
+        except InputError as exc:
+            raise InputError(
+                where=f"build project '{name}' buildspec", expected=exc.expected, found=exc.found, fix=exc.fix
+            ) from None
     logs = project.get("logsConfig") or {}
     cw = logs.get("cloudWatchLogs") or {}
     s3 = logs.get("s3Logs") or {}
@@ -248,6 +275,9 @@ def read_project(deployment: Deployment, name: str) -> ProjectConfig:
         cloudwatch_enabled=cw_enabled,
         s3_logs=s3_location,
         image=project.get("environment", {}).get("image", ""),
+        buildspec_file=in_source or "",
+        source_type=str(source.get("type") or "CODEPIPELINE"),
+        source_location=str(source.get("location") or ""),
     )
 
 
@@ -308,7 +338,7 @@ class BuildRequest:
         variables: environment variable overrides (start-build's ``environmentVariablesOverride``).
         source_version: the source revision, shown as CODEBUILD_SOURCE_VERSION.
         buildspec_override: a buildspec replacing the project's for this build (start-build's
-            ``buildspecOverride``), as a mapping or YAML text.
+            ``buildspecOverride``), parsed, as a mapping or as YAML text.
         stop_after_minutes: stop the build (status STOPPED, as StopBuild would) if it is still running after this
             many build minutes; None lets it run to its timeout.
     """
@@ -319,7 +349,7 @@ class BuildRequest:
     initiator: str = "pipewarden"
     variables: tuple[dict[str, str], ...] = ()
     source_version: str = ""
-    buildspec_override: Mapping[str, Any] | str | None = None
+    buildspec_override: Buildspec | Mapping[str, Any] | str | None = None
     stop_after_minutes: float | None = None
 
     def __post_init__(self) -> None:
@@ -346,8 +376,10 @@ def start_build(deployment: Deployment, request: BuildRequest | str) -> BuildRec
     state = runtime(deployment)
     state.sandbox.require()
     project = read_project(deployment, request.project)
-    if request.buildspec_override is not None:
-        project = dataclasses.replace(project, buildspec=parse_buildspec(request.buildspec_override))
+    override = request.buildspec_override
+    if override is not None:
+        spec = override if isinstance(override, Buildspec) else parse_buildspec(override)
+        project = dataclasses.replace(project, buildspec=spec, buildspec_file="")
     with state.lock:
         number = state.build_numbers.get(project.name, 0) + 1
         state.build_numbers[project.name] = number
@@ -491,7 +523,18 @@ class _BuildRun:
 
     def download_source(self, identity: Identity, workspace: Path) -> dict[str, str] | None:
         phase = self.begin("DOWNLOAD_SOURCE")
-        spec = self.project.buildspec
+        src = workspace / "src"
+        src.mkdir()
+        problem = self._fetch_source(identity, src)
+        code = "CLIENT_ERROR"
+        if not problem:
+            code, problem = "YAML_FILE_ERROR", self._buildspec_from_source(src)
+        if problem:
+            self.end(phase, "FAILED", code, problem)
+            self.sink.container("Phase complete: DOWNLOAD_SOURCE State: FAILED")
+            self.sink.container(f"Phase context status code: {code} Message: {problem}")
+            return None
+        spec = self.buildspec
         plain: dict[str, str] = dict(spec.env.variables)
         secret_values: list[str] = []
         try:
@@ -521,19 +564,32 @@ class _BuildRun:
             self.end(phase, "FAILED", failure.code, failure.message)
             return None
         self.sink.masker = Masker(secret_values)
-        src = workspace / "src"
-        src.mkdir()
-        problem = self._fetch_source(identity, src)
-        if problem:
-            self.end(phase, "FAILED", "CLIENT_ERROR", problem)
-            self.sink.container("Phase complete: DOWNLOAD_SOURCE State: FAILED")
-            self.sink.container(f"Phase context status code: CLIENT_ERROR Message: {problem}")
-            return None
         self.end(phase, "SUCCEEDED")
         self.sink.container(f"CODEBUILD_SRC_DIR={src}")
         self.sink.container("Phase complete: DOWNLOAD_SOURCE State: SUCCEEDED")
         self.sink.container("Phase context status code:  Message: ")
         return plain
+
+    @property
+    def buildspec(self) -> Buildspec:
+        """The buildspec this build runs (known once the source is downloaded)."""
+        assert self.project.buildspec is not None, "the buildspec is read in DOWNLOAD_SOURCE"
+        return self.project.buildspec
+
+    def _buildspec_from_source(self, src: Path) -> str:
+        """Read the buildspec kept in the source, as CodeBuild does after downloading it; '' or the problem."""
+        if self.project.buildspec is not None:
+            return ""
+        path = self.project.buildspec_file
+        target = (src / path).resolve()
+        if not target.is_relative_to(src.resolve()) or not target.is_file():
+            return f"stat {path}: no such file or directory in the source; keep the buildspec at that path"
+        try:
+            spec = parse_buildspec(target.read_text(errors="replace"))
+        except InputError as exc:
+            return f"{path}: expected {exc.expected}, found {exc.found}; {exc.fix}"
+        self.project = dataclasses.replace(self.project, buildspec=spec)
+        return ""
 
     def _fetch_source(self, identity: Identity, src: Path) -> str:
         source = self.request.source
@@ -600,7 +656,7 @@ class _BuildRun:
         return env
 
     def build_phases(self, workspace: Path, plain: dict[str, str], gateway: Gateway) -> None:
-        spec = self.project.buildspec
+        spec = self.buildspec
         env = self._environment(workspace, plain, gateway)
         state_dir = workspace / "state"
         state_dir.mkdir()
@@ -622,8 +678,10 @@ class _BuildRun:
             exported=spec.env.exported_variables,
             relay_port=RELAY_PORT,
             relay_socket=gateway.socket_path,
+            shared_shell=spec.shared_shell,
         )
         current: dict[str, PhaseRecord | None] = {}
+        output_from = [0]
 
         def on_event(event: dict[str, Any]) -> None:
             kind = event["e"]
@@ -632,6 +690,11 @@ class _BuildRun:
                 current["phase"] = self.begin(event["phase"])
             elif kind == "command":
                 self.sink.container(f"Running command {event['command']}")
+                output_from[0] = len(self.record.lines)
+            elif kind == "command_end" and event.get("rc") and not self.record.shortfall:
+                self.record.shortfall = _shortfall(
+                    event["command"], int(event["rc"]), self.record.lines[output_from[0] :]
+                )
             elif kind == "phase_end":
                 phase = current.pop("phase", None) or self.begin(event["phase"])
                 self.end(phase, event["status"], event.get("code", ""), event.get("message", ""))
@@ -681,7 +744,7 @@ class _BuildRun:
 
     def upload_artifacts(self, src: Path) -> None:
         phase = self.begin("UPLOAD_ARTIFACTS")
-        spec = self.project.buildspec.artifacts
+        spec = self.buildspec.artifacts
         if spec is None or not spec.files:
             self.end(phase, "SUCCEEDED")
             return
@@ -740,6 +803,22 @@ class _BuildRun:
             self.record.log_delivery.append(LogWrite(location.bucket, key, 0, error_code(exc), str(exc)))
             return
         self.record.s3_log = S3Location(location.bucket, key)
+
+
+def _shortfall(command: str, rc: int, output: Sequence[str]) -> str:
+    """Why a failed command failed for lack of what the sandbox provides, or ''."""
+    if rc == COMMAND_NOT_FOUND:
+        return (
+            f"the command '{command}' was not found (exit status 127): the build sandbox has the system's tools and "
+            "python3 only, not the rest of the build image"
+        )
+    offline = next((line for line in output if NO_NETWORK.search(line)), None)
+    if offline is not None:
+        return (
+            f"the command '{command}' needed the network ({offline.strip()[:160]}): the build sandbox reaches only "
+            "the AWS endpoints"
+        )
+    return ""
 
 
 def _safe_extract(archive: zipfile.ZipFile, target: Path) -> None:

@@ -1,4 +1,4 @@
-"""The buildspec (version 0.2) as typed data: env, phases with on-failure and finally, artifacts."""
+"""The buildspec (versions 0.1 and 0.2) as typed data: env, phases with on-failure and finally, artifacts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import yaml
 from harness.errors import InputError
 
 PHASE_NAMES = ("install", "pre_build", "build", "post_build")
+VERSIONS = ("0.1", "0.2")
 OnFailure = Literal["ABORT", "CONTINUE"]
 
 
@@ -85,12 +86,18 @@ class Artifacts:
 
 @dataclass(frozen=True, slots=True)
 class Buildspec:
-    """A parsed buildspec."""
+    """A parsed buildspec; version 0.1 runs each command in a separate shell, 0.2 carries variables and the
+    working directory from one command to the next."""
 
     version: str
     env: BuildspecEnv
     phases: tuple[Phase, ...]
     artifacts: Artifacts | None = None
+
+    @property
+    def shared_shell(self) -> bool:
+        """True when commands share one shell's state (0.2)."""
+        return self.version != "0.1"
 
     def phase(self, name: str) -> Phase | None:
         """The phase called ``name`` (lower case), if the buildspec has it."""
@@ -130,6 +137,28 @@ def _yes(value: Any) -> bool:
     return value is True or str(value).lower() in ("yes", "true")
 
 
+DEFAULT_FILE = "buildspec.yml"
+
+
+def buildspec_file(text: str) -> str | None:
+    """The path of the buildspec file in the source that a project's buildspec value names, or None when the value
+    is the buildspec itself.
+
+    CodeBuild reads a one-line value as a path relative to the source root, and no value as ``buildspec.yml`` there;
+    a one-line YAML mapping (``version: 0.2``) is still a buildspec.
+    """
+    stripped = text.strip()
+    if not stripped:
+        return DEFAULT_FILE
+    if "\n" in stripped:
+        return None
+    try:
+        data = yaml.safe_load(stripped)
+    except yaml.YAMLError:
+        return stripped
+    return None if isinstance(data, Mapping) else stripped
+
+
 def parse_buildspec(source: Mapping[str, Any] | str) -> Buildspec:
     """Parse a buildspec given as a mapping or YAML text.
 
@@ -145,8 +174,8 @@ def parse_buildspec(source: Mapping[str, Any] | str) -> Buildspec:
     if not isinstance(data, Mapping):
         raise _bad("document", "a mapping with version and phases", data, "start with 'version: 0.2'")
     version = str(data.get("version", ""))
-    if version != "0.2":
-        raise _bad("version", "0.2", version, "set 'version: 0.2' (0.1 runs each command in a fresh shell)")
+    if version not in VERSIONS:
+        raise _bad("version", "0.1 or 0.2", version, "set 'version: 0.2'")
     env_data = data.get("env") or {}
     if not isinstance(env_data, Mapping):
         raise _bad("env", "a mapping", env_data, "indent variables under env")

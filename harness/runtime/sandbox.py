@@ -30,7 +30,11 @@ CHILD = Path(__file__).with_name("_sandbox_child.py")
 
 @dataclass(frozen=True, slots=True)
 class SandboxPlan:
-    """What the sandbox runs: phases (as plain data), the environment, the directories and the relay."""
+    """What the sandbox runs: phases (as plain data), the environment, the directories and the relay.
+
+    ``shared_shell`` carries variables and the working directory from one command to the next (buildspec 0.2);
+    without it every command starts afresh in the source directory with the build's environment (0.1).
+    """
 
     workdir: Path
     state_dir: Path
@@ -40,6 +44,7 @@ class SandboxPlan:
     exported: tuple[str, ...] = ()
     relay_port: int | None = None
     relay_socket: Path | None = None
+    shared_shell: bool = True
 
     def to_json(self) -> str:
         """The plan as the child reads it on stdin."""
@@ -55,6 +60,7 @@ class SandboxPlan:
                 "marker": self.marker,
                 "exported": list(self.exported),
                 "relay": relay,
+                "shared_shell": self.shared_shell,
             }
         )
 

@@ -11,19 +11,21 @@ A scenario in plain pytest::
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
-from typing import Any
 
 from harness.acceptance import Deployment
 from harness.backends.base import Identity
-from harness.errors import CheckFailed, Unverified
+from harness.errors import CheckFailed, InputError, Unverified
 from harness.provider.base import error_code
 from harness.provider.resources.codebuild_project import BuildProject
+from harness.provider.resources.codecommit import Repository
 from harness.provider.resources.codepipeline import Pipeline
 from harness.provider.resources.iam_role import Role
 from harness.provider.resources.lambda_function import Function
 from harness.runtime.build import BuildRecord, BuildRequest, read_project, start_build
+from harness.runtime.buildspec import Buildspec, BuildspecEnv, Phase, parse_buildspec
 from harness.runtime.logs import MASK, read_log_messages
 from harness.runtime.pipeline import ApprovalOutcome, Execution, put_approval_result, start_pipeline_execution
 from harness.runtime.secrets import FUNCTION, PlaintextSecret, plain_parameter, plaintext_secret
@@ -145,40 +147,136 @@ def default_source() -> bytes:
 def run_pipeline_build(
     deployment: Deployment, extra_commands: tuple[str, ...] = (), stop_after_minutes: float | None = None
 ) -> BuildRecord:
-    """Run one build of the pipeline's build project on the scenario clock, optionally with extra commands at the
-    end of its BUILD phase (as a changed buildspec in a commit would add them).
+    """Run one probe build of the pipeline's build project on the scenario clock: the project's role, variables,
+    image, logs and network, with a buildspec of pipewarden's own (``probe_buildspec``) whose BUILD phase echoes a
+    line and then runs ``extra_commands``.
+
+    Claims about what every build does (it logs, it masks its secrets, it times out) need a build to run, not the
+    project's own commands: those may need tools or network the sandbox lacks, and must not decide them.
 
     Returns:
         The completed build.
     """
     project = pipeline_build_project(deployment)
-    override: dict[str, Any] | None = None
-    if extra_commands:
-        config = read_project(deployment, project.name)
-        phases = {
-            p.name: {"commands": list(p.commands), "finally": list(p.finally_commands), "on-failure": p.on_failure}
-            for p in config.buildspec.phases
-        }
-        phases.setdefault("build", {"commands": []})["commands"] = [
-            *phases.get("build", {}).get("commands", []),
-            *extra_commands,
-        ]
-        override = {"version": 0.2, "phases": phases}
     request = BuildRequest(
         project.name,
         source=default_source(),
         initiator="pipewarden-scenario",
-        buildspec_override=override,
+        buildspec_override=probe_buildspec(deployment, project, extra_commands),
         stop_after_minutes=stop_after_minutes,
     )
     return start_build(deployment, request)
 
 
+PROBE_LINE = "pipewarden probe build"
+
+
+def probe_buildspec(deployment: Deployment, project: BuildProject, commands: tuple[str, ...] = ()) -> Buildspec:
+    """pipewarden's own buildspec for a probe build of ``project``: the ``env`` of the project's buildspec when it
+    is known (so the secrets it names are fetched and masked as in every build), and one BUILD phase that echoes
+    ``PROBE_LINE`` and runs ``commands``."""
+    try:
+        env = project_buildspec(deployment, project).env
+    except Unverified:
+        env = BuildspecEnv()
+    return Buildspec(version="0.2", env=env, phases=(Phase("build", (f"echo {PROBE_LINE}", *commands)),))
+
+
+def project_buildspec(deployment: Deployment, project: BuildProject) -> Buildspec:
+    """The buildspec ``project`` runs: inline in the project, or read from the source repository the definition
+    declares (the file the project names, else ``buildspec.yml``, on the branch the build gets).
+
+    Raises:
+        Unverified: when the buildspec is kept in a source the definition does not hold, or the repository the
+            definition declares has no such file.
+        InputError: when the buildspec read is not a valid buildspec.
+    """
+    config = read_project(deployment, project.name)
+    if config.buildspec is not None:
+        return config.buildspec
+    path = config.buildspec_file
+    where = f"build project '{project.name}'"
+    found = source_repository(deployment, project)
+    if isinstance(found, str):
+        raise Unverified(
+            f"{where}: its buildspec is kept in the source ({path}) and {found}, so what the build runs cannot be "
+            "read; declare the repository with its files, or put the buildspec inline in the project"
+        )
+    repository, branch = found
+    physical = deployment.provider.state[str(repository.address)].physical_id
+    try:
+        blob = deployment.backend.client("codecommit").get_file(
+            repositoryName=physical, commitSpecifier=branch, filePath=path
+        )["fileContent"]
+    except Exception as exc:
+        if not error_code(exc):
+            raise
+        raise Unverified(
+            f"{where}: its buildspec is kept in the source ({path}), and repository '{repository.name}' as the "
+            f"definition declares it has no such file on branch '{branch}' ({error_code(exc)}); add {path} to the "
+            "repository's files"
+        ) from None
+    text = blob.decode(errors="replace") if isinstance(blob, bytes) else str(blob)
+    try:
+        return parse_buildspec(text)
+    except InputError as exc:
+        raise InputError(
+            where=f"repository '{repository.name}' {path}", expected=exc.expected, found=exc.found, fix=exc.fix
+        ) from None
+
+
+_REPOSITORY_REF = re.compile(r"\$\{repositories\.([^.}]+)")
+
+
+def source_repository(deployment: Deployment, project: BuildProject) -> tuple[Repository, str] | str:
+    """The declared CodeCommit repository and branch a project's builds get their source from, or why there is
+    none: the project's own CODECOMMIT source, or the CodeCommit source action of the pipeline that feeds the
+    project's build action (a CODEPIPELINE source)."""
+    definition = deployment.require_definition()
+
+    def declared(name: str) -> Repository | None:
+        found = definition.get(Repository.SECTION, name)
+        return found if isinstance(found, Repository) else None
+
+    kind = project.source.type
+    if kind == "CODECOMMIT":
+        repository = declared(project.source.repository or "")
+        if repository is None:
+            return f"its CodeCommit repository ({project.source.location}) is not in the definition"
+        return repository, repository.default_branch
+    if kind != "CODEPIPELINE":
+        return f"its {kind} source is not in the definition"
+    wanted = f"${{build_projects.{project.name}."
+    for pipeline in definition.of_type(Pipeline):
+        if not isinstance(pipeline, Pipeline):
+            continue
+        actions = [a for stage in pipeline.stages for a in stage.actions]
+        for action in actions:
+            if action.provider != "CodeBuild" or not action.configuration.get("ProjectName", "").startswith(wanted):
+                continue
+            for source in actions:
+                if source.category != "Source" or not set(source.output_artifacts) & set(action.input_artifacts):
+                    continue
+                if source.provider != "CodeCommit":
+                    return f"the pipeline's {source.provider} source is not in the definition"
+                named = _REPOSITORY_REF.search(str(source.configuration.get("RepositoryName", "")))
+                repository = declared(named.group(1)) if named else None
+                if repository is None:
+                    return "the pipeline's CodeCommit repository is not in the definition"
+                return repository, str(source.configuration.get("BranchName") or repository.default_branch)
+    return "no pipeline of the definition hands it a source"
+
+
 def secret_variables(deployment: Deployment) -> dict[str, str]:
     """The build project's variables that carry secrets: every SECRETS_MANAGER variable, every PARAMETER_STORE one
     that reads a SecureString (one that reads a String parameter gets configuration, not a secret) and every
-    PLAINTEXT one that looks like a secret; name to the plain value when it is known ('' when fetched)."""
-    config = read_project(deployment, pipeline_build_project(deployment).name)
+    PLAINTEXT one that looks like a secret; name to the plain value when it is known ('' when fetched).
+
+    Raises:
+        Unverified: when the project gives none and its buildspec, which may, cannot be read.
+    """
+    project = pipeline_build_project(deployment)
+    config = read_project(deployment, project.name)
     found: dict[str, str] = {}
     for variable in config.variables:
         kind = variable.get("type", "PLAINTEXT")
@@ -189,19 +287,26 @@ def secret_variables(deployment: Deployment) -> dict[str, str]:
                 found[variable["name"]] = ""
         elif plaintext_secret(config.name, variable["name"], variable.get("value", "")) is not None:
             found[variable["name"]] = variable.get("value", "")
-    for name, parameter in config.buildspec.env.parameter_store:
+    try:
+        env = project_buildspec(deployment, project).env
+    except Unverified as unknown:
+        if found:
+            return found
+        raise Unverified(f"no secret is given to the build by its project; {unknown.reason}") from None
+    for name, parameter in env.parameter_store:
         if plain_parameter(deployment, parameter) is None:
             found[name] = ""
-    for name, _ in config.buildspec.env.secrets_manager:
+    for name, _ in env.secrets_manager:
         found[name] = ""
     return found
 
 
 def run_build_printing_secrets(deployment: Deployment) -> tuple[BuildRecord, dict[str, str]]:
-    """Run the pipeline's build with commands that print each secret variable.
+    """Run a probe build of the pipeline's project with commands that print each secret variable.
 
     Raises:
         CheckFailed: when the build project has no secrets to print.
+        Unverified: when it has none in the project and its buildspec cannot be read.
     """
     secrets = secret_variables(deployment)
     if not secrets:
@@ -240,8 +345,8 @@ def expect_build_logged(deployment: Deployment, build: BuildRecord) -> list[str]
     config = read_project(deployment, project.name)
     if not config.cloudwatch_enabled:
         raise CheckFailed(
-            f"{where}: expected its build logs in CloudWatch Logs, found CloudWatch logging disabled (no logs "
-            "configuration); add logs.cloudwatch with a log group that has retention and encryption"
+            f"{where}: expected its build logs in CloudWatch Logs, found CloudWatch logging disabled (logs "
+            "configuration status DISABLED); enable logs.cloudwatch with a log group that has retention and encryption"
         )
     if not build.log_group:
         raise CheckFailed(f"{where}: expected the build to log, found it did not start logging ({build.failure()})")
@@ -269,6 +374,7 @@ def expect_build_logged(deployment: Deployment, build: BuildRecord) -> list[str]
         if not error_code(exc):
             raise
         raise CheckFailed(f"{where}: expected to read the build's log stream back, found {error_code(exc)}") from None
+    _beyond_the_sandbox(where, build)
     commands = [m for m in messages if " Running command " in m]
     if not commands or not any(m.endswith("Phase complete: BUILD State: SUCCEEDED") for m in messages):
         raise CheckFailed(
@@ -329,6 +435,16 @@ def expect_logs_unreadable(attempt: ReadAttempt) -> None:
         )
 
 
+def _beyond_the_sandbox(where: str, build: BuildRecord) -> None:
+    """A build that failed for lack of a tool or the network the sandbox does not provide decides nothing.
+
+    Raises:
+        Unverified: saying which command needed what.
+    """
+    if build.shortfall and build.status == "FAILED":
+        raise Unverified(f"{where}: the build failed because {build.shortfall}; this claim could not be observed")
+
+
 def _logical(deployment: Deployment, physical: str) -> str:
     return physical.removeprefix(deployment.prefix)
 
@@ -340,6 +456,7 @@ def expect_secrets_masked(deployment: Deployment, build: BuildRecord, secrets: d
         CheckFailed: naming the variable that leaked.
     """
     project = _logical(deployment, build.project)
+    _beyond_the_sandbox(f"build project '{project}'", build)
     if build.status != "SUCCEEDED":
         raise CheckFailed(
             f"build project '{project}': expected the build to run, found {build.status} ({build.failure()})"
@@ -367,14 +484,21 @@ def plaintext_secrets(deployment: Deployment) -> list[PlaintextSecret]:
             continue
         config = read_project(deployment, project.name)
         plain = [(v["name"], v.get("value", "")) for v in config.variables if v.get("type", "PLAINTEXT") == "PLAINTEXT"]
-        # The buildspec's env.variables are plain text as well, and travel with the source.
-        plain.extend(config.buildspec.env.variables)
+        stored = [(v["name"], v.get("value", "")) for v in config.variables if v.get("type") == "PARAMETER_STORE"]
+        try:
+            env = project_buildspec(deployment, project).env
+        except Unverified as unknown:
+            # A buildspec kept in a source outside the definition travels with that source: its variables are
+            # part of the source's content, not the project's configuration.
+            deployment.evidence.note(f"{unknown.reason}; only the project's own variables are read")
+        else:
+            # The buildspec's env.variables are plain text as well, and travel with the source.
+            plain.extend(env.variables)
+            stored.extend(env.parameter_store)
         for name, value in plain:
             finding = plaintext_secret(project.name, name, value)
             if finding is not None:
                 found.append(finding)
-        stored = [(v["name"], v.get("value", "")) for v in config.variables if v.get("type") == "PARAMETER_STORE"]
-        stored.extend(config.buildspec.env.parameter_store)
         for name, parameter in stored:
             clear = plain_parameter(deployment, parameter)
             finding = None if clear is None else plaintext_secret(project.name, name, clear, parameter=parameter)
@@ -437,6 +561,7 @@ def expect_timed_out(deployment: Deployment, build: BuildRecord, limit_minutes: 
             f"(its timeout is {build.timeout_minutes} minutes) and had to stop it; set timeout_minutes to at most "
             f"{limit_minutes}"
         )
+    _beyond_the_sandbox(where, build)
     if build.status != "TIMED_OUT":
         raise CheckFailed(f"{where}: expected TIMED_OUT, found {build.status} ({build.failure()})")
     record = build.to_dict()

@@ -167,9 +167,9 @@ BAD_FILES = [
         id="yaml-tab",
     ),
     pytest.param(
-        "pipewarden: 1\nresources:\n  build_projects:\n    b:\n      logs:\n        cloudwatch: {stream_prefix: x}\n",
-        "p.yaml:6 field 'resources.build_projects.b.logs.cloudwatch.group': expected 'group' to be set, "
-        "found it missing; add 'group' to resources.build_projects.b.logs.cloudwatch",
+        "pipewarden: 1\nresources:\n  build_projects:\n    b:\n      logs:\n        s3: {prefix: x}\n",
+        "p.yaml:6 field 'resources.build_projects.b.logs.s3.bucket': expected 'bucket' to be set, "
+        "found it missing; add 'bucket' to resources.build_projects.b.logs.s3",
         id="missing-required-field",
     ),
     pytest.param(

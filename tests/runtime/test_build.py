@@ -182,3 +182,117 @@ def test_a_role_trusting_codebuild_only_for_one_project_runs_that_projects_build
         f"arn:aws:iam::123456789012:role/{pw.prefix}build because no resource-based policy allows the "
         "sts:AssumeRole action)"
     )
+
+
+def _default_logs_definition(actions: list[str]) -> str:
+    """A project with no logs configuration whose role may call ``actions`` on the project's default log group."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": "arn:aws:logs:${region}:${account_id}:log-group:/aws/codebuild/${prefix}app*",
+            }
+        ],
+    }
+    body = yaml.safe_load(
+        project_definition({"version": 0.2, "phases": {"build": {"commands": ["echo hi"]}}}, role_policy=policy)
+    )
+    del body["build_projects"]["app"]["logs"]
+    return yaml.safe_dump(body, sort_keys=False)
+
+
+def test_a_project_without_logs_configuration_logs_to_codebuilds_default_group(deploy: Deploy) -> None:
+    pw = deploy(_default_logs_definition(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]))
+    with pw.observed():
+        build = start_build(pw, "app")
+    assert build.status == "SUCCEEDED", build.failure()
+    assert build.log_group == f"/aws/codebuild/{pw.prefix}app"
+    assert build.log_stream == build.uuid
+    assert "hi" in read_log_messages(pw, build.log_group, build.log_stream)
+    assert build.to_dict()["logs"]["cloudWatchLogs"]["groupName"] == f"/aws/codebuild/{pw.prefix}app"
+
+
+def test_the_default_group_is_not_created_for_a_role_without_create_log_group(deploy: Deploy) -> None:
+    pw = deploy(_default_logs_definition(["logs:CreateLogStream", "logs:PutLogEvents"]))
+    with pw.observed():
+        build = start_build(pw, "app")
+    assert build.status == "FAILED"
+    assert build.log_group == "" and build.phase("BUILD") is None
+    provisioning = build.phase("PROVISIONING")
+    assert provisioning is not None and provisioning.status == "FAILED"
+    assert provisioning.contexts[0]["statusCode"] == "ACCESS_DENIED"
+    assert "logs:CreateLogGroup" in provisioning.contexts[0]["message"]
+
+
+def test_a_role_without_logs_permissions_gets_no_default_logs(deploy: Deploy) -> None:
+    pw = deploy(_default_logs_definition(["s3:GetObject"]))
+    with pw.observed():
+        build = start_build(pw, "app")
+    assert build.status == "FAILED"
+    assert build.log_group == "" and "hi" not in build.lines
+    groups = pw.backend.client("logs").describe_log_groups(logGroupNamePrefix="/aws/codebuild/")["logGroups"]
+    assert [g["logGroupName"] for g in groups if g["logGroupName"].endswith(f"{pw.prefix}app")] == []
+
+
+def test_buildspec_0_1_runs_each_command_in_its_own_shell_and_0_2_keeps_state(deploy: Deploy) -> None:
+    commands = ["export STAGE=dev", "mkdir -p sub && cd sub", 'echo "stage=$STAGE dir=$(basename $PWD)"']
+    old = deploy(project_definition({"version": 0.1, "phases": {"build": {"commands": commands}}}))
+    build = start_build(old, "app")
+    assert build.status == "SUCCEEDED", build.failure()
+    assert "stage= dir=src" in build.lines
+    new = deploy(project_definition({"version": 0.2, "phases": {"build": {"commands": commands}}}))
+    build2 = start_build(new, "app")
+    assert build2.status == "SUCCEEDED", build2.failure()
+    assert "stage=dev dir=sub" in build2.lines
+
+
+def test_a_buildspec_kept_in_the_source_is_read_from_the_downloaded_source(deploy: Deploy) -> None:
+    pw = deploy(project_definition("ci/build.yaml"))
+    spec = "version: 0.2\nphases:\n  build:\n    commands: [echo from the repository buildspec]\n"
+    build = start_build(pw, BuildRequest("app", source=source_zip({"ci/build.yaml": spec})))
+    assert build.status == "SUCCEEDED", build.failure()
+    assert "from the repository buildspec" in build.lines
+
+
+def test_no_buildspec_means_buildspec_yml_and_a_missing_file_fails_download_source(deploy: Deploy) -> None:
+    body = yaml.safe_load(project_definition({}))
+    del body["build_projects"]["app"]["buildspec"]
+    pw = deploy(yaml.safe_dump(body, sort_keys=False))
+    spec = "version: 0.1\nphases:\n  build:\n    commands: [echo from buildspec.yml]\n"
+    build = start_build(pw, BuildRequest("app", source=source_zip({"buildspec.yml": spec})))
+    assert build.status == "SUCCEEDED", build.failure()
+    assert "from buildspec.yml" in build.lines
+    missing = start_build(pw, BuildRequest("app", source=source_zip({"README.md": "no buildspec here"})))
+    assert missing.status == "FAILED" and missing.phase("BUILD") is None
+    assert missing.failure() == (
+        "DOWNLOAD_SOURCE FAILED (YAML_FILE_ERROR: stat buildspec.yml: no such file or directory in the source; "
+        "keep the buildspec at that path)"
+    )
+
+
+def test_a_command_the_sandbox_lacks_is_reported_as_such(deploy: Deploy) -> None:
+    pw = deploy(project_definition({"version": 0.2, "phases": {"build": {"commands": ["aws-tool-not-here --x"]}}}))
+    build = start_build(pw, "app")
+    assert build.status == "FAILED"
+    assert build.shortfall == (
+        "the command 'aws-tool-not-here --x' was not found (exit status 127): the build sandbox has the system's "
+        "tools and python3 only, not the rest of the build image"
+    )
+    assert build.failure().endswith(f"; {build.shortfall}")
+
+
+def test_a_command_that_needs_the_network_is_reported_as_such(deploy: Deploy) -> None:
+    command = "echo 'ERROR: Could not fetch URL https://pypi.org/simple/requests/' && exit 1"
+    pw = deploy(project_definition({"version": 0.2, "phases": {"build": {"commands": [command]}}}))
+    build = start_build(pw, "app")
+    assert build.status == "FAILED"
+    assert build.shortfall.startswith(f"the command '{command}' needed the network (ERROR: Could not fetch URL")
+    assert build.shortfall.endswith("the build sandbox reaches only the AWS endpoints")
+
+
+def test_a_failing_command_of_the_pipeline_is_no_shortfall(deploy: Deploy) -> None:
+    pw = deploy(project_definition({"version": 0.2, "phases": {"build": {"commands": ["exit 3"]}}}))
+    build = start_build(pw, "app")
+    assert build.status == "FAILED" and build.shortfall == ""

@@ -42,7 +42,7 @@ artifacts: {files: ["**/*"], base-directory: out, discard-paths: yes}
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("version: 0.1\nphases: {}", "buildspec version: expected 0.2, found '0.1'"),
+        ("version: 0.3\nphases: {}", "buildspec version: expected 0.1 or 0.2, found '0.3'"),
         ("version: 0.2\nphases: {deploy: {commands: [x]}}", "buildspec phases: expected only install"),
         ("version: 0.2\nphases: {build: {on-failure: RETRY}}", "expected ABORT or CONTINUE"),
         ("version: 0.2\nphases: {build: {commands: {a: b}}}", "expected a list of commands"),
@@ -52,6 +52,13 @@ artifacts: {files: ["**/*"], base-directory: out, discard-paths: yes}
 def test_bad_buildspecs_name_the_section(text: str, fragment: str) -> None:
     with pytest.raises(InputError, match=fragment.replace("(", r"\(")):
         parse_buildspec(text)
+
+
+@pytest.mark.parametrize(("version", "shared"), [("0.1", False), ("0.2", True)])
+def test_both_versions_parse_and_only_0_2_shares_one_shell(version: str, shared: bool) -> None:
+    spec = parse_buildspec(f"version: {version}\nphases: {{build: {{commands: [make]}}}}")
+    assert (spec.version, spec.shared_shell) == (version, shared)
+    assert spec.phase("build").commands == ("make",)  # type: ignore[union-attr]
 
 
 def test_secret_references_split_plain_names() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
@@ -51,9 +52,10 @@ class BuildEnvironment:
 
 @dataclass(frozen=True, slots=True)
 class CloudWatchLogs:
-    """Where CodeBuild sends build logs in CloudWatch Logs."""
+    """Where CodeBuild sends build logs in CloudWatch Logs; no ``group`` means CodeBuild's own,
+    ``/aws/codebuild/<project name>``."""
 
-    group: Annotated[str, RefTo("log_groups")]
+    group: Annotated[str, RefTo("log_groups")] | None = None
     stream_prefix: str = ""
     enabled: bool = True
 
@@ -70,10 +72,38 @@ class S3Logs:
 
 @dataclass(frozen=True, slots=True)
 class BuildLogs:
-    """A project's logs configuration."""
+    """A project's logs configuration; no ``cloudwatch`` means CodeBuild's default, CloudWatch Logs enabled to
+    ``/aws/codebuild/<project name>``."""
 
     cloudwatch: CloudWatchLogs | None = None
     s3: S3Logs | None = None
+
+
+SOURCE_TYPES = ("NO_SOURCE", "CODEPIPELINE", "CODECOMMIT", "GITHUB", "BITBUCKET", "S3")
+SourceType = Literal["NO_SOURCE", "CODEPIPELINE", "CODECOMMIT", "GITHUB", "BITBUCKET", "S3"]
+# CodeBuild reads the buildspec from this file at the source root when the project names none.
+DEFAULT_BUILDSPEC_FILE = "buildspec.yml"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSource:
+    """Where a build's source comes from.
+
+    Attributes:
+        type: CODEPIPELINE (the pipeline's input artifact), NO_SOURCE, or a repository or bucket CodeBuild fetches.
+        location: the clone URL, ``bucket/key`` or repository URL as written ('' for CODEPIPELINE and NO_SOURCE).
+        repository: the definition's CodeCommit repository the location names, if it declares it.
+    """
+
+    type: SourceType = "CODEPIPELINE"
+    location: str = ""
+    repository: Annotated[str, RefTo("repositories")] | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in SOURCE_TYPES:
+            raise ValueError(f"a source type among {', '.join(SOURCE_TYPES)}, found {self.type!r}")
+        if self.type in ("CODECOMMIT", "GITHUB", "BITBUCKET", "S3") and not self.location and not self.repository:
+            raise ValueError(f"a location for a {self.type} source, found none; give its URL or bucket/key")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +140,7 @@ class BuildProject(Resource):
     KIND: ClassVar[str] = "CodeBuild project"
 
     service_role: Annotated[str, RefTo("roles")] = ""
+    source: BuildSource = field(default_factory=BuildSource)
     buildspec: JsonDoc | str = field(default_factory=dict)
     environment: BuildEnvironment = field(default_factory=BuildEnvironment)
     logs: BuildLogs | None = None
@@ -123,16 +154,43 @@ class BuildProject(Resource):
         Resource.__post_init__(self)
         if not self.service_role:
             raise ValueError("a service_role naming a role under 'roles', found none; add service_role")
+        if self.source.type == "NO_SOURCE" and self.buildspec_file() is not None:
+            raise ValueError(
+                "an inline buildspec for a project with no source, found none; a NO_SOURCE project has no file to "
+                "read a buildspec from"
+            )
         if not 5 <= self.timeout_minutes <= 2160:
             raise ValueError(
                 f"timeout_minutes between 5 and 2160, found {self.timeout_minutes}; CodeBuild allows only that range"
             )
 
+    def buildspec_file(self) -> str | None:
+        """The path of the buildspec file in the source when the project keeps its buildspec there (a one-line
+        value, or none at all: ``buildspec.yml``); None for an inline buildspec."""
+        if isinstance(self.buildspec, str):
+            text = self.buildspec.strip()
+            if not text:
+                return DEFAULT_BUILDSPEC_FILE
+            # One line is a path, unless it is a (tiny) YAML mapping such as ``version: 0.2``.
+            if "\n" in text or isinstance(_yaml_or_none(text), Mapping):
+                return None
+            return text
+        return None if self.buildspec else DEFAULT_BUILDSPEC_FILE
+
     def buildspec_text(self) -> str:
-        """The buildspec as CodeBuild receives it (YAML text)."""
+        """The buildspec as CodeBuild receives it: YAML text, a file path, or '' for the source's buildspec.yml."""
         if isinstance(self.buildspec, str):
             return self.buildspec
+        if not self.buildspec:
+            return ""
         return yaml.safe_dump(dict(self.buildspec), sort_keys=False)
+
+
+def _yaml_or_none(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
 
 
 class BuildProjectHandler(Handler[BuildProject]):
@@ -146,14 +204,15 @@ class BuildProjectHandler(Handler[BuildProject]):
         return ref if ref.startswith("arn:") else ctx.state_of(section, ref).arn
 
     def _logs_config(self, ctx: ProviderContext, resource: BuildProject) -> dict[str, Any]:
-        cw: dict[str, Any] = {"status": "DISABLED"}
+        # CloudWatch Logs is on unless the project turns it off: with no group named, CodeBuild writes to
+        # /aws/codebuild/<project name> (creating the group on the first build if the role may).
+        cw: dict[str, Any] = {"status": "ENABLED"}
         s3: dict[str, Any] = {"status": "DISABLED"}
         if resource.logs and resource.logs.cloudwatch:
             c = resource.logs.cloudwatch
-            cw = {
-                "status": "ENABLED" if c.enabled else "DISABLED",
-                "groupName": ctx.state_of("log_groups", c.group).physical_id,
-            }
+            cw = {"status": "ENABLED" if c.enabled else "DISABLED"}
+            if c.group:
+                cw["groupName"] = ctx.state_of("log_groups", c.group).physical_id
             if c.stream_prefix:
                 cw["streamName"] = c.stream_prefix
         if resource.logs and resource.logs.s3:
@@ -166,17 +225,31 @@ class BuildProjectHandler(Handler[BuildProject]):
             }
         return {"cloudWatchLogs": cw, "s3Logs": s3}
 
+    def _source(self, ctx: ProviderContext, resource: BuildProject) -> dict[str, Any]:
+        source = resource.source
+        location = str(ctx.resolve(source.location)) if source.location else ""
+        if source.repository and not location:
+            name = ctx.state_of("repositories", source.repository).physical_id
+            location = f"https://git-codecommit.{ctx.region}.amazonaws.com/v1/repos/{name}"
+        # CodeBuild ignores the location of CODEPIPELINE and NO_SOURCE sources; moto insists on one.
+        request: dict[str, Any] = {"type": source.type, "location": location or source.type.lower()}
+        text = resource.buildspec_text()
+        if text:
+            request["buildspec"] = ctx.resolve(text)
+        return request
+
     def _request(self, ctx: ProviderContext, resource: BuildProject) -> dict[str, Any]:
         env = resource.environment
         request: dict[str, Any] = {
             "name": ctx.physical_name(resource),
-            # CodeBuild ignores the location of CODEPIPELINE sources and artifacts; moto insists on one.
-            "source": {
-                "type": "CODEPIPELINE",
-                "location": "codepipeline",
-                "buildspec": ctx.resolve(resource.buildspec_text()),
-            },
-            "artifacts": {"type": "CODEPIPELINE", "location": "codepipeline"},
+            "source": self._source(ctx, resource),
+            # CodeBuild ignores the location of CODEPIPELINE artifacts; moto insists on one. Other artifacts are not
+            # modelled: the build keeps them on its record.
+            "artifacts": (
+                {"type": "CODEPIPELINE", "location": "codepipeline"}
+                if resource.source.type == "CODEPIPELINE"
+                else {"type": "NO_ARTIFACTS"}
+            ),
             "environment": {
                 "type": env.type,
                 "image": env.image,
@@ -216,9 +289,11 @@ class BuildProjectHandler(Handler[BuildProject]):
         env = project.get("environment", {})
         logs = project.get("logsConfig") or {}
         vpc = project.get("vpcConfig")
+        source = project.get("source") or {}
         return {
             "service_role": project.get("serviceRole"),
-            "buildspec": (project.get("source") or {}).get("buildspec"),
+            "source_type": source.get("type"),
+            "buildspec": source.get("buildspec") or "",
             "environment": {
                 "type": env.get("type"),
                 "image": env.get("image"),
@@ -231,7 +306,7 @@ class BuildProjectHandler(Handler[BuildProject]):
             },
             "timeout_minutes": project.get("timeoutInMinutes"),
             "logs": {
-                "cloudwatch": dict(sorted((logs.get("cloudWatchLogs") or {"status": "DISABLED"}).items())),
+                "cloudwatch": dict(sorted((logs.get("cloudWatchLogs") or {"status": "ENABLED"}).items())),
                 "s3": dict(sorted((logs.get("s3Logs") or {"status": "DISABLED"}).items())),
             },
             "vpc": (
@@ -296,30 +371,62 @@ def _service_role(reader: Reader, draft: Draft, props: Props) -> None:
         )
 
 
-def _source(reader: Reader, props: Props, draft: Draft) -> Any:
-    """The buildspec: inline YAML (shell ``${VAR}`` kept as shell), or the name of a file in the source."""
+def _build_source(reader: Reader, props: Props, draft: Draft) -> Any:
+    """Where the source comes from: its type, its location as written, and the declared repository it names."""
+    cfn = reader.format == CLOUDFORMATION
+    source = props.block("Source" if cfn else "source")
+    if source is None:
+        return MISSING
+    type_key, location_key = ("Type", "Location") if cfn else ("type", "location")
+    kind = source.text(type_key, required=True) if cfn else source.text(type_key, "CODEPIPELINE")
+    if kind not in SOURCE_TYPES:
+        reader.fail(source.at(type_key), f"one of {', '.join(SOURCE_TYPES)}", repr(kind), "use one of them")
+    location = source.raw(location_key)
+    if not cfn:
+        source.ignore("git_clone_depth", "insecure_ssl", "report_build_status")
+    if kind in ("CODEPIPELINE", "NO_SOURCE"):
+        # CodeBuild ignores a location for these: the pipeline hands the source over, or there is none.
+        return reader.make(BuildSource, source.path, None, type=kind)
+    repository = _repository_named(reader, location) if kind == "CODECOMMIT" else None
+    text = location if isinstance(location, str) else ""
+    if not text and repository is None:
+        reader.note(f"{source.at(location_key)}: the {kind} source's location is not known here; {UNVERIFIED}")
+        text = "unknown"
+    return reader.make(BuildSource, source.path, None, type=kind, location=text, repository=repository)
+
+
+def _repository_named(reader: Reader, location: Any) -> str | None:
+    """The definition's CodeCommit repository a source location names: a clone URL of a declared repository (as
+    ``!GetAtt Repo.CloneUrlHttp`` gives it, or spelled out with its name), if any."""
+    found = reader.target(location, "repositories")
+    if found is not None:
+        return found.name
+    if isinstance(location, str):
+        interpolated = re.search(r"\$\{repositories\.([^.}]+)", location)
+        if interpolated:
+            return interpolated.group(1)
+        spelled = re.search(r"/v1/repos/([^/?#]+)$", location)
+        if spelled:
+            found = reader.target(spelled.group(1), "repositories")
+            if found is not None:
+                return found.name
+    return None
+
+
+def _buildspec(reader: Reader, props: Props, draft: Draft) -> Any:
+    """The buildspec: inline YAML (shell ``${VAR}`` kept as shell), or the name of a file in the source (none:
+    ``buildspec.yml`` at the source root)."""
     source = props.block("Source" if reader.format == CLOUDFORMATION else "source")
     if source is None:
         return MISSING
-    cfn = reader.format == CLOUDFORMATION
-    kind = source.text("Type", required=True) if cfn else source.text("type", "CODEPIPELINE")
-    if kind != "CODEPIPELINE":
-        reader.note(
-            f"{source.at('Type' if cfn else 'type')}: source type {kind!r} is read as CODEPIPELINE; {UNVERIFIED}"
-        )
-    else:
-        source.ignore("Location" if cfn else "location")
-    if not cfn:
-        source.ignore("location", "git_clone_depth", "insecure_ssl", "report_build_status")
-    key = "BuildSpec" if cfn else "buildspec"
+    key = "BuildSpec" if reader.format == CLOUDFORMATION else "buildspec"
     spec = source.text(key)
-    if spec is None:
+    if spec is None or not spec.strip():
         return MISSING
     # CodeBuild reads a one-line value as the path of a buildspec file in the source, anything else as the
     # buildspec itself.
     if "\n" in spec.strip():
         return shell_text(spec)
-    reader.note(f"{source.at(key)}: {spec!r} names a file in the source; its content is {UNVERIFIED}")
     return spec
 
 
@@ -340,11 +447,12 @@ def _logs(reader: Reader, props: Props, draft: Draft) -> Any:
     cw = logs.block(cw_key)
     if cw is not None:
         enabled = (cw.text(status, required=True) if cfn else cw.text(status, "ENABLED")) == "ENABLED"
-        group = reader.reference(cw.raw(group_key), "log_groups", cw.at(group_key), arn_ok=False)
-        if group:
-            cloudwatch = CloudWatchLogs(group=group, stream_prefix=cw.text(stream_key, ""), enabled=enabled)
-        elif enabled and cfn:
+        spelled = cw.raw(group_key)
+        group = reader.reference(spelled, "log_groups", cw.at(group_key), arn_ok=False) if spelled else None
+        if spelled and not group and enabled and cfn:
             reader.note(f"{cw.path}: logs go to a group outside the definition; {UNVERIFIED}")
+        # No group named: CodeBuild's own, /aws/codebuild/<project name>.
+        cloudwatch = CloudWatchLogs(group=group, stream_prefix=cw.text(stream_key, ""), enabled=enabled)
     s3_props = logs.block(s3_key)
     if s3_props is not None:
         enabled = (s3_props.text(status, required=True) if cfn else s3_props.text(status, "DISABLED")) == "ENABLED"
@@ -483,7 +591,8 @@ SCHEMA = Schema(
     BuildProject,
     fields=(
         Field("service_role", cfn="ServiceRole", tf="service_role", read="ref", section="roles", required=True),
-        Field("buildspec", cfn_read=_source, tf_read=_source),
+        Field("source", cfn_read=_build_source, tf_read=_build_source),
+        Field("buildspec", cfn_read=_buildspec, tf_read=_buildspec),
         ENVIRONMENT,
         Field("logs", cfn_read=_logs, tf_read=_logs),
         Field("vpc", cfn_read=_placement, tf_read=_placement),

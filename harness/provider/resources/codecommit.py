@@ -8,6 +8,7 @@ CodeCommit API, so plan, drift and destroy read them back like any other attribu
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
 
@@ -23,13 +24,18 @@ INITIAL_FILE = "README.md"
 
 @dataclass(frozen=True, slots=True)
 class Repository(Resource):
-    """A CodeCommit repository; ``default_branch`` is created with a first commit when the repository is."""
+    """A CodeCommit repository; ``default_branch`` is created with a first commit when the repository is.
+
+    ``files`` (path to text) is the content of that first commit besides the README, such as the ``buildspec.yml``
+    a build project reads from the repository; like CloudFormation's ``Code``, it is used only at creation.
+    """
 
     SECTION: ClassVar[str] = "repositories"
     KIND: ClassVar[str] = "CodeCommit repository"
 
     description: str = ""
     default_branch: str = "main"
+    files: Mapping[str, str] = field(default_factory=dict)
     tags: Tags = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -158,6 +164,16 @@ class RepositoryHandler(Handler[Repository]):
             fileContent=f"# {resource.name}\n".encode(),
             commitMessage="Initial commit",
         )
+        for path, text in sorted(resource.files.items()):
+            tip = codecommit.get_branch(repositoryName=name, branchName=resource.default_branch)["branch"]["commitId"]
+            codecommit.put_file(
+                repositoryName=name,
+                branchName=resource.default_branch,
+                parentCommitId=tip,
+                filePath=path,
+                fileContent=str(ctx.resolve(text)).encode(),
+                commitMessage=f"Add {path}",
+            )
         return ResourceState(str(resource.address), name, arn)
 
     def update(self, ctx: ProviderContext, resource: Repository, changed: frozenset[str]) -> ResourceState:
