@@ -102,11 +102,14 @@ class Deployment:
         self.evidence.current().data["applied"] = plan.render()
         return plan
 
-    def destroy(self) -> list[str]:
-        """Destroy every definition this deployment applied, newest first; return what could not be deleted."""
+    def destroy(self, *, as_declared: bool = False) -> list[str]:
+        """Destroy every definition this deployment applied, newest first; return what could not be deleted.
+
+        With ``as_declared``, what a definition retains on removal stays (see ``Provider.destroy``).
+        """
         failed: list[str] = []
         for definition in reversed(self.deployed):
-            failed.extend(self.provider.destroy(definition))
+            failed.extend(self.provider.destroy(definition, as_declared=as_declared))
         return failed
 
     def check_destroy(self) -> None:

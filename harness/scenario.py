@@ -178,8 +178,9 @@ ADMIN_POLICY: dict[str, Any] = {  # what an out-of-band change typically adds
 
 
 def destroy_and_check(deployment: Deployment) -> None:
-    """Destroy what was deployed and check that nothing is left, by reading back and by prefix."""
-    failed = deployment.destroy()
+    """Remove what was deployed as its definition removes it (keeping what it retains), and check that nothing is
+    left, by reading back and by prefix."""
+    failed = deployment.destroy(as_declared=True)
     if failed:
         raise CheckFailed(f"run {deployment.prefix}: could not delete {', '.join(failed)}")
     deployment.check_destroy()

@@ -142,6 +142,8 @@ class Assembly:
         self.physical: dict[tuple[str, str], str] = {}
         # The same names by address, for a backend that creates resources under the names they are declared with.
         self.declared_names: dict[str, str] = {}
+        # Resources the source keeps when the pipeline is removed, by address.
+        self.retained: dict[str, str] = {}
 
     def note(self, text: str) -> None:
         """Record a finding that is not an error, once."""
@@ -304,6 +306,7 @@ class Assembly:
             notes=tuple(self.notes),
             unknowns=tuple(self._stand_in_unknowns() + self.unknowns),
             physical_names=dict(self.declared_names),
+            retained=dict(self.retained),
         )
 
     def _stand_in_unknowns(self) -> list[Unknown]:

@@ -652,6 +652,10 @@ class _Template:
             map_fields(reader, schema, props, draft)
             self.report_unmapped(props)
             self.drafts[logical_id] = draft
+            if spec.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate"):
+                # Deleting the stack leaves the resource in the account, outside any stack.
+                where = f"Resources.{logical_id}.DeletionPolicy"
+                self.assembly.retained[f"{schema.cls.SECTION}.{draft.name}"] = where
             self.assembly.drafts.append(draft)
         for logical_id, spec in self.resources.items():
             rtype = spec["Type"]

@@ -135,6 +135,8 @@ class Definition:
         unknowns: what the definition does not say about its resources (stand-ins, values known only at apply).
         physical_names: the physical names the source gives its resources, by address (``RoleName: build-role``);
             deploy-time values (``${account_id}``) are filled in at deploy.
+        retained: the resources their source keeps when the pipeline is removed, by address, each with where the
+            source says so (``Resources.Bucket.DeletionPolicy``).
     """
 
     name: str
@@ -145,6 +147,7 @@ class Definition:
     environments: Mapping[str, Environment] = field(default_factory=dict)
     unknowns: tuple[Unknown, ...] = ()
     physical_names: Mapping[str, str] = field(default_factory=dict)
+    retained: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: set[Address] = set()

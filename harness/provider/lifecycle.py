@@ -312,8 +312,13 @@ class Provider:
             ) from exc
 
     # -- destroy -------------------------------------------------------------------------------------------
-    def destroy(self, definition: Definition) -> list[str]:
+    def destroy(self, definition: Definition, *, as_declared: bool = False) -> list[str]:
         """Delete every resource of the definition, dependents first.
+
+        Args:
+            definition: what to remove.
+            as_declared: keep what the definition retains on removal (``DeletionPolicy: Retain``), as its source's
+                own removal would; by default everything goes, so nothing of a run is left behind.
 
         Returns:
             The addresses whose deletion failed (empty when all went).
@@ -321,6 +326,8 @@ class Provider:
         self._use_names(definition)
         failed: list[str] = []
         for resource in reversed(self.order(definition)):
+            if as_declared and str(resource.address) in definition.retained:
+                continue
             handler = self.registry.handler_for(resource)
             try:
                 handler.delete(self.ctx, resource)
@@ -338,6 +345,14 @@ class Provider:
         left = [
             str(r.address) for r in definition.resources if self.registry.handler_for(r).read(self.ctx, r) is not None
         ]
+        kept = [a for a in left if a in definition.retained]
+        if kept:
+            where = ", ".join(f"{definition.where(a)} kept by {definition.retained[a]}: Retain" for a in kept)
+            raise CheckFailed(
+                f"definition '{definition.name}': expected nothing left after the pipeline is removed, found {where}; "
+                "let the resource go with the pipeline, or remove it on purpose and record why",
+                left=left,
+            )
         if left:
             raise CheckFailed(
                 f"definition '{definition.name}': expected nothing left after destroy, found {', '.join(left)}; "

@@ -10,7 +10,7 @@ import pytest
 
 from harness.backends import Backend
 from harness.enforce import Enforcer, Principals, SessionRequest
-from harness.errors import DeployError
+from harness.errors import CheckFailed, DeployError
 from harness.evidence.record import Evidence
 from harness.inputs.cloudformation import parse_template_text
 from harness.provider.lifecycle import Provider
@@ -92,3 +92,39 @@ def test_a_backend_others_share_keeps_the_run_prefix(backend: Backend, monkeypat
     names = sorted(r["RoleName"] for r in backend.client("iam").list_roles()["Roles"])
     assert names == [f"{provider.prefix}build-role", f"{provider.prefix}releaser"]
     provider.destroy(definition)
+
+
+RETAINED = """
+Resources:
+  Artifacts:
+    Type: AWS::S3::Bucket
+    DeletionPolicy: Retain
+    Properties:
+      BucketName: acme-artifacts
+  Logs:
+    Type: AWS::S3::Bucket
+    DeletionPolicy: Delete
+"""
+
+
+def test_a_resource_retained_on_removal_stays_and_fails_the_nothing_left_claim(
+    backend: Backend, provider: Provider
+) -> None:
+    definition = parse_template_text(RETAINED, "pipeline.yaml", lint_template=False)
+    assert definition.retained == {"buckets.artifacts": "Resources.Artifacts.DeletionPolicy"}
+    provider.apply(definition)
+
+    assert provider.destroy(definition, as_declared=True) == []
+    with pytest.raises(CheckFailed) as caught:
+        provider.check_destroy(definition)
+
+    assert str(caught.value) == (
+        "definition 'pipeline': expected nothing left after the pipeline is removed, found pipeline.yaml:3 "
+        "(buckets.artifacts) kept by Resources.Artifacts.DeletionPolicy: Retain; let the resource go with the "
+        "pipeline, or remove it on purpose and record why"
+    )
+    assert [b["Name"] for b in backend.client("s3").list_buckets()["Buckets"]] == ["acme-artifacts"]
+    # The run still cleans up after itself.
+    assert provider.destroy(definition) == []
+    provider.check_destroy(definition)
+    assert backend.client("s3").list_buckets()["Buckets"] == []
