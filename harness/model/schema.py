@@ -87,6 +87,21 @@ ErrorFn = Callable[[str, str, str, str], NoReturn]
 """Raises an InputError for (path, expected, found, fix); the loader adds file and line."""
 
 
+def _sids_as_text(document: dict[str, Any]) -> dict[str, Any]:
+    """A YAML ``Sid: 1`` is a number; CloudFormation and Terraform hand IAM its text, which IAM accepts."""
+    statements = document.get("Statement")
+    listed = statements if isinstance(statements, list) else [statements]
+    if not any(isinstance(s, Mapping) and isinstance(s.get("Sid"), int | float) for s in listed):
+        return document
+    fixed = [
+        {**s, "Sid": str(s["Sid"]).lower() if isinstance(s["Sid"], bool) else str(s["Sid"])}
+        if isinstance(s, Mapping) and isinstance(s.get("Sid"), int | float)
+        else s
+        for s in listed
+    ]
+    return {**document, "Statement": fixed if isinstance(statements, list) else fixed[0]}
+
+
 class Props:
     """Typed, tracked access to one mapping of properties, so unmapped properties can be reported.
 
@@ -227,7 +242,7 @@ class Props:
                 self.fail(self.at(key), "a JSON policy document", f"text that is not JSON ({exc})", "fix the JSON")
         if not isinstance(value, Mapping):
             self.fail(self.at(key), "a policy document (a mapping)", describe(value), "write it as a mapping")
-        return dict(value)
+        return _sids_as_text(dict(value))
 
     def _child(self, key: str, index: int, values: Mapping[str, Any], path: str) -> Props:
         # Reading the same nested mapping twice (two fields in one block) shares one tracker, so a property

@@ -941,3 +941,25 @@ def test_build_in_a_vpc_that_is_not_modelled_runs_outside_it_and_is_noted() -> N
         "Resources.Build.Properties.VpcConfig: names a VPC, subnets or security groups that are not modelled; the "
         "build runs outside a VPC here and network scenarios about it are unverified"
     ) in definition.notes
+
+
+def test_a_numeric_sid_is_read_as_its_text_as_cloudformation_hands_it_to_iam() -> None:
+    resources = """
+  Build:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Sid: 1, Effect: Allow, Principal: {Service: [codepipeline.amazonaws.com]}, Action: sts:AssumeRole}
+"""
+    role = named(cfn(resources), "roles", "build")
+    assert role.trust_policy == {
+        "Statement": [
+            {
+                "Sid": "1",
+                "Effect": "Allow",
+                "Principal": {"Service": ["codepipeline.amazonaws.com"]},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+    }
