@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.detect.monitoring import EVENTS_SERVICE, DetectionRuntime, TargetDelivery, TargetStarter
 from harness.detect.vended import service_metric_alarm_applies
-from harness.errors import CheckFailed
+from harness.errors import CheckFailed, Unverified
 
 if TYPE_CHECKING:
     from harness.acceptance import Deployment
@@ -570,6 +570,7 @@ def hang_builds(deployment: Deployment, count: int) -> None:
 
     Raises:
         CheckFailed: when a build was not ended by its timeout (then there is no timeout to detect).
+        Unverified: when a build failed before it could hang (the timeout was not exercised).
     """
     from harness.runtime import set_build_clock
     from harness.runtime.scenarios import REAL_SECONDS_PER_MINUTE, pipeline_build_project, run_pipeline_build
@@ -580,6 +581,13 @@ def hang_builds(deployment: Deployment, count: int) -> None:
     try:
         for _ in range(count):
             record = run_pipeline_build(deployment, ("sleep 100000",), stop_after_minutes=float(limit) + 1)
+            if record.status in ("FAILED", "FAULT") or (record.status != "TIMED_OUT" and record.phase("BUILD") is None):
+                # The build ended before its hanging command could run or for a reason of its own (its role
+                # cannot log, a secret cannot be fetched): the timeout was never put to the test.
+                raise Unverified(
+                    f"{_subject(deployment)}: the hanging build could not hang, so its timeout was not exercised: "
+                    f"it ended {record.status} ({record.failure() or 'before its build phase'})"
+                )
             if record.status != "TIMED_OUT":
                 raise CheckFailed(
                     f"{_subject(deployment)}: expected a hanging build to end TIMED_OUT after {limit} minutes, "

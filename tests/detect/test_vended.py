@@ -14,7 +14,7 @@ from harness.backends import Backend
 from harness.detect import scenario as detection
 from harness.detect.scenario import detection_of
 from harness.detect.vended import codebuild_datapoints, service_metric_alarm_applies
-from harness.errors import CheckFailed
+from harness.errors import CheckFailed, Unverified
 from harness.runtime.build import start_build
 from harness.runtime.state import set_build_clock
 from tests.conftest import definition
@@ -297,4 +297,18 @@ def test_a_builds_alarm_on_another_project_is_not_the_build_volume_alarm(deploy:
         f"alarm '{name_of(pw, 'alarms', 'builds')}' watches AWS/CodeBuild/Builds for ProjectName=someone-else, "
         f"not the builds of {name_of(pw, 'build_projects', 'app')}; add an alarm on AWS/CodeBuild Builds "
         "(dimension ProjectName) with a threshold above the usual build rate"
+    )
+
+
+def test_a_hanging_build_that_cannot_start_leaves_the_timeout_unexercised(deploy: Callable[[str], Deployment]) -> None:
+    # The role may not write the build's logs, so every build fails while provisioning, before it could hang.
+    no_logs = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    pw = deploy(project_definition({"version": 0.2, "phases": {}}, role_policy=no_logs))
+
+    with pw.observed(), pytest.raises(Unverified) as caught:
+        detection.hang_builds(pw, 1)
+
+    assert str(caught.value).startswith(
+        "UNVERIFIED: pipeline 'test': the hanging build could not hang, so its timeout was not exercised: it "
+        "ended FAILED (PROVISIONING"
     )
