@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from harness.acceptance import Deployment
 from harness.backends.base import Identity
+from harness.backends.moto_accepts import AWS_MANAGED_PREFIXES
 from harness.enforce.denials import access_denied_code
 from harness.enforce.enforcer import AccessDecision, CallDecision, Enforcer
 from harness.enforce.principals import AssumeRoleDenied, Principals, SessionRequest
@@ -329,7 +330,12 @@ def _explained(deployment: Deployment, enforcer: Enforcer, outcome: CallOutcome)
 
 
 def _where(deployment: Deployment, definition: Definition | None, owner_arn: str, name: str, fallback: str) -> str:
-    """Where a policy is declared: the definition's ``file:line (address)`` when the harness deployed it."""
+    """Where a policy is declared: the definition's ``file:line (address)`` when the harness deployed it; an AWS
+    managed policy by its name, attached where the definition attaches it."""
+    if name.startswith(AWS_MANAGED_PREFIXES):
+        return f"the AWS managed policy {name.rsplit('/', 1)[-1]} attached to " + _where(
+            deployment, definition, owner_arn, "", fallback
+        )
     if definition is not None:
         by_arn = {state.arn: address for address, state in deployment.provider.state.items() if state.arn}
         address = by_arn.get(name) or by_arn.get(owner_arn)
