@@ -238,13 +238,23 @@ def compose_all(*checks: Check) -> NamedCheck:
 
 
 def expect_empty_plan() -> NamedCheck:
-    """The definition and the backend agree: planning again changes nothing."""
+    """The definition and the backend agree: planning again changes nothing, and every resource has the name it
+    declares (where the backend keeps declared names)."""
 
     def run(deployment: Deployment) -> None:
         plan = deployment.plan()
+        definition = deployment.require_definition()
         if not plan.empty:
+            raise CheckFailed(f"definition '{definition.name}': expected an empty plan, found:\n{plan.render()}")
+        if deployment.provider.collisions:
+            found = "; ".join(
+                f"{definition.where(address)} declares '{name}', the name of {holder}"
+                for address, holder, name in deployment.provider.collisions
+            )
             raise CheckFailed(
-                f"definition '{deployment.require_definition().name}': expected an empty plan, found:\n{plan.render()}"
+                f"definition '{definition.name}': expected every resource created under the name it declares, found "
+                f"{found}; AWS refuses the second create, so give each resource its own name",
+                collisions=list(deployment.provider.collisions),
             )
 
     return NamedCheck("expect_empty_plan()", run)

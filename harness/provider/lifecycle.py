@@ -100,6 +100,9 @@ class Provider:
     ctx: ProviderContext = field(init=False)
     # Fields the backend does not store: they are never compared, and reports list them as unverified.
     unverified_fields: set[str] = field(default_factory=set)
+    # (address, address holding the name, name) of resources declaring a name another resource of the definition
+    # already declares (see ``_use_names``).
+    collisions: list[tuple[str, str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # What the emulators lack of CodeCommit (branches, templates, pull requests) is served by the backend's
@@ -155,10 +158,24 @@ class Provider:
         return ordered
 
     def _use_names(self, definition: Definition) -> None:
-        """Create ``definition``'s resources under the names it declares where the backend keeps them."""
+        """Create ``definition``'s resources under the names it declares where the backend keeps them.
+
+        Two resources of one kind declaring the same name cannot both exist in AWS (the second create is refused):
+        the first keeps the name, the others get the run prefix so the rest of the pipeline can still be exercised,
+        and ``collisions`` records them for the claim that the pipeline deploys as declared.
+        """
         self.ctx.declared.clear()
-        if self.backend.keeps_declared_names:
-            self.ctx.declared.update(definition.physical_names)
+        self.collisions.clear()
+        if not self.backend.keeps_declared_names:
+            return
+        first: dict[tuple[str, str], str] = {}
+        for address, name in definition.physical_names.items():
+            section = address.split(".", 1)[0]
+            holder = first.setdefault((section, name), address)
+            if holder == address:
+                self.ctx.declared[address] = name
+            else:
+                self.collisions.append((address, holder, name))
 
     # -- plan ----------------------------------------------------------------------------------------------
     def plan(self, definition: Definition) -> Plan:

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from harness.acceptance import Deployment, expect_empty_plan
 from harness.backends import Backend
 from harness.enforce import Enforcer, Principals, SessionRequest
-from harness.errors import CheckFailed, DeployError
+from harness.errors import CheckFailed
 from harness.evidence.record import Evidence
 from harness.inputs.cloudformation import parse_template_text
 from harness.provider.lifecycle import Provider
@@ -74,12 +75,25 @@ def test_destroy_leaves_nothing_under_the_declared_names(backend: Backend, provi
     assert [r["RoleName"] for r in backend.client("iam").list_roles()["Roles"]] == ["unrelated"]
 
 
-def test_two_resources_declaring_one_name_collide_as_in_aws(backend: Backend, provider: Provider) -> None:
+def test_two_resources_declaring_one_name_fail_the_deploy_claim_and_the_rest_still_deploys(backend: Backend) -> None:
     twice = TEMPLATE.replace('RoleName: !Sub "ci-build-${AWS::Region}"', "RoleName: releaser")
-    definition = parse_template_text(twice, "pipeline.yaml", lint_template=False)
-
-    with pytest.raises(DeployError, match=r"Role with name releaser already exists"):
-        provider.apply(definition)
+    pw = Deployment(backend)
+    pw.definition = parse_template_text(twice, "pipeline.yaml", lint_template=False)
+    try:
+        pw.apply()
+        # The first keeps the name; the second gets the run prefix so the rest of the pipeline can be exercised.
+        roles = sorted(r["RoleName"] for r in backend.client("iam").list_roles()["Roles"])
+        assert roles == [f"{pw.prefix}releaser", "releaser"]
+        with pytest.raises(CheckFailed) as caught:
+            expect_empty_plan()(pw)
+    finally:
+        pw.teardown()
+    where = pw.require_definition().where("roles.releaser")
+    assert str(caught.value) == (
+        "definition 'pipeline': expected every resource created under the name it declares, found "
+        f"{where} declares 'releaser', the name of roles.build-role; AWS refuses the second create, so give each "
+        "resource its own name"
+    )
 
 
 def test_a_backend_others_share_keeps_the_run_prefix(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
