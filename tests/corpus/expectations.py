@@ -21,6 +21,8 @@ import yaml
 VERDICTS = ("PASS", "FAIL", "UNVERIFIED", "ABSENT")
 FORMATS = ("cloudformation", "terraform")
 UNVERIFIED_PREFIX = "UNVERIFIED:"
+# How a junit.xml message attribute cut short says so (the whole report is the element's text).
+TRUNCATED = "[truncated; full report in element text]"
 _TOP_KEYS = {"case", "check", "parameters", "summary", "scenarios", "exit"}
 _SCENARIO_KEYS = {"expect", "why", "reason", "today", "gap"}
 _CASE = "(case)"  # the row of a run that produced no scenarios at all
@@ -376,9 +378,9 @@ def read_outcomes(report: Path) -> dict[str, Outcome]:
         title = titles.get(key) or name.removeprefix("test_").replace("_", " ")
         failure, error, skipped = (testcase.find(tag) for tag in ("failure", "error", "skipped"))
         if failure is not None:
-            status, message = "FAIL", failure.get("message", "")
+            status, message = "FAIL", _full_message(failure)
         elif error is not None:
-            status, message = "ERROR", error.get("message", "")
+            status, message = "ERROR", _full_message(error)
         elif skipped is not None:
             message = skipped.get("message", "")
             status = "UNVERIFIED" if message.startswith(UNVERIFIED_PREFIX) else "SKIP"
@@ -386,6 +388,14 @@ def read_outcomes(report: Path) -> dict[str, Outcome]:
             status, message = "PASS", ""
         outcomes[key] = Outcome(title, status, _strip_exception(message))
     return outcomes
+
+
+def _full_message(element: ET.Element) -> str:
+    """A failure's message; one cut short in the attribute is completed from the report in the element's text."""
+    message = element.get("message", "")
+    if TRUNCATED in message:
+        message = message.split(TRUNCATED)[0].rstrip().removesuffix("...") + "\n" + (element.text or "")
+    return message
 
 
 @dataclass(frozen=True, slots=True)
