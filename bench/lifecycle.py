@@ -1,7 +1,9 @@
 """Benchmark: deploy, plan and destroy a nine-resource pipeline through the harness vs the same raw boto3 calls.
 
 Both run in one process, on one moto backend, with clients created once and reused, interleaved round by round
-so machine noise hits both alike. Prints per-cycle medians and the ratio (goal: harness <= 2x raw).
+so machine noise hits both alike. Prints per-cycle medians and the ratio (goal: harness <= 2x raw), for the
+pipeline as it is and with AWS managed policies attached to its roles (made in the account on first use).
+It also compares a backend reset with the cost of loading every AWS managed policy into the account instead.
 
     python bench/lifecycle.py [--rounds N]
 """
@@ -9,6 +11,7 @@ so machine noise hits both alike. Prints per-cycle medians and the ratio (goal: 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import time
@@ -17,9 +20,10 @@ from typing import Any
 
 from harness.backends import make_backend
 from harness.inputs.harness_yaml import load_definition
+from harness.model.definition import Definition
 from harness.provider.lifecycle import Provider
+from harness.provider.resources.iam_role import Role
 
-ROOT = Path(__file__).resolve().parent.parent
 # The same nine resources as ``raw_cycle`` (the packaged reference pipeline has grown far beyond them).
 PIPELINE = Path(__file__).resolve().parent / "pipeline.yaml"
 
@@ -28,7 +32,17 @@ def _policy(statements: list[dict[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-def raw_cycle(backend: Any, prefix: str) -> None:
+# AWS managed policies attached to the pipeline's roles in the "managed" variant.
+MANAGED = {
+    "build": (
+        "arn:aws:iam::aws:policy/AWSCodeBuildDeveloperAccess",
+        "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess",
+    ),
+    "pipeline": ("arn:aws:iam::aws:policy/AWSCodePipeline_FullAccess",),
+}
+
+
+def raw_cycle(backend: Any, prefix: str, managed: bool = False) -> None:
     """The resources of bench/pipeline.yaml created, read back and deleted with plain boto3 calls."""
     acct = backend.account_id
     kms, s3, logs, sns = (backend.client(s) for s in ("kms", "s3", "logs", "sns"))
@@ -87,6 +101,8 @@ def raw_cycle(backend: Any, prefix: str) -> None:
             PolicyName=role,
             PolicyDocument=_policy([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
         )
+        for arn in MANAGED[role] if managed else ():
+            iam.attach_role_policy(RoleName=f"{prefix}{role}", PolicyArn=arn)
     codebuild.create_project(
         name=f"{prefix}build",
         source={"type": "CODEPIPELINE", "location": "codepipeline", "buildspec": "version: 0.2\n"},
@@ -149,12 +165,16 @@ def raw_cycle(backend: Any, prefix: str) -> None:
     for role in ("build", "pipeline"):
         iam.get_role(RoleName=f"{prefix}{role}")
         iam.get_role_policy(RoleName=f"{prefix}{role}", PolicyName=role)
+        if managed:
+            iam.list_attached_role_policies(RoleName=f"{prefix}{role}")
     codebuild.batch_get_projects(names=[f"{prefix}build"])
     codepipeline.get_pipeline(name=f"{prefix}release")
     # destroy
     codepipeline.delete_pipeline(name=f"{prefix}release")
     codebuild.delete_project(name=f"{prefix}build")
     for role in ("build", "pipeline"):
+        for arn in MANAGED[role] if managed else ():
+            iam.detach_role_policy(RoleName=f"{prefix}{role}", PolicyArn=arn)
         iam.delete_role_policy(RoleName=f"{prefix}{role}", PolicyName=role)
         iam.delete_role(RoleName=f"{prefix}{role}")
     sns.delete_topic(TopicArn=topic)
@@ -173,34 +193,75 @@ def harness_cycle(backend: Any, definition: Any, prefix: str) -> None:
     provider.destroy(definition)
 
 
+def with_managed_policies(definition: Definition) -> Definition:
+    """The definition with ``MANAGED`` attached to its build and pipeline roles."""
+    roles = {"build": MANAGED["build"], "pipeline": MANAGED["pipeline"]}
+    resources = tuple(
+        dataclasses.replace(r, managed_policies=(*r.managed_policies, *roles[r.name]))
+        if isinstance(r, Role) and r.name in roles
+        else r
+        for r in definition.resources
+    )
+    return dataclasses.replace(definition, resources=resources)
+
+
+def _all_managed_policies(backend: Any) -> None:
+    """What a reset costs instead when every AWS managed policy is loaded into the account."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy
+
+    for name, data in json.loads(aws_managed_policies_data).items():
+        AWSManagedPolicy.from_data(name, backend.account_id, backend.region, data)
+
+
+def _timed(func: Any) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
-    definition = load_definition(PIPELINE)
+    plain = load_definition(PIPELINE)
+    managed = with_managed_policies(plain)
     backend = make_backend("moto")
     backend.open()
     backend.reset()
     # warm up: create every client once for both paths
-    harness_cycle(backend, definition, "pw-warm-")
-    raw_cycle(backend, "pw-rawwarm-")
-    harness_times: list[float] = []
-    raw_times: list[float] = []
+    harness_cycle(backend, managed, "pw-warm-")
+    raw_cycle(backend, "pw-rawwarm-", managed=True)
+    times: dict[str, list[float]] = {k: [] for k in ("harness", "raw", "harness+managed", "raw+managed")}
+    resets: list[float] = []
+    load_all: list[float] = []
     for index in range(args.rounds):
+        resets.append(_timed(backend.reset))
+        times["harness"].append(_timed(lambda i=index: harness_cycle(backend, plain, f"pw-h{i:04d}-")))
         backend.reset()
-        start = time.perf_counter()
-        harness_cycle(backend, definition, f"pw-h{index:04d}-")
-        harness_times.append(time.perf_counter() - start)
+        times["raw"].append(_timed(lambda i=index: raw_cycle(backend, f"pw-r{i:04d}-")))
         backend.reset()
-        start = time.perf_counter()
-        raw_cycle(backend, f"pw-r{index:04d}-")
-        raw_times.append(time.perf_counter() - start)
+        times["harness+managed"].append(_timed(lambda i=index: harness_cycle(backend, managed, f"pw-m{i:04d}-")))
+        backend.reset()
+        times["raw+managed"].append(_timed(lambda i=index: raw_cycle(backend, f"pw-n{i:04d}-", managed=True)))
+        if index % 5 == 0:
+            load_all.append(_timed(lambda: _all_managed_policies(backend)))
     backend.close()
-    h, r = statistics.median(harness_times), statistics.median(raw_times)
+    med = {k: statistics.median(v) for k, v in times.items()}
     print(f"rounds: {args.rounds} (deploy + plan + destroy of bench/pipeline.yaml, 9 resources)")
-    print(f"harness: median {h * 1000:.1f} ms per cycle (apply incl. pre- and post-apply plan, plan, destroy)")
-    print(f"raw boto3: median {r * 1000:.1f} ms per cycle (same creates, one read-back, deletes)")
-    print(f"ratio harness/raw: {h / r:.2f}x")
+    print(f"harness: median {med['harness'] * 1000:.1f} ms per cycle (apply with its plans, plan, destroy)")
+    print(f"raw boto3: median {med['raw'] * 1000:.1f} ms per cycle (same creates, one read-back, deletes)")
+    print(f"ratio harness/raw: {med['harness'] / med['raw']:.2f}x")
+    print(
+        f"with AWS managed policies attached ({sum(len(v) for v in MANAGED.values())}): harness "
+        f"{med['harness+managed'] * 1000:.1f} ms, raw {med['raw+managed'] * 1000:.1f} ms, "
+        f"ratio {med['harness+managed'] / med['raw+managed']:.2f}x"
+    )
+    reset, every = statistics.median(resets), statistics.median(load_all)
+    print(
+        f"backend reset: median {reset * 1000:.1f} ms; loading every AWS managed policy into the account instead "
+        f"would add {every * 1000:.0f} ms per reset ({(reset + every) / reset:.0f}x)"
+    )
 
 
 if __name__ == "__main__":
