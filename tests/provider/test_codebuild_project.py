@@ -90,7 +90,7 @@ def test_each_source_type_deploys_and_reads_back_without_drift(
         assert deployed["source"]["buildspec"].startswith("version: 0.2\n")
     if expected.type == "CODECOMMIT":
         assert deployed["source"]["location"] == (
-            f"https://git-codecommit.us-east-1.amazonaws.com/v1/repos/{provider.prefix}repo"
+            f"https://git-codecommit.us-east-1.amazonaws.com/v1/repos/{provider.ctx.name_of('repositories', 'repo')}"
         )
         assert deployed["source"]["buildspec"] == "buildspec/CIAction.yaml"
     if expected.location and expected.type != "CODECOMMIT":
