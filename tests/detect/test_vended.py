@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from harness.acceptance import Deployment
-from harness.backends import Backend
 from harness.detect import scenario as detection
 from harness.detect.scenario import detection_of
 from harness.detect.vended import codebuild_datapoints, service_metric_alarm_applies
 from harness.errors import CheckFailed, Unverified
 from harness.runtime.build import start_build
-from harness.runtime.state import set_build_clock
-from tests.conftest import definition
-from tests.runtime.conftest import FAST_CLOCK, project_definition
+from tests.runtime.conftest import project_definition
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 BUILD_ARN = "arn:aws:codebuild:us-east-1:123456789012:build/app:0b5c4f1e-0000-4000-8000-000000000001"
@@ -168,23 +165,6 @@ def builds_alarm(threshold: int, dimensions: dict[str, str] | None = None, metri
         "treat_missing_data": "notBreaching",
         "alarm_actions": ["alerts"],
     }
-
-
-@pytest.fixture
-def deploy(backend: Backend) -> Iterator[Callable[[str], Deployment]]:
-    made: list[Deployment] = []
-
-    def make(body: str) -> Deployment:
-        deployment = Deployment(backend)
-        deployment.definition = definition(body)
-        deployment.apply(check_idempotent=False)
-        set_build_clock(deployment, FAST_CLOCK)
-        made.append(deployment)
-        return deployment
-
-    yield make
-    for deployment in made:
-        deployment.teardown()
 
 
 def name_of(pw: Deployment, section: str, key: str) -> str:
