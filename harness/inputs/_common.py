@@ -52,24 +52,24 @@ MAX_NAME = 48
 # physical name. Used to break reference cycles that the source format allows but the model's creation order
 # cannot (a key policy naming a role whose inline policy names the key).
 _SPELLED: dict[tuple[str, str], str] = {
-    ("roles", "arn"): "arn:${{partition}}:iam::${{account_id}}:role{path}${{prefix}}{name}",
-    ("policies", "arn"): "arn:${{partition}}:iam::${{account_id}}:policy/${{prefix}}{name}",
-    ("buckets", "arn"): "arn:${{partition}}:s3:::${{prefix}}{name}",
-    ("log_groups", "arn"): "arn:${{partition}}:logs:${{region}}:${{account_id}}:log-group:${{prefix}}{name}",
-    ("build_projects", "arn"): "arn:${{partition}}:codebuild:${{region}}:${{account_id}}:project/${{prefix}}{name}",
-    ("pipelines", "arn"): "arn:${{partition}}:codepipeline:${{region}}:${{account_id}}:${{prefix}}{name}",
-    ("topics", "arn"): "arn:${{partition}}:sns:${{region}}:${{account_id}}:${{prefix}}{name}",
-    ("keys", "alias"): "alias/${{prefix}}{name}",
-    ("trails", "arn"): "arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/${{prefix}}{name}",
-    ("alarms", "arn"): "arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:${{prefix}}{name}",
-    ("repositories", "arn"): "arn:${{partition}}:codecommit:${{region}}:${{account_id}}:${{prefix}}{name}",
-    ("ecr_repositories", "arn"): "arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/${{prefix}}{name}",
-    ("functions", "arn"): "arn:${{partition}}:lambda:${{region}}:${{account_id}}:function:${{prefix}}{name}",
-    ("event_rules", "arn"): "arn:${{partition}}:events:${{region}}:${{account_id}}:rule/${{prefix}}{name}",
-    ("users", "arn"): "arn:${{partition}}:iam::${{account_id}}:user{path}${{prefix}}{name}",
-    ("groups", "arn"): "arn:${{partition}}:iam::${{account_id}}:group{path}${{prefix}}{name}",
-    ("instance_profiles", "arn"): "arn:${{partition}}:iam::${{account_id}}:instance-profile{path}${{prefix}}{name}",
-    ("saml_providers", "arn"): "arn:${{partition}}:iam::${{account_id}}:saml-provider/${{prefix}}{name}",
+    ("roles", "arn"): "arn:${{partition}}:iam::${{account_id}}:role{path}{physical}",
+    ("policies", "arn"): "arn:${{partition}}:iam::${{account_id}}:policy/{physical}",
+    ("buckets", "arn"): "arn:${{partition}}:s3:::{physical}",
+    ("log_groups", "arn"): "arn:${{partition}}:logs:${{region}}:${{account_id}}:log-group:{physical}",
+    ("build_projects", "arn"): "arn:${{partition}}:codebuild:${{region}}:${{account_id}}:project/{physical}",
+    ("pipelines", "arn"): "arn:${{partition}}:codepipeline:${{region}}:${{account_id}}:{physical}",
+    ("topics", "arn"): "arn:${{partition}}:sns:${{region}}:${{account_id}}:{physical}",
+    ("keys", "alias"): "alias/{physical}",
+    ("trails", "arn"): "arn:${{partition}}:cloudtrail:${{region}}:${{account_id}}:trail/{physical}",
+    ("alarms", "arn"): "arn:${{partition}}:cloudwatch:${{region}}:${{account_id}}:alarm:{physical}",
+    ("repositories", "arn"): "arn:${{partition}}:codecommit:${{region}}:${{account_id}}:{physical}",
+    ("ecr_repositories", "arn"): "arn:${{partition}}:ecr:${{region}}:${{account_id}}:repository/{physical}",
+    ("functions", "arn"): "arn:${{partition}}:lambda:${{region}}:${{account_id}}:function:{physical}",
+    ("event_rules", "arn"): "arn:${{partition}}:events:${{region}}:${{account_id}}:rule/{physical}",
+    ("users", "arn"): "arn:${{partition}}:iam::${{account_id}}:user{path}{physical}",
+    ("groups", "arn"): "arn:${{partition}}:iam::${{account_id}}:group{path}{physical}",
+    ("instance_profiles", "arn"): "arn:${{partition}}:iam::${{account_id}}:instance-profile{path}{physical}",
+    ("saml_providers", "arn"): "arn:${{partition}}:iam::${{account_id}}:saml-provider/{physical}",
 }
 
 
@@ -450,7 +450,7 @@ def _speller(target: Resource) -> Callable[[str], str]:
         template = _SPELLED.get((section, attribute))
         if template is None:
             return match.group(0)
-        return template.format(path=path, name=name).replace("${prefix}" + name, physical)
+        return template.format(path=path, physical=physical)
 
     return lambda text: INTERPOLATION.sub(one, text)
 
@@ -469,7 +469,7 @@ def break_cycles(resources: list[Resource]) -> list[Resource]:
 
     CloudFormation and Terraform order a role, its separately attached policy and a key policy naming the
     role; once the policy is folded into the role, the role and the key refer to each other. Spelling the
-    role's ARN in the key policy (``arn:${partition}:iam::${account_id}:role/${prefix}build``) keeps the
+    role's ARN in the key policy (``arn:${partition}:iam::${account_id}:role/${physical:roles/build}``) keeps the
     same meaning without the reference. Cycles that cannot be broken this way are left for the provider to
     report.
     """
