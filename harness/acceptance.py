@@ -98,7 +98,11 @@ class Deployment:
         definition = self.require_definition()
         if definition not in self.deployed:
             self.deployed.append(definition)
-        plan = self.provider.apply(definition, check_idempotent=check_idempotent)
+        try:
+            plan = self.provider.apply(definition, check_idempotent=check_idempotent)
+        finally:
+            for unknown in self.provider.unrewritten:
+                self.evidence.note(f"not rewritten for the run prefix: {unknown}")
         self.evidence.current().data["applied"] = plan.render()
         return plan
 

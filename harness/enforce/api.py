@@ -364,26 +364,32 @@ def unknowns_behind(deployment: Deployment, outcome: CallOutcome) -> tuple[Unkno
 
     An explicit deny stands whatever else exists; any other decision could be turned by a policy the definition
     does not show: the caller's own (a stand-in role, an attached policy known only by name, a policy known only
-    at apply) or the resource's (a bucket or key of another stack).
+    at apply) or the resource's (a bucket or key of another stack), or by a wildcard that reaches a resource only
+    by the name it declares, on a backend that gives it another (see ``harness.provider.spelling``).
     """
     definition = deployment.definition
     focused = outcome.focused
-    if definition is None or not definition.unknowns or focused is None:
+    unknowns = (*definition.unknowns, *deployment.provider.unrewritten) if definition is not None else ()
+    if definition is None or not unknowns or focused is None:
         return ()
     if focused.decision.decision is Outcome.EXPLICIT_DENY:
         return ()
+
+    def unknowns_of(address: str, aspects: frozenset[str]) -> list[Unknown]:
+        return [u for u in unknowns if u.address == address and u.aspect in aspects]
+
     states = deployment.provider.state
     request = focused.decision.request
     found: list[Unknown] = []
     role_name = _role_name(request.principal.arn)
     for address, state in states.items():
         if address.startswith("roles.") and state.physical_id == role_name:
-            found.extend(definition.unknowns_of(address, PRINCIPAL_ASPECTS))
+            found.extend(unknowns_of(address, PRINCIPAL_ASPECTS))
             role = definition.get("roles", address.split(".", 1)[1])
             for policy in getattr(role, "managed_policies", ()):
-                found.extend(definition.unknowns_of(f"policies.{policy}", PRINCIPAL_ASPECTS))
+                found.extend(unknowns_of(f"policies.{policy}", PRINCIPAL_ASPECTS))
         elif state.arn and (request.resource == state.arn or request.resource.startswith(state.arn + "/")):
-            found.extend(definition.unknowns_of(address, RESOURCE_ASPECTS))
+            found.extend(unknowns_of(address, RESOURCE_ASPECTS))
     return tuple(dict.fromkeys(found))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from harness.errors import InputError
+from harness.model.arns import arn_pattern
 from harness.model.base import INTERPOLATION, Resource
 from harness.model.definition import Definition, SourceLocation, Unknown, references_of
 from harness.model.schema import (
@@ -345,32 +346,6 @@ class Assembly:
 
 # The values a source's strings may hold that are filled in at deploy, and nothing else.
 DEPLOY_VALUES = re.compile(r"\$\{(partition|region|account_id)\}")
-
-
-# The ARN of a resource of a section, by its physical name; account, region and partition may be literal or the
-# model's deploy-time values. Used to find a stand-in's spellings inside policies and configuration.
-_ARN_FORMS: dict[str, str] = {
-    "roles": r"iam::{account}:role/(?:[\w+=,.@-]+/)*{name}",
-    "policies": r"iam::{account}:policy/(?:[\w+=,.@-]+/)*{name}",
-    "buckets": r"s3:::{name}",
-    "log_groups": r"logs:{region}:{account}:log-group:{name}",
-    "keys": r"kms:{region}:{account}:key/{name}",
-    "topics": r"sns:{region}:{account}:{name}",
-    "repositories": r"codecommit:{region}:{account}:{name}",
-    "secrets": r"secretsmanager:{region}:{account}:secret:{name}",
-    "build_projects": r"codebuild:{region}:{account}:project/{name}",
-}
-_ACCOUNT = r"(?:\d{12}|\$\{account_id\})"
-_REGION = r"(?:[a-z]{2}(?:-[a-z]+)+-\d|\$\{region\})"
-
-
-def arn_pattern(section: str, name: str) -> re.Pattern[str] | None:
-    """A pattern for the ARN of the resource named ``name`` in ``section`` as a source may spell it."""
-    form = _ARN_FORMS.get(section)
-    if form is None:
-        return None
-    body = form.format(account=_ACCOUNT, region=_REGION, name=re.escape(name))
-    return re.compile(r"arn:(?:aws[a-z-]*|\$\{partition\}):" + body + r"(?![\w+=,.@-])")
 
 
 def split_reason(reason: str) -> tuple[str, str, str]:

@@ -51,6 +51,8 @@ class ProviderContext:
     state: dict[str, ResourceState] = field(default_factory=dict)
     # Physical names the definition declares, by address, where the backend creates resources under them.
     declared: dict[str, str] = field(default_factory=dict)
+    # Where the backend does not keep declared names: rewrites ARNs spelling one to the name it is created under.
+    respell: Callable[[str], str] | None = None
 
     def physical_name(self, resource: Resource) -> str:
         """The name a resource is created under: the name the definition declares for it where the backend is
@@ -71,6 +73,8 @@ class ProviderContext:
             KeyError: when a referenced resource has not been deployed yet (a dependency-order bug).
         """
         if isinstance(value, str):
+            if self.respell is not None:
+                value = self.respell(value)
             named = PHYSICAL_NAME.sub(lambda m: self.name_of(m.group(1), m.group(2)), value)
             return INTERPOLATION.sub(self._substitute, named)
         if isinstance(value, Mapping):

@@ -10,9 +10,10 @@ from typing import Any, Literal
 from harness.backends.base import Backend
 from harness.errors import CheckFailed, DeployError, InputError
 from harness.model.base import Resource
-from harness.model.definition import Definition
+from harness.model.definition import Definition, Unknown
 from harness.provider.base import UNKNOWN, ProviderContext, ResourceState, error_code
 from harness.provider.registry import Registry
+from harness.provider.spelling import respeller, respellings, unrewritten
 from harness.services.service import OwnedServices
 from harness.source.service import SourceService
 
@@ -103,6 +104,9 @@ class Provider:
     # (address, address holding the name, name) of resources declaring a name another resource of the definition
     # already declares (see ``_use_names``).
     collisions: list[tuple[str, str, str]] = field(default_factory=list)
+    # Where the backend does not keep declared names: the wildcards that reach a resource only by its declared
+    # name, as unknowns of the fields holding them (see ``harness.provider.spelling``).
+    unrewritten: tuple[Unknown, ...] = ()
 
     def __post_init__(self) -> None:
         # What the emulators lack of CodeCommit (branches, templates, pull requests) is served by the backend's
@@ -167,7 +171,12 @@ class Provider:
         self.ctx.declared.clear()
         self.collisions.clear()
         if not self.backend.keeps_declared_names:
+            spelled = respellings(definition, self.ctx)
+            self.ctx.respell = respeller(spelled)
+            self.unrewritten = unrewritten(definition, self.ctx, spelled)
             return
+        self.ctx.respell = None
+        self.unrewritten = ()
         first: dict[tuple[str, str], str] = {}
         for address, name in definition.physical_names.items():
             section = address.split(".", 1)[0]

@@ -11,9 +11,11 @@ import pytest
 from harness.acceptance import Deployment, expect_empty_plan
 from harness.backends import Backend
 from harness.enforce import Enforcer, Principals, SessionRequest
-from harness.errors import CheckFailed
+from harness.enforce.api import act_as, attempt, expect_allowed
+from harness.errors import CheckFailed, Unverified
 from harness.evidence.record import Evidence
 from harness.inputs.cloudformation import parse_template_text
+from harness.model.definition import Unknown
 from harness.provider.lifecycle import Provider
 
 TEMPLATE = """
@@ -142,3 +144,87 @@ def test_a_resource_retained_on_removal_stays_and_fails_the_nothing_left_claim(
     assert provider.destroy(definition) == []
     provider.check_destroy(definition)
     assert backend.client("s3").list_buckets()["Buckets"] == []
+
+
+SPELLED = """
+Resources:
+  Artifacts:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: acme-artifacts
+  Build:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: {Effect: Allow, Principal: {Service: codebuild.amazonaws.com}, Action: sts:AssumeRole}
+      Policies:
+        - PolicyName: artifacts
+          PolicyDocument:
+            Statement:
+              - {Sid: Spelled, Effect: Allow, Action: s3:PutObject, Resource: "arn:aws:s3:::acme-artifacts/*"}
+              - {Sid: Wildcard, Effect: Allow, Action: s3:GetObject, Resource: "arn:aws:s3:::acme-*/*"}
+"""
+
+
+def _shared(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Deployment:
+    monkeypatch.setattr(backend, "keeps_declared_names", False)
+    pw = Deployment(backend)
+    pw.definition = parse_template_text(SPELLED, "pipeline.yaml", lint_template=False)
+    return pw
+
+
+def test_on_a_shared_backend_an_arn_spelling_a_declared_name_follows_the_run_prefix(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pw = _shared(backend, monkeypatch)
+    with pw.observed():
+        try:
+            pw.apply()
+            document = backend.client("iam").get_role_policy(RoleName=f"{pw.prefix}build", PolicyName="artifacts")
+            resources = [s["Resource"] for s in document["PolicyDocument"]["Statement"]]
+            build = act_as(pw, "build")
+            put = attempt(pw, build, "s3", "PutObject", Bucket=f"{pw.prefix}artifacts", Key="a", Body=b"x")
+        finally:
+            pw.teardown()
+    # The whole ARN is rewritten; the wildcard is kept as written.
+    assert resources == [f"arn:aws:s3:::{pw.prefix}artifacts/*", "arn:aws:s3:::acme-*/*"]
+    assert put.error_code == "" and put.focused is not None and put.focused.allowed
+    assert [m.statement for m in put.focused.decision.matched] == ["Spelled"]
+
+
+def test_on_a_shared_backend_a_wildcard_reaching_a_resource_only_by_its_declared_name_is_unverified(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pw = _shared(backend, monkeypatch)
+    with pw.observed():
+        try:
+            pw.apply()
+            notes = pw.evidence.current().notes
+            build = act_as(pw, "build")
+            get = attempt(pw, build, "s3", "GetObject", Bucket=f"{pw.prefix}artifacts", Key="a")
+            with pytest.raises(Unverified) as caught:
+                expect_allowed(get)
+        finally:
+            pw.teardown()
+    reason = (
+        "'arn:aws:s3:::acme-*/*' matches buckets.artifacts ('arn:aws:s3:::acme-artifacts/pipewarden-probe') only by "
+        f"its declared name 'acme-artifacts', and on this shared backend it is created as '{pw.prefix}artifacts'"
+    )
+    assert pw.provider.unrewritten == (Unknown("roles.build", "policies", reason),)
+    assert f"not rewritten for the run prefix: roles.build: its policies are unknown ({reason})" in notes
+    assert f"roles.build: its policies are unknown ({reason})" in caught.value.reason
+
+
+def test_on_a_fresh_backend_nothing_is_rewritten_and_the_wildcard_matches_the_declared_name(backend: Backend) -> None:
+    pw = Deployment(backend)
+    pw.definition = parse_template_text(SPELLED, "pipeline.yaml", lint_template=False)
+    with pw.observed():
+        try:
+            pw.apply()
+            build = act_as(pw, "build")
+            get = attempt(pw, build, "s3", "GetObject", Bucket="acme-artifacts", Key="a")
+        finally:
+            pw.teardown()
+    assert pw.provider.unrewritten == ()
+    assert get.focused is not None and get.focused.allowed
+    assert [m.statement for m in get.focused.decision.matched] == ["Wildcard"]
