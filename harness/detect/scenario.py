@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 _EXTRA = "detection"
 _FIRED = "detection.fired"
 _LAST = "detection.last"
+_PREVENTED = "detection.prevented"
 
 # What each kind of detection watches for, as CloudTrail records show it (CIS AWS Foundations 4.x filters).
 _IAM_POLICY_CHANGES = frozenset(
@@ -375,16 +376,27 @@ def _settle(deployment: Deployment, detection: Detection) -> None:
 def expect_alarm(deployment: Deployment, kind: str) -> tuple[str, ...]:
     """An alarm on the metric that ``kind`` feeds goes to ALARM once its period is evaluated.
 
+    When the scenario's change of that kind was refused (see :func:`prevented`), nothing changed and there was
+    nothing to detect: the claim holds on the refusal, which is the evidence, whether or not an alarm went off.
+
     Returns:
         The alarms in ALARM.
 
     Raises:
         CheckFailed: naming the missing link (trail, log group, filter, alarm) or the alarm's state and reason.
     """
-    detection = _trace(deployment, kind)
-    _settle(deployment, detection)
+    refused = prevented(deployment, kind)
+    try:
+        detection = _trace(deployment, kind)
+        _settle(deployment, detection)
+    except CheckFailed:
+        if not refused:
+            raise
+        return _prevented(deployment, kind, refused)
     runtime = detection_of(deployment)
     fired = tuple(a for a in detection.alarms if runtime.alarm_state(a) == "ALARM")
+    if not fired and refused:
+        return _prevented(deployment, kind, refused)
     if not fired:
         states = "; ".join(f"'{a}' is {runtime.alarm_state(a)}: {_reason(runtime, a)}" for a in detection.alarms)
         raise CheckFailed(
@@ -394,6 +406,14 @@ def expect_alarm(deployment: Deployment, kind: str) -> tuple[str, ...]:
     deployment.extras.setdefault(_FIRED, {})[kind] = fired
     deployment.extras[_LAST] = kind
     return fired
+
+
+def _prevented(deployment: Deployment, kind: str, refused: str) -> tuple[str, ...]:
+    deployment.evidence.note(f"no alarm on {kind} had to go off: the change was prevented ({refused})")
+    deployment.evidence.current().data["prevented"] = refused
+    deployment.extras.setdefault(_FIRED, {})[kind] = ()
+    deployment.extras[_LAST] = kind
+    return ()
 
 
 def last_kind(deployment: Deployment) -> str:
@@ -446,6 +466,12 @@ def expect_notified(deployment: Deployment, kind: str) -> list[str]:
     delivered = [n for n in runtime.notifications if n.delivered and n.message.get("AlarmName") in fired]
     if delivered:
         return sorted({n.topic_arn for n in delivered})
+    refused = prevented(deployment, kind)
+    if refused:
+        deployment.evidence.note(
+            f"the security team had nothing to be told of {kind}: the change was prevented ({refused})"
+        )
+        return []
     failed = [n for n in runtime.notifications if n.message.get("AlarmName") in fired and not n.delivered]
     if failed:
         raise CheckFailed(
@@ -520,8 +546,15 @@ CHANGE_POLICY_NAME = "pipewarden-detection-probe"
 
 
 def change_role_permissions(deployment: Deployment, scenario_role: str) -> None:
-    """Change the permissions of the role playing ``scenario_role`` through IAM's API (an inline policy that
-    allows nothing new), as an intruder or a hurried engineer would."""
+    """An administrator of the account changes the permissions of the role playing ``scenario_role`` through IAM's
+    API (an inline policy that allows nothing new), as an intruder or a hurried engineer would.
+
+    The principal is the most capable one the claim allows (see ``harness.trail.tamper.account_administrator``):
+    a policy that refuses it (an SCP) is the stronger outcome, recorded with its deciding statement.
+
+    Raises:
+        Unverified: when the call fails for another reason than a refusal (the change cannot be tried).
+    """
     from harness.scenario import role_physical_name
 
     detection_of(deployment)
@@ -529,18 +562,27 @@ def change_role_permissions(deployment: Deployment, scenario_role: str) -> None:
         "Version": "2012-10-17",
         "Statement": [{"Sid": "Probe", "Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*"}],
     }
-    deployment.backend.client("iam").put_role_policy(
-        RoleName=role_physical_name(deployment, scenario_role),
+    role = role_physical_name(deployment, scenario_role)
+    _change_as_administrator(
+        deployment,
+        "IAM policy changes",
+        f"change the permissions of role {role}",
+        "iam",
+        "PutRolePolicy",
+        focus="iam:PutRolePolicy",
+        RoleName=role,
         PolicyName=CHANGE_POLICY_NAME,
         PolicyDocument=json.dumps(document),
     )
 
 
 def change_pipeline(deployment: Deployment) -> None:
-    """Update the pipeline's declaration through CodePipeline's API (unchanged content, a real UpdatePipeline).
+    """An administrator of the account updates the pipeline's declaration through CodePipeline's API (unchanged
+    content, a real UpdatePipeline), as the most capable principal the claim allows.
 
     Raises:
         CheckFailed: when the definition has no pipeline.
+        Unverified: when the call fails for another reason than a refusal (the change cannot be tried).
     """
     from harness.provider.resources.codepipeline import Pipeline
 
@@ -549,9 +591,52 @@ def change_pipeline(deployment: Deployment) -> None:
     pipelines = [p for p in definition.of_type(Pipeline)]
     if not pipelines:
         raise CheckFailed(f"{_subject(deployment)}: expected a pipeline to change, found none in the definition")
-    codepipeline = deployment.backend.client("codepipeline")
-    declaration = codepipeline.get_pipeline(name=deployment.provider.ctx.physical_name(pipelines[0]))["pipeline"]
-    codepipeline.update_pipeline(pipeline=declaration)
+    name = deployment.provider.ctx.physical_name(pipelines[0])
+    with deployment.trail.recorder.suspended():
+        declaration = deployment.backend.client("codepipeline").get_pipeline(name=name)["pipeline"]
+    _change_as_administrator(
+        deployment,
+        "pipeline changes",
+        f"update pipeline {name}",
+        "codepipeline",
+        "UpdatePipeline",
+        focus="codepipeline:UpdatePipeline",
+        pipeline=declaration,
+    )
+
+
+def _change_as_administrator(
+    deployment: Deployment, kind: str, what: str, service: str, operation: str, *, focus: str, **params: Any
+) -> None:
+    """Make one change as an administrator of the account, under the enforcer and recorded by the trail.
+
+    A refusal is kept for ``kind``: the change was prevented, which the alarm and notification claims accept as
+    the stronger outcome (see :func:`prevented`).
+    """
+    from harness.enforce.api import attempt
+    from harness.trail.tamper import ADMINISTRATOR, account_administrator, explain_refusal
+
+    with account_administrator(deployment) as identity:
+        outcome = attempt(deployment, identity, service, operation, actor=ADMINISTRATOR, focus=focus, **params)
+    if outcome.denied:
+        refused = explain_refusal(deployment, outcome, ADMINISTRATOR, what)
+        deployment.extras.setdefault(_PREVENTED, {})[kind] = refused
+        deployment.evidence.note(f"change refused: {refused}")
+        return
+    if outcome.error_code:
+        raise Unverified(
+            f"{_subject(deployment)}: {ADMINISTRATOR} tried to {what} and {service} answered {outcome.error_code}: "
+            f"{outcome.error_message}, which is neither a refusal nor the change; whether it is detected cannot be "
+            "tried",
+            code=outcome.error_code,
+        )
+    deployment.evidence.note(f"{ADMINISTRATOR} ({outcome.identity.arn}) did {operation}: {what}")
+
+
+def prevented(deployment: Deployment, kind: str) -> str:
+    """Why the change a scenario made for ``kind`` was refused ('' when it was made or none was tried)."""
+    found = deployment.extras.get(_PREVENTED, {})
+    return str(found.get(kind, "")) if isinstance(found, dict) else ""
 
 
 def run_builds(deployment: Deployment, count: int) -> None:

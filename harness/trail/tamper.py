@@ -27,6 +27,7 @@ ADMINISTRATOR = "an administrator of the account"
 # MFA delete. (An authorization refusal is decided by the enforcer and carries its statement.)
 _SERVICE_REFUSALS = frozenset({"AccessDenied"})
 _CHANGES = ("rewrite", "delete")
+_SERVICE_NAMES = {"s3": "S3", "iam": "IAM", "codepipeline": "CodePipeline", "cloudtrail": "CloudTrail"}
 _ORGANIZATION_LAYERS = {"scp": "service control policy", "rcp": "resource control policy"}
 
 
@@ -66,13 +67,20 @@ def refusal(deployment: Deployment, tampering: Tampering) -> str:
     where it is declared, or what S3 answered when it refused after authorization; '' when it was not refused."""
     if not tampering.refused:
         return ""
-    outcome = tampering.outcome
-    attempt = f"{tampering.actor} ({outcome.identity.arn})"
+    return explain_refusal(
+        deployment, tampering.outcome, tampering.actor, f"{tampering.change} s3://{tampering.bucket}/{tampering.key}"
+    )
+
+
+def explain_refusal(deployment: Deployment, outcome: CallOutcome, actor: str, what: str) -> str:
+    """Why a refused attempt (``outcome``) to do ``what`` was refused: the enforcer's decision and the statements
+    that decided it, each with where it is declared, or, when it was authorized, what the service answered."""
+    attempt = f"{actor} ({outcome.identity.arn})"
     focused = outcome.focused
     if focused is None or focused.allowed:
-        return (
-            f"{attempt} was authorized to {tampering.change} s3://{tampering.bucket}/{tampering.key}, and S3 refused "
-            f"it: {outcome.error_code}: {outcome.error_message}"
+        service = _SERVICE_NAMES.get(outcome.service, outcome.service)
+        return f"{attempt} was authorized to {what}, and {service} refused it: {outcome.error_code}: " + (
+            outcome.error_message
         )
     decision = focused.decision
     deciding = (

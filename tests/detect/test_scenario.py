@@ -125,3 +125,81 @@ def test_an_unknown_kind_of_behaviour_is_refused() -> None:
         CheckFailed, match=r"expected one of unauthorized calls, IAM policy changes, .*pipeline changes"
     ):
         detection.watch("root logins")
+
+
+def _records_of(deployment: Deployment, event_name: str) -> list[dict[str, object]]:
+    return [r for r in detection._delivered_records(deployment) if r.get("eventName") == event_name]
+
+
+def test_an_administrator_of_the_account_changes_the_role_and_the_alarm_goes_off(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    deployment = deployed(backend, reference, deploy)
+    with deployment.observed():
+        detection.change_role_permissions(deployment, "build")
+        detection.deliver(deployment)
+        fired = detection.expect_alarm(deployment, "IAM policy changes")
+    assert fired == (f"{deployment.prefix}iam-policy-changes",)
+    [record] = _records_of(deployment, "PutRolePolicy")
+    identity = record["userIdentity"]
+    assert isinstance(identity, dict) and f":assumed-role/{deployment.prefix}account-admin/" in identity["arn"]
+    assert "errorCode" not in record
+
+
+PROTECT_PIPELINE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "FreezePipelines", "Effect": "Deny", "Action": "codepipeline:UpdatePipeline", "Resource": "*"},
+    ],
+}
+
+
+def test_a_pipeline_change_refused_by_an_scp_holds_the_detection_claim_with_the_refusal_as_evidence(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    # A filter that counts only changes that were made: the refused attempt matches nothing.
+    made_only = with_changes(
+        reference,
+        **{
+            "pipeline-changes": '{ ($.eventSource = "codepipeline.amazonaws.com") && ($.eventName = "UpdatePipeline")'
+            " && ($.errorCode NOT EXISTS) }"
+        },
+    )
+    deployment = deployed(backend, made_only, deploy)
+    deployment.enforcer.scps = [[PROTECT_PIPELINE]]
+    with deployment.observed():
+        detection.change_pipeline(deployment)
+        detection.deliver(deployment)
+        fired = detection.expect_alarm(deployment, "pipeline changes")
+        topics = detection.expect_notified(deployment, "pipeline changes")
+    assert fired == () and topics == []
+    [record] = _records_of(deployment, "UpdatePipeline")
+    assert record["errorCode"] == "AccessDeniedException"
+    assert (
+        deployment.evidence.current()
+        .data["prevented"]
+        .endswith(
+            "(ExplicitDeny, AccessDeniedException): statement 'FreezePipelines' of the service control policy "
+            "'scp[0][0]'"
+        )
+    )
+
+
+def test_without_the_refusal_the_same_filter_and_alarm_detect_the_change(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    made_only = with_changes(
+        reference,
+        **{
+            "pipeline-changes": '{ ($.eventSource = "codepipeline.amazonaws.com") && ($.eventName = "UpdatePipeline")'
+            " && ($.errorCode NOT EXISTS) }"
+        },
+    )
+    deployment = deployed(backend, made_only, deploy)
+    with deployment.observed():
+        detection.change_pipeline(deployment)
+        detection.deliver(deployment)
+        fired = detection.expect_alarm(deployment, "pipeline changes")
+    assert fired == (f"{deployment.prefix}pipeline-changes",)
+    assert "prevented" not in deployment.evidence.current().data
