@@ -898,7 +898,8 @@ def emit_event(
         "detail-type": detail_type,
         "source": source,
         "account": account,
-        "time": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # The deployment's clock, which the trail and the alarms read too.
+        "time": deployment.trail.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": deployment.backend.region,
         "resources": resources,
         "detail": detail,

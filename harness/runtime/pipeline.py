@@ -817,12 +817,30 @@ def _account(execution: Execution) -> str:
     return execution.pipeline_arn.split(":")[4]
 
 
-def _pipeline_event(deployment: Deployment, execution: Execution, state: str) -> None:
-    detail = {
+# An execution is tried once here: stages are not retried, so every event is of the first attempt.
+_ATTEMPT = 1
+
+
+def _iso(at: float | None) -> str | None:
+    when = _when(at)
+    return None if when is None else when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _execution_detail(execution: Execution, state: str) -> dict[str, Any]:
+    """The fields every CodePipeline execution event carries, as AWS documents them."""
+    return {
         "pipeline": execution.pipeline,
         "execution-id": execution.id,
+        "start-time": _iso(execution.start),
         "state": state,
         "version": execution.version,
+        "pipeline-execution-attempt": _ATTEMPT,
+    }
+
+
+def _pipeline_event(deployment: Deployment, execution: Execution, state: str) -> None:
+    detail = {
+        **_execution_detail(execution, state),
         "execution-trigger": {"trigger-type": "StartPipelineExecution", "trigger-detail": execution.started_by.arn},
     }
     emit_event(
@@ -836,13 +854,7 @@ def _pipeline_event(deployment: Deployment, execution: Execution, state: str) ->
 
 
 def _stage_event(deployment: Deployment, execution: Execution, stage: StageRun, state: str) -> None:
-    detail = {
-        "pipeline": execution.pipeline,
-        "execution-id": execution.id,
-        "stage": stage.name,
-        "state": state,
-        "version": execution.version,
-    }
+    detail = {**_execution_detail(execution, state), "stage": stage.name}
     emit_event(
         deployment,
         "aws.codepipeline",
@@ -853,19 +865,33 @@ def _stage_event(deployment: Deployment, execution: Execution, stage: StageRun, 
     )
 
 
+def _artifacts(found: list[tuple[str, S3Location]]) -> list[dict[str, Any]]:
+    return [{"name": name, "s3location": {"bucket": loc.bucket, "key": loc.key}} for name, loc in found]
+
+
 def _action_event(deployment: Deployment, execution: Execution, action: ActionRun, state: str) -> None:
     detail: dict[str, Any] = {
-        "pipeline": execution.pipeline,
-        "execution-id": execution.id,
+        **_execution_detail(execution, state),
         "stage": action.stage,
+        "action-execution-id": action.id,
         "action": action.name,
-        "state": state,
         "region": execution.pipeline_arn.split(":")[3],
         "type": action.type_id(),
-        "version": execution.version,
+        "input-artifacts": _artifacts(action.inputs),
     }
-    if action.external_id:
-        detail["execution-result"] = {"external-execution-id": action.external_id}
+    if state != "STARTED":
+        detail["output-artifacts"] = _artifacts(action.outputs)
+    result = {
+        key: value
+        for key, value in (
+            ("external-execution-id", action.external_id),
+            ("external-execution-summary", action.summary),
+            ("error-code", action.error_code),
+        )
+        if value
+    }
+    if result and state != "STARTED":
+        detail["execution-result"] = result
     emit_event(
         deployment,
         "aws.codepipeline",

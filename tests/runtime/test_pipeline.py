@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from collections.abc import Callable
@@ -61,6 +62,38 @@ def test_an_execution_runs_source_build_and_deploy_as_the_pipeline_role(deploy: 
     assert ("CodeBuild Build State Change", "SUCCEEDED") in kinds
     writers = {c.principal for c in pw.evidence.calls() if c.operation == "PutObject"}
     assert any("/pw-" in w and "pipeline" in w for w in writers)  # the pipeline role's session wrote artifacts
+
+
+def test_pipeline_events_carry_the_fields_aws_documents(deploy: Deploy) -> None:
+    pw = deploy(pipeline_definition())
+    upload_source(pw, {"app.txt": "hello\n"})
+    with pw.observed():
+        execution = start_pipeline_execution(pw, "release")
+    events = [e for e in runtime(pw).events if e["source"] == "aws.codepipeline"]
+    assert {e["time"] for e in events} == {pw.trail.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")}
+    started = events[0]["detail"]
+    assert started["execution-id"] == execution.id and started["pipeline-execution-attempt"] == 1
+    assert started["execution-trigger"]["trigger-type"] == "StartPipelineExecution"
+    assert started["start-time"].endswith("Z") and started["start-time"].startswith(
+        dt.datetime.fromtimestamp(execution.start, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    build = [
+        e["detail"]
+        for e in events
+        if e["detail-type"] == "CodePipeline Action Execution State Change" and e["detail"]["action"] == "Build"
+    ]
+    assert [d["state"] for d in build] == ["STARTED", "SUCCEEDED"]
+    run = execution.stage("Build").actions[0]
+    artifacts = f"{pw.prefix}artifacts"
+    assert build[1]["action-execution-id"] == run.id
+    assert [(a["name"], a["s3location"]["bucket"]) for a in build[1]["input-artifacts"]] == [
+        (name, artifacts) for name, _ in run.inputs
+    ]
+    assert [a["name"] for a in build[1]["output-artifacts"]] == [name for name, _ in run.outputs] != []
+    assert build[1]["execution-result"]["external-execution-id"] == run.external_id
+    assert "output-artifacts" not in build[0] and "execution-result" not in build[0]
+    stages = [e["detail"] for e in events if e["detail-type"] == "CodePipeline Stage Execution State Change"]
+    assert [(d["stage"], d["state"]) for d in stages][:2] == [("Source", "STARTED"), ("Source", "SUCCEEDED")]
 
 
 def test_a_failed_build_fails_its_stage_and_stops_the_execution(deploy: Deploy) -> None:
