@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
 
 from harness.acceptance import Deployment
+from harness.backends import Backend
+from harness.inputs.cloudformation import parse_template_text
 from harness.provider.resources.secrets import Secret
+from harness.runtime import set_build_clock
 from harness.runtime.build import start_build
 from harness.runtime.logs import Masker, read_log_messages
 from harness.runtime.secrets import plaintext_secret
-from tests.runtime.conftest import BUILD_ROLE_POLICY, project_definition
+from tests.runtime.conftest import BUILD_ROLE_POLICY, FAST_CLOCK, project_definition
 
 Deploy = Callable[[str], Deployment]
 
@@ -136,3 +140,63 @@ def test_plaintext_secret_heuristics(name: str, value: str, flagged: str | None)
 def test_a_secret_needs_a_value() -> None:
     with pytest.raises(ValueError, match="a value for the secret"):
         Secret(name="empty")
+
+
+UNDECLARED_SECRETS = """
+Resources:
+  BuildRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: {Effect: Allow, Principal: {Service: codebuild.amazonaws.com}, Action: sts:AssumeRole}
+      Policies:
+        - PolicyName: build
+          PolicyDocument:
+            Statement:
+              - {Effect: Allow, Action: [logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents], Resource: "*"}
+              - {Effect: Allow, Action: secretsmanager:GetSecretValue, Resource: "*"}
+  App:
+    Type: AWS::CodeBuild::Project
+    Properties:
+      ServiceRole: !GetAtt BuildRole.Arn
+      Artifacts: {Type: NO_ARTIFACTS}
+      Environment:
+        Type: LINUX_CONTAINER
+        ComputeType: BUILD_GENERAL1_SMALL
+        Image: aws/codebuild/standard:7.0
+        EnvironmentVariables:
+          - {Name: DEPLOY_USER, Type: SECRETS_MANAGER, Value: "ci/deploy:user"}
+      Source:
+        Type: NO_SOURCE
+        BuildSpec: !Sub |
+          version: 0.2
+          env:
+            secrets-manager:
+              TOKEN: arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/github:token
+          phases:
+            build:
+              commands:
+                - echo "token $TOKEN user $DEPLOY_USER"
+"""
+
+
+def test_a_secret_the_template_does_not_declare_is_stood_in_for_so_the_build_can_fetch_it(backend: Backend) -> None:
+    definition = parse_template_text(UNDECLARED_SECRETS, "pipeline.yaml", lint_template=False)
+    values = {r.name: json.loads(r.value) for r in definition.of_type(Secret) if isinstance(r, Secret)}
+    # One stand-in per secret, holding the JSON keys the build asks for.
+    assert values == {
+        "ci-deploy": {"user": "pipewarden-stand-in-user"},
+        "github": {"token": "pipewarden-stand-in-token"},
+    }
+    assert {u.address for u in definition.unknowns} == {"secrets.ci-deploy", "secrets.github"}
+    pw = Deployment(backend)
+    pw.definition = definition
+    try:
+        pw.apply(check_idempotent=False)
+        set_build_clock(pw, FAST_CLOCK)
+        build = start_build(pw, "app")
+    finally:
+        pw.teardown()
+    assert build.status == "SUCCEEDED", build.failure()
+    assert "token *** user ***" in build.lines
+    assert not any("pipewarden-stand-in" in line for line in build.lines)

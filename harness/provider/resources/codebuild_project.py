@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
 import yaml
 
+from harness.errors import InputError
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
 from harness.model.schema import (
     CLOUDFORMATION,
@@ -587,6 +589,62 @@ def _stored_variables(reader: Reader, draft: Draft) -> None:
     draft.kwargs["environment"] = dataclasses.replace(environment, variables=tuple(variables))
 
 
+def _after_head(replacement: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: match.group(1) + replacement
+
+
+def _named_secrets(reader: Reader, draft: Draft) -> None:
+    """Where a build receives a secret the definition does not declare (a SECRETS_MANAGER variable, or the
+    buildspec's ``env.secrets-manager``), a stand-in secret is deployed in its place, holding the JSON keys the build
+    asks for, and the build refers to it: in AWS the secret exists in the account, so the build can fetch it. What
+    the stand-in holds is the harness's, and claims that depend on it are unverified."""
+    from harness.runtime.buildspec import SecretRef, parse_buildspec
+
+    stand_ins: dict[str, set[str]] = {}
+
+    def refer(text: str, origin: str) -> str:
+        try:
+            ref = SecretRef.parse(text)
+        except InputError:
+            return text
+        if ref_parts(ref.secret_id) is not None:
+            return text  # a reference to a secret of the definition
+        name = reader.reference(ref.secret_id, "secrets", origin, arn_ok=False)
+        if name is None:
+            return text
+        if name not in {d.name for d in reader.declared("secrets")}:
+            stand_ins.setdefault(name, set()).update({ref.json_key} - {""})
+        rest = ":".join((ref.json_key, ref.version_stage, ref.version_id)).rstrip(":")
+        return f"${{secrets.{name}.arn}}" + (f":{rest}" if rest else "")
+
+    environment = draft.kwargs.get("environment")
+    if isinstance(environment, BuildEnvironment):
+        variables = tuple(
+            dataclasses.replace(v, value=refer(v.value, f"{draft.origin} variable {v.name}"))
+            if v.type == "SECRETS_MANAGER"
+            else v
+            for v in environment.variables
+        )
+        draft.kwargs["environment"] = dataclasses.replace(environment, variables=variables)
+    text = draft.kwargs.get("buildspec")
+    if isinstance(text, str) and "\n" in text:
+        try:
+            spec = parse_buildspec(text)
+        except InputError:
+            spec = None
+        for key, ref in spec.env.secrets_manager if spec is not None else ():
+            written = ":".join((ref.secret_id, ref.json_key, ref.version_stage, ref.version_id)).rstrip(":")
+            spelled = refer(written, f"{draft.origin} buildspec env.secrets-manager.{key}")
+            if spelled != written:
+                value = rf"^(\s*{re.escape(key)}\s*:\s*[\"']?){re.escape(written)}(?=[\"']?\s*(?:#.*)?$)"
+                text = re.compile(value, re.M).sub(_after_head(spelled), text)
+        draft.kwargs["buildspec"] = text
+    for name, keys in stand_ins.items():
+        secret = reader.draft("secrets", name)
+        if secret is not None and keys:
+            secret.kwargs["value"] = json.dumps({k: f"pipewarden-stand-in-{k}" for k in sorted(keys)})
+
+
 SCHEMA = Schema(
     BuildProject,
     fields=(
@@ -609,6 +667,7 @@ SCHEMA = Schema(
         quiet={"Environment.ImagePullCredentialsType": "CODEBUILD"},
         finish=_cfn_extras,
     ),
+    check=_named_secrets,
     tf=Tf(
         "aws_codebuild_project",
         name="name",
