@@ -1,11 +1,13 @@
 """Which environment each resource of a definition belongs to, and what makes up each environment.
 
-A resource belongs to the environment its ``environment`` tag names (a VPC may say it with its ``environment``
-field). What is placed in a VPC (subnets, security groups, endpoints, builds) belongs to the VPC's environment
+A resource belongs to the environment its environment tag names (``environment``, ``Environment`` or ``env``; a VPC
+may say it with its ``environment`` field); ``prod``, ``production``, ``prd`` and ``live``, in any case, are
+production. What is placed in a VPC (subnets, security groups, endpoints, builds) belongs to the VPC's environment
 unless it says otherwise, and a role belongs to the environment of the builds that run with it. An RDS database
 belongs to its cluster's environment, else to that of its subnet group's VPC.
 
-The data tier of an environment is what carries the tag ``tier: data`` (buckets, security groups and subnets),
+The data tier of an environment is what carries the tag ``tier: data`` (``Tier: Data`` too; buckets, security groups
+and subnets),
 and every RDS instance and cluster, which are data tier by nature: their security groups and their subnet groups'
 subnets join the environment's data groups and data subnets.
 """
@@ -14,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.errors import CheckFailed
+from harness.errors import BESIDE, absent
 from harness.model.base import Resource
-from harness.model.definition import Definition, environment_of
+from harness.model.definition import Definition, environment_of, is_production_name, tag_value
 from harness.provider.resources.codebuild_project import BuildProject, VpcPlacement
 from harness.provider.resources.ec2_security_group import SecurityGroup
 from harness.provider.resources.ec2_subnet import Subnet
@@ -28,7 +30,6 @@ from harness.provider.resources.s3_bucket import Bucket
 
 TIER_TAG = "tier"
 DATA_TIER = "data"
-_PRODUCTION_NAMES = frozenset({"prod", "production"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +62,22 @@ class EnvironmentScope:
 
 
 def _tier(resource: Resource) -> str:
-    tags = getattr(resource, "tags", None) or {}
-    return str(tags.get(TIER_TAG, ""))
+    """The tier a resource's ``tier`` tag names (``Tier: Data`` too), in lower case."""
+    return tag_value(getattr(resource, "tags", None), TIER_TAG).lower()
+
+
+def _canonical(definition: Definition, name: str) -> str:
+    """An environment name as the definition declares it (``Prod`` is the declared ``prod``), else in lower case, so
+    ``Environment: Production`` and ``env: production`` name one environment."""
+    return next((e for e in definition.environments if e.lower() == name.lower()), name.lower())
 
 
 def resource_environments(definition: Definition) -> dict[str, str]:
     """The environment of every resource that has one, by address (``subnets.prod-data`` -> ``prod``)."""
     out: dict[str, str] = {}
-    vpc_env = {r.name: environment_of(r) for r in definition.of_type(Vpc)}
+    vpc_env = {r.name: _canonical(definition, environment_of(r)) for r in definition.of_type(Vpc)}
     for resource in definition.resources:
-        env = environment_of(resource)
+        env = _canonical(definition, environment_of(resource))
         if not env:
             vpc = getattr(resource, "vpc", None)
             if isinstance(vpc, VpcPlacement):
@@ -111,7 +118,7 @@ def scopes(definition: Definition) -> dict[str, EnvironmentScope]:
     out: dict[str, EnvironmentScope] = {}
     for name in names:
         declared = definition.environments.get(name)
-        production = bool(declared.production) if declared is not None else name in _PRODUCTION_NAMES
+        production = bool(declared.production) if declared is not None else is_production_name(name)
 
         def members(cls: type[Resource], data: bool = False, env: str = name) -> tuple[str, ...]:
             return tuple(
@@ -175,13 +182,16 @@ def production(definition: Definition) -> tuple[EnvironmentScope, ...]:
     """The production environments.
 
     Raises:
-        CheckFailed: the definition has none (nothing to isolate), naming how to declare one.
+        Unverified: the definition has none (nothing to isolate: the claim has no subject), naming how to declare
+            one.
     """
     found = tuple(s for s in scopes(definition).values() if s.production)
     if not found:
-        raise CheckFailed(
-            f"definition '{definition.name}': expected a production environment, found none; tag the production "
-            "resources 'environment: prod' or declare one with 'production: true' under 'environments'"
+        raise absent(
+            f"definition '{definition.name}'",
+            "declares no production environment",
+            "tag the production resources 'Environment: Production' (or 'env: prod'), or declare an environment "
+            f"with 'production: true' under 'environments', {BESIDE}",
         )
     return found
 

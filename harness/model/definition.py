@@ -24,7 +24,28 @@ class SourceLocation:
 
 
 ENVIRONMENT_TAG = "environment"
-_PRODUCTION_NAMES = frozenset({"prod", "production"})
+# The tag keys that name a resource's environment, in order of preference; keys are compared without case, as
+# teams write them (``Environment``, ``env``).
+ENVIRONMENT_TAGS = (ENVIRONMENT_TAG, "env")
+# Environment names that mean production, compared without case.
+PRODUCTION_NAMES = frozenset({"prod", "production", "prd", "live"})
+
+
+def tag_value(tags: Mapping[str, Any] | None, *keys: str) -> str:
+    """The value of the first of ``keys`` that ``tags`` holds, keys compared without case ('' when none)."""
+    if not isinstance(tags, Mapping):
+        return ""
+    lowered = {str(k).lower(): v for k, v in tags.items()}
+    for key in keys:
+        value = lowered.get(key.lower())
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return ""
+
+
+def is_production_name(name: str) -> bool:
+    """Whether an environment named ``name`` is production by its name (``prod``, ``Production``, ``prd``, ``live``)."""
+    return name.strip().lower() in PRODUCTION_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +60,8 @@ class Environment:
         description: what the environment is for.
         account: the account it lives in (an id or an alias), for reports; every environment is deployed into the
             backend's one account.
-        production: whether it holds production data (default: named ``prod`` or ``production``).
+        production: whether it holds production data (default: named ``prod``, ``production``, ``prd`` or
+            ``live``).
     """
 
     name: str
@@ -58,18 +80,16 @@ class Environment:
                 f"{self.account!r}; correct the account"
             )
         if self.production is None:
-            object.__setattr__(self, "production", self.name in _PRODUCTION_NAMES)
+            object.__setattr__(self, "production", is_production_name(self.name))
 
 
 def environment_of(resource: Resource) -> str:
-    """The environment a resource declares itself in: its ``environment`` tag or string field ('' when none)."""
+    """The environment a resource declares itself in: its ``environment`` string field, else its environment tag
+    (``environment``, ``Environment``, ``env``), as written ('' when none)."""
     own = getattr(resource, "environment", None)
     if isinstance(own, str) and own:
         return own
-    tags = getattr(resource, "tags", None)
-    if isinstance(tags, Mapping):
-        return str(tags.get(ENVIRONMENT_TAG, ""))
-    return ""
+    return tag_value(getattr(resource, "tags", None), *ENVIRONMENT_TAGS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +218,7 @@ class Definition:
             return
         for resource in self.resources:
             named = environment_of(resource)
-            if named and named not in self.environments:
+            if named and named.lower() not in {e.lower() for e in self.environments}:
                 loc = self.locations.get(str(resource.address))
                 raise InputError(
                     where=f"{self.where(resource.address)} field 'environment'",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.errors import CheckFailed, InputError
+from harness.errors import InputError, Unverified
 from harness.inputs.harness_yaml import parse_definition
 from harness.isolation import non_production, production, resource_environments, scopes
 from harness.model.definition import Environment
@@ -120,8 +120,14 @@ def test_environments_are_inherited_from_the_vpc_and_the_builds_that_use_a_role(
 def test_a_definition_without_production_says_how_to_declare_it() -> None:
     d = parse_definition(HEADER + "resources:\n  buckets:\n    data: {tags: {environment: dev}}\n", "p.yaml")
 
-    with pytest.raises(CheckFailed, match="expected a production environment, found none; tag the production"):
+    with pytest.raises(Unverified) as caught:
         production(d)
+    assert caught.value.reason == (
+        f"definition '{d.name}': declares no production environment, so the claim cannot be tried; tag the "
+        "production resources 'Environment: Production' (or 'env: prod'), or declare an environment with "
+        "'production: true' under 'environments', or check the template or plan that declares it beside this one "
+        "(pipewarden check A B)"
+    )
 
 
 def test_a_build_is_placed_by_names_or_by_raw_ids() -> None:
@@ -153,3 +159,37 @@ def test_the_reference_pipeline_declares_production_and_development() -> None:
 
     assert scoped["prod"].builds == ("prod-build",) and scoped["dev"].builds == ("dev-build",)
     assert scoped["prod"].vpcs == ("prod",) and scoped["dev"].vpcs == ("dev",)
+
+
+TAG_CONVENTIONS = """
+Resources:
+  CustomerData:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags: [{Key: Environment, Value: Production}, {Key: Tier, Value: Data}]
+  Reports:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags: [{Key: env, Value: production}]
+  Live:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags: [{Key: ENV, Value: LIVE}]
+  Scratch:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags: [{Key: Environment, Value: Dev}, {Key: tier, Value: data}]
+"""
+
+
+def test_common_tag_conventions_name_environments_and_the_data_tier() -> None:
+    from harness.inputs.cloudformation import parse_template_text
+
+    definition = parse_template_text(TAG_CONVENTIONS, "pipeline.yaml", lint_template=False)
+    found = {name: (scope.production, scope.buckets, scope.data_buckets) for name, scope in scopes(definition).items()}
+    assert found == {
+        "production": (True, ("customer-data", "reports"), ("customer-data",)),
+        "live": (True, ("live",), ()),
+        "dev": (False, ("scratch",), ("scratch",)),
+    }
+    assert [s.name for s in production(definition)] == ["live", "production"]
