@@ -91,6 +91,22 @@ class Unverified(PipewardenError):
         self.reason = reason
 
 
+# How to give a claim a subject that another template or plan declares.
+BESIDE = "or check the template or plan that declares it beside this one (pipewarden check A B)"
+
+
+def absent(subject: str, missing: str, provide: str) -> Unverified:
+    """A claim whose subject the definition does not have (no build project, no production environment, no trail):
+    it cannot be tried, so it is neither a pass nor a weakness of the pipeline.
+
+    Args:
+        subject: what the message is about (``definition 'pipeline'``).
+        missing: what is absent, as a statement (``declares no build project``).
+        provide: how to give it (``declare one, or check the template that holds it beside this one``).
+    """
+    return Unverified(f"{subject}: {missing}, so the claim cannot be tried; {provide}", missing=missing)
+
+
 class CheckFailed(AssertionError, PipewardenError):
     """A check over the evidence did not hold."""
 
@@ -111,4 +127,5 @@ __all__ = [
     "PipewardenError",
     "SafetyError",
     "Unverified",
+    "absent",
 ]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.detect.monitoring import EVENTS_SERVICE, DetectionRuntime, TargetDelivery, TargetStarter
 from harness.detect.vended import service_metric_alarm_applies
-from harness.errors import CheckFailed, Unverified
+from harness.errors import BESIDE, CheckFailed, Unverified, absent
 
 if TYPE_CHECKING:
     from harness.acceptance import Deployment
@@ -244,6 +244,30 @@ def audit_log_groups(deployment: Deployment) -> dict[str, str]:
     return {t.name: t.log_group_name for t in trails.values() if t.log_group_name and t.logging}
 
 
+def _audit_log_groups(deployment: Deployment) -> dict[str, str]:
+    """The log groups the deployed trails deliver to (see :func:`audit_log_groups`), at least one.
+
+    Raises:
+        Unverified: the definition declares no trail (the account's trail often lives in another stack).
+        CheckFailed: its trails do not deliver to CloudWatch Logs, or are not logging.
+    """
+    from harness.provider.resources.cloudtrail import Trail
+
+    groups = audit_log_groups(deployment)
+    if groups:
+        return groups
+    if not any(deployment.require_definition().of_type(Trail)):
+        raise absent(
+            _subject(deployment),
+            "declares no trail to bring API activity to a log group",
+            f"the account's trail often lives in another stack: declare it {BESIDE}",
+        )
+    raise CheckFailed(
+        f"{_subject(deployment)}: expected a logging trail that delivers to CloudWatch Logs, found none; "
+        "send the trail to a log group (CloudWatchLogsLogGroupArn) so metric filters can see API activity"
+    )
+
+
 def deliver(deployment: Deployment) -> int:
     """Make the audit trail deliver everything it has recorded; return how many log files it wrote."""
     detection_of(deployment)
@@ -273,12 +297,7 @@ def _trace(deployment: Deployment, kind: str) -> Detection:
     if wanted.source == "events":
         return _trace_events(deployment, wanted)
     runtime = detection_of(deployment)
-    groups = audit_log_groups(deployment)
-    if not groups:
-        raise CheckFailed(
-            f"{_subject(deployment)}: expected a logging trail that delivers to CloudWatch Logs, found none; "
-            "send the trail to a log group (CloudWatchLogsLogGroupArn) so metric filters can see API activity"
-        )
+    groups = _audit_log_groups(deployment)
     records = [r for r in _delivered_records(deployment) if wanted.matches(r)]
     if not records:
         raise CheckFailed(
@@ -490,12 +509,7 @@ def expect_every_filter_matched(deployment: Deployment) -> None:
     A filter that never matches (a typo in a field name, the wrong case of a value) protects no one.
     """
     runtime = detection_of(deployment)
-    groups = audit_log_groups(deployment)
-    if not groups:
-        raise CheckFailed(
-            f"{_subject(deployment)}: expected a logging trail that delivers to CloudWatch Logs, found none; "
-            "send the trail to a log group"
-        )
+    groups = _audit_log_groups(deployment)
     silent: list[str] = []
     total = 0
     for group in groups.values():
@@ -581,8 +595,8 @@ def change_pipeline(deployment: Deployment) -> None:
     content, a real UpdatePipeline), as the most capable principal the claim allows.
 
     Raises:
-        CheckFailed: when the definition has no pipeline.
-        Unverified: when the call fails for another reason than a refusal (the change cannot be tried).
+        Unverified: when the definition has no pipeline (the claim has no subject), or the call fails for another
+            reason than a refusal (the change cannot be tried).
     """
     from harness.provider.resources.codepipeline import Pipeline
 
@@ -590,7 +604,7 @@ def change_pipeline(deployment: Deployment) -> None:
     definition = deployment.require_definition()
     pipelines = [p for p in definition.of_type(Pipeline)]
     if not pipelines:
-        raise CheckFailed(f"{_subject(deployment)}: expected a pipeline to change, found none in the definition")
+        raise absent(f"definition '{definition.name}'", "declares no pipeline to change", f"declare it {BESIDE}")
     name = deployment.provider.ctx.physical_name(pipelines[0])
     with deployment.trail.recorder.suspended():
         declaration = deployment.backend.client("codepipeline").get_pipeline(name=name)["pipeline"]

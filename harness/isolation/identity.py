@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from harness.acceptance import Deployment
 from harness.enforce.api import CallOutcome, act_as, attempt, enforcer_of, expect_denied
 from harness.enforce.mapping import map_call
-from harness.errors import CheckFailed, Unverified
+from harness.errors import BESIDE, CheckFailed, Unverified, absent
 from harness.iam.evaluator import Decision
 from harness.isolation.environments import EnvironmentScope, non_production, production
 from harness.isolation.network import build_source, network_model
@@ -56,7 +56,7 @@ def production_data(deployment: Deployment) -> ProductionData:
     """The production data bucket and key, with a record written to the bucket when the backend allows it.
 
     Raises:
-        CheckFailed: production has no data bucket (tag it ``environment: prod`` and ``tier: data``).
+        Unverified: production has no data bucket (tag it ``environment: prod`` and ``tier: data``).
     """
     definition = deployment.require_definition()
     for scope in production(definition):
@@ -66,9 +66,10 @@ def production_data(deployment: Deployment) -> ProductionData:
         key = deployment.provider.state.get(f"keys.{scope.keys[0]}") if scope.keys else None
         data = ProductionData(scope.name, state.physical_id, state.arn, key.arn if key else "")
         return dataclasses.replace(data, seeded=_seed(deployment, data))
-    raise CheckFailed(
-        f"definition '{definition.name}': expected a production data bucket, found none; tag it "
-        "'environment: prod' and 'tier: data'"
+    raise absent(
+        f"definition '{definition.name}'",
+        "declares no production data bucket",
+        f"tag it 'Environment: Production' and 'Tier: Data', {BESIDE}",
     )
 
 
@@ -94,9 +95,10 @@ def _seed(deployment: Deployment, data: ProductionData) -> bool:
 def _target_bucket(deployment: Deployment, scope: EnvironmentScope) -> str:
     names = scope.data_buckets or scope.buckets
     if not names:
-        raise CheckFailed(
-            f"environment '{scope.name}': expected a bucket to copy into, found none; tag one 'environment: "
-            f"{scope.name}'"
+        raise absent(
+            f"environment '{scope.name}'",
+            "has no bucket to copy production data into",
+            f"tag one 'Environment: {scope.name}', {BESIDE}",
         )
     return deployment.provider.state[f"buckets.{names[0]}"].physical_id
 
@@ -193,7 +195,11 @@ def production_reads_from_outside(deployment: Deployment) -> tuple[CallOutcome, 
                 )
             )
     if not outcomes:
-        raise CheckFailed(f"definition '{definition.name}': expected a production role, found none")
+        raise absent(
+            f"definition '{definition.name}'",
+            "declares no production role",
+            f"tag the production roles 'Environment: Production', or run a production build with them, {BESIDE}",
+        )
     return tuple(dataclasses.replace(o, fix=ENDPOINT_FIX) for o in outcomes)
 
 
@@ -278,7 +284,11 @@ def production_reads_through_endpoint(deployment: Deployment) -> tuple[EndpointR
                 {"build": build, "network_keys": network_keys, "decision": decision.to_dict()}
             )
     if not reads:
-        raise CheckFailed(f"definition '{definition.name}': expected a production build, found none")
+        raise absent(
+            f"definition '{definition.name}'",
+            "declares no production build",
+            f"tag the production build project 'Environment: Production', {BESIDE}",
+        )
     return tuple(reads)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from harness.acceptance import Deployment, expect_drift
-from harness.errors import CheckFailed, Unverified
+from harness.errors import BESIDE, CheckFailed, Unverified, absent
 from harness.isolation.environments import EnvironmentScope, non_production, production
 from harness.network import (
     CidrPeer,
@@ -158,9 +158,11 @@ def _production_tier(deployment: Deployment, model: NetworkModel) -> list[Destin
         unplaced = [a for scope in production(definition) for a in scope.unplaced]
         if unplaced:
             raise Unverified(_unplaced_reason(unplaced[0]))
-        raise CheckFailed(
-            f"definition '{definition.name}': expected a production data tier, found none; declare the production "
-            "database (an RDS instance or cluster), or tag its security group and subnet 'tier: data'"
+        raise absent(
+            f"definition '{definition.name}'",
+            "declares no production data tier",
+            "declare the production database (an RDS instance or cluster), or tag its security group and subnet "
+            f"'Tier: Data', {BESIDE}",
         )
     return targets
 
@@ -257,7 +259,8 @@ def survey_production_egress(deployment: Deployment) -> EgressSurvey:
     as the build role), and the internet on every protocol and port.
 
     Raises:
-        CheckFailed: production has no build, or a production build's VPC has no endpoint at all.
+        CheckFailed: a production build's VPC has no endpoint at all.
+        Unverified: production has no build.
     """
     definition = deployment.require_definition()
     model = network_model(deployment)
@@ -279,7 +282,11 @@ def survey_production_egress(deployment: Deployment) -> EgressSurvey:
                 service = service_name.rsplit(".", 1)[-1]
                 services.append(_can_reach_service(deployment, model, source, scope, build, service))
     if not sources:
-        raise CheckFailed(f"definition '{definition.name}': expected a production build, found none")
+        raise absent(
+            f"definition '{definition.name}'",
+            "declares no production build",
+            f"tag the production build project 'Environment: Production', {BESIDE}",
+        )
     internet = _every_protocol(model, sources, [InternetTarget()])
     return EgressSurvey(tuple(services), internet, names_of(deployment))
 
@@ -379,9 +386,10 @@ def open_data_tier(deployment: Deployment, cidr: str = "0.0.0.0/0", port: int = 
             opened.append(OpenedRule(group_id, cidr, port))
             deployment.evidence.note(f"opened security group {group_id} to {cidr} on tcp {port} outside the definition")
     if not opened:
-        raise CheckFailed(
-            f"definition '{definition.name}': expected a production data-tier security group, found none; "
-            "tag it 'tier: data'"
+        raise absent(
+            f"definition '{definition.name}'",
+            "declares no production data-tier security group",
+            f"tag it 'Tier: Data', {BESIDE}",
         )
     return tuple(opened)
 

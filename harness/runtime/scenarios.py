@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from harness.acceptance import Deployment
 from harness.backends.base import Identity
-from harness.errors import CheckFailed, InputError, Unverified
+from harness.errors import BESIDE, CheckFailed, InputError, Unverified, absent
 from harness.provider.base import error_code
 from harness.provider.resources.codebuild_project import BuildProject
 from harness.provider.resources.codecommit import Repository
@@ -42,20 +42,20 @@ def main_pipeline(deployment: Deployment) -> Pipeline:
     """The pipeline the scenarios exercise: the first one of the definition.
 
     Raises:
-        CheckFailed: when the definition has no pipeline.
+        Unverified: when the definition has no pipeline (the claim has no subject).
     """
     definition = deployment.require_definition()
     for resource in definition.of_type(Pipeline):
         if isinstance(resource, Pipeline):
             return resource
-    raise CheckFailed(f"definition '{definition.name}': expected a pipeline, found none; declare one under 'pipelines'")
+    raise absent(f"definition '{definition.name}'", "declares no pipeline", f"declare the pipeline {BESIDE}")
 
 
 def pipeline_build_project(deployment: Deployment) -> BuildProject:
     """The build project the main pipeline's first CodeBuild action runs (else the first build project).
 
     Raises:
-        CheckFailed: when the definition has no build project.
+        Unverified: when the definition has no build project (the claim has no subject).
     """
     definition = deployment.require_definition()
     projects = {p.name: p for p in definition.of_type(BuildProject) if isinstance(p, BuildProject)}
@@ -70,7 +70,7 @@ def pipeline_build_project(deployment: Deployment) -> BuildProject:
                     return found
     if projects:
         return next(iter(projects.values()))
-    raise CheckFailed(f"definition '{definition.name}': expected a build project, found none")
+    raise absent(f"definition '{definition.name}'", "declares no build project", f"declare the build project {BESIDE}")
 
 
 def _role_of(deployment: Deployment, name: str) -> Role:
@@ -305,15 +305,17 @@ def run_build_printing_secrets(deployment: Deployment) -> tuple[BuildRecord, dic
     """Run a probe build of the pipeline's project with commands that print each secret variable.
 
     Raises:
-        CheckFailed: when the build project has no secrets to print.
-        Unverified: when it has none in the project and its buildspec cannot be read.
+        Unverified: when the build receives no secret (there is nothing to mask), or none in the project and its
+            buildspec cannot be read.
     """
     secrets = secret_variables(deployment)
     if not secrets:
         project = pipeline_build_project(deployment).name
-        raise CheckFailed(
-            f"build project '{project}': expected it to receive a secret (a SECRETS_MANAGER or PARAMETER_STORE "
-            "variable), found none; give the build its credentials through Secrets Manager or Parameter Store"
+        raise absent(
+            f"build project '{project}'",
+            "receives no secret (no SECRETS_MANAGER or PARAMETER_STORE variable)",
+            "a build that needs credentials gets them through Secrets Manager or Parameter Store, and this claim "
+            "then checks they are masked",
         )
     commands = tuple(f'echo "{name}=${name}"' for name in sorted(secrets))
     return run_pipeline_build(deployment, commands), secrets
@@ -476,8 +478,18 @@ def plaintext_secrets(deployment: Deployment) -> list[PlaintextSecret]:
     """Variables that hold what looks like a secret in clear, read back from the backend: PLAINTEXT variables of every
     deployed build project (project and buildspec ``env.variables``), PARAMETER_STORE ones that read a String
     parameter (which Parameter Store keeps unencrypted; a SecureString is never one of them), and the environment of
-    every deployed Lambda function (all plain text: Lambda has no secret-typed variables)."""
+    every deployed Lambda function (all plain text: Lambda has no secret-typed variables).
+
+    Raises:
+        Unverified: when the definition has no build project and no function (the claim would hold over nothing).
+    """
     definition = deployment.require_definition()
+    if not any(definition.of_type(BuildProject)) and not any(definition.of_type(Function)):
+        raise absent(
+            f"definition '{definition.name}'",
+            "declares no build project and no Lambda function",
+            f"declare the build project {BESIDE}",
+        )
     found: list[PlaintextSecret] = []
     for project in definition.of_type(BuildProject):
         if not isinstance(project, BuildProject):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from harness.errors import CheckFailed, InputError, Unverified
+from harness.errors import BESIDE, CheckFailed, InputError, Unverified, absent
 from harness.iam.s3_acl import LOG_DELIVERY_PRINCIPAL
 from harness.model.definition import RESOURCE_ASPECTS, Definition, Unknown, describe_unknowns
 from harness.provider.resources.cloudtrail import Trail
@@ -25,19 +25,25 @@ def trail_resource(deployment: Deployment, trail: str | None = None) -> Trail:
     """The definition's trail named ``trail`` (its only trail when None).
 
     Raises:
-        CheckFailed: when the definition declares no such trail, listing those it declares.
+        Unverified: when the definition declares no trail at all (the claim has no subject).
+        CheckFailed: when it declares trails but not this one, listing those it declares.
     """
     definition = deployment.require_definition()
     trails = [r for r in definition.of_type(Trail) if isinstance(r, Trail)]
     if trail is None and len(trails) == 1:
         return trails[0]
     found = next((t for t in trails if t.name == trail), None)
+    if found is None and not trails:
+        raise absent(
+            f"definition '{definition.name}'",
+            "declares no trail",
+            f"the account's trail often lives in another stack: declare it {BESIDE}",
+        )
     if found is None:
         raise CheckFailed(
             f"definition '{definition.name}': expected "
             + (f"a trail '{trail}'" if trail else "exactly one trail")
-            + f", found {', '.join(t.name for t in trails) or 'none'}; "
-            + ("declare one under 'trails:' so API activity is recorded" if not trails else "name the trail")
+            + f", found {', '.join(t.name for t in trails)}; name the trail"
         )
     return found
 

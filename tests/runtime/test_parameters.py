@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.acceptance import Deployment
-from harness.errors import CheckFailed
+from harness.errors import CheckFailed, Unverified
 from harness.runtime import scenarios as rt
 from harness.runtime.build import start_build
 from harness.runtime.secrets import plain_parameter
@@ -57,8 +57,13 @@ def test_a_plain_parameter_is_not_a_secret_to_mask_but_a_secure_string_is(deploy
     pw = deployed(deploy, [stored("image-tag"), stored("db-password", "secrets")])
     assert rt.secret_variables(pw) == {"DB_PASSWORD": ""}
     only_configuration = deployed(deploy, [stored("image-tag")])
-    with pytest.raises(CheckFailed, match="expected it to receive a secret"):
+    with pytest.raises(Unverified) as caught:
         rt.run_build_printing_secrets(only_configuration)
+    assert caught.value.reason == (
+        "build project 'app': receives no secret (no SECRETS_MANAGER or PARAMETER_STORE variable), so the claim "
+        "cannot be tried; a build that needs credentials gets them through Secrets Manager or Parameter Store, and "
+        "this claim then checks they are masked"
+    )
 
 
 def test_a_string_parameter_holding_a_secret_is_a_secret_in_clear(deploy: Deploy) -> None:
