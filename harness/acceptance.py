@@ -38,9 +38,12 @@ class Deployment:
         evidence: Evidence | None = None,
         prefix: str | None = None,
         role_map: dict[str, str] | None = None,
+        map_option: str = "--pw-map",
     ) -> None:
         self.backend = backend
         self.role_map: dict[str, str] = dict(role_map or {})
+        # How the interface in use binds a scenario role (``--map`` on the command line), for hints.
+        self.map_option = map_option
         self.evidence = evidence or Evidence()
         self.provider = Provider(backend, prefix) if prefix else Provider(backend)
         # IAM as AWS enforces it, on every call by a scenario identity while the deployment is observed (the

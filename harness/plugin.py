@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -56,6 +57,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         metavar="SCENARIO_ROLE=ROLE",
         help="bind a scenario role (pipeline, build, developer, approver...) to a role of the definition; repeatable",
+    )
+    group.addoption(
+        "--pw-map-option",
+        default="--pw-map",
+        help=argparse.SUPPRESS,  # how hints name the mapping option: --map when run by 'pipewarden check'
     )
     group.addoption(
         "--pw-param",
@@ -187,7 +193,9 @@ def pw(request: pytest.FixtureRequest, pw_backend: Backend, pw_role_map: dict[st
     """A fresh deployment in a reset backend; destroyed, checked and swept at the end of the test."""
     pw_backend.reset()
     evidence = evidence_of(request.node)
-    deployment = Deployment(pw_backend, evidence, role_map=pw_role_map)
+    deployment = Deployment(
+        pw_backend, evidence, role_map=pw_role_map, map_option=request.config.getoption("--pw-map-option")
+    )
     try:
         with deployment.observed():
             yield deployment

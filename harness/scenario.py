@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,36 +95,120 @@ def deploy(deployment: Deployment, definition: Definition) -> None:
     deployment.apply()
 
 
+# Scenario roles that people play: a role only a service may assume cannot play them.
+PERSON_ROLES = frozenset({"developer", "another developer", "approver", "release-manager", "release manager"})
+
+
 def resolve_role(deployment: Deployment, scenario_role: str) -> Role:
     """The definition's role that plays ``scenario_role`` in the scenarios (``pipeline``, ``build``, ...).
 
-    In order: an explicit mapping (``--pw-map build=MyBuildRole``), a role of that very name, the role a tag
-    ``pipewarden:role=<scenario role>`` marks, then the structure: ``pipeline`` is the pipeline's service role,
-    ``build`` the service role of the (first) build project and ``deploy`` the role the (first) CloudFormation
-    action passes to CloudFormation.
+    In order: an explicit mapping (``--map build=CodeBuildServiceRole`` on the command line, ``--pw-map`` under
+    pytest; by the role's name here, its CloudFormation logical id, its Terraform address or its physical name), a
+    role of that very name, the role a tag ``pipewarden:role=<scenario role>`` marks, then the structure:
+    ``pipeline`` is the pipeline's service role, ``build`` the service role of the (first) build project and
+    ``deploy`` the role the (first) CloudFormation action passes to CloudFormation.
 
     Raises:
+        InputError: a mapping that names no role of the definition, or points a person at a role only AWS services
+            may assume.
         CheckFailed: when no role plays that part, listing the roles there are.
     """
     definition = deployment.require_definition()
     roles = {r.name: r for r in definition.of_type(Role) if isinstance(r, Role)}
+    option = deployment.map_option
     wanted = deployment.role_map.get(scenario_role)
-    if wanted is not None and wanted in roles:
-        return roles[wanted]
-    if wanted is None:
-        if scenario_role in roles:
-            return roles[scenario_role]
-        for role in roles.values():
-            if role.tags.get("pipewarden:role") == scenario_role:
-                return role
-        structural = _structural_role(definition, scenario_role)
-        if structural in roles:
-            return roles[structural]
+    if wanted is not None:
+        found = next((r for r in roles.values() if wanted in _names_of(deployment, definition, r)), None)
+        if found is None:
+            raise InputError(
+                where=f"{option} {scenario_role}={wanted}",
+                expected="a role of the definition, by its name, logical id, Terraform address or physical name",
+                found=f"no role called '{wanted}' among {_listed(definition, roles)}",
+                fix="map one of those",
+            )
+        _refuse_service_role_for_person(definition, scenario_role, found, f"{option} {scenario_role}={wanted}")
+        return found
+    if scenario_role in roles:
+        return roles[scenario_role]
+    for role in roles.values():
+        if role.tags.get("pipewarden:role") == scenario_role:
+            return role
+    structural = _structural_role(definition, scenario_role)
+    if structural in roles:
+        return roles[structural]
     raise CheckFailed(
-        f"definition '{definition.name}': expected a role playing '{scenario_role}'"
-        + (f" (mapped to '{wanted}')" if wanted else "")
-        + f", found roles: {', '.join(sorted(roles)) or 'none'}; map it with --pw-map {scenario_role}=<role name>"
+        f"definition '{definition.name}': expected a role playing '{scenario_role}', found roles: "
+        f"{_listed(definition, roles)}; map it with {option} {scenario_role}=<role>"
     )
+
+
+def check_role_map(definition: Definition, role_map: Mapping[str, str], option: str = "--pw-map") -> None:
+    """Every mapping names a role of ``definition`` (see :func:`resolve_role`), and none points a person at a role
+    only AWS services may assume.
+
+    Raises:
+        InputError: naming the mapping, the roles there are and the fix.
+    """
+    roles = {r.name: r for r in definition.of_type(Role) if isinstance(r, Role)}
+    for scenario_role, wanted in role_map.items():
+        found = next((r for r in roles.values() if wanted in _names_of(None, definition, r)), None)
+        if found is None:
+            raise InputError(
+                where=f"{option} {scenario_role}={wanted}",
+                expected="a role of the definition, by its name, logical id, Terraform address or physical name",
+                found=f"no role called '{wanted}' among {_listed(definition, roles)}",
+                fix="map one of those",
+            )
+        _refuse_service_role_for_person(definition, scenario_role, found, f"{option} {scenario_role}={wanted}")
+
+
+def _names_of(deployment: Deployment | None, definition: Definition, role: Role) -> set[str]:
+    """What a user may call a role: its name here, how its source names it (``Resources.X`` or ``X``, a Terraform
+    address), the physical name it declares and the one it is deployed under."""
+    address = str(role.address)
+    names = {role.name}
+    if deployment is not None:
+        names.add(deployment.provider.ctx.physical_name(role))
+    origin = definition.origins.get(address, "")
+    if origin:
+        names |= {origin, origin.removeprefix("Resources.")}
+    declared = definition.physical_names.get(address)
+    if declared:
+        names.add(declared)
+    return names
+
+
+def _listed(definition: Definition, roles: Mapping[str, Role]) -> str:
+    if not roles:
+        return "none"
+    parts = []
+    for name in sorted(roles):
+        origin = definition.origins.get(f"roles.{name}", "").removeprefix("Resources.")
+        parts.append(f"{name} ({origin})" if origin and origin != name else name)
+    return ", ".join(parts)
+
+
+def _refuse_service_role_for_person(definition: Definition, scenario_role: str, role: Role, where: str) -> None:
+    """A person cannot play a role only AWS services may assume."""
+    if scenario_role not in PERSON_ROLES:
+        return
+    statements = role.trust_document().get("Statement", [])
+    principals: list[Any] = []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if isinstance(statement, Mapping) and statement.get("Effect") == "Allow":
+            principal = statement.get("Principal")
+            if isinstance(principal, Mapping):
+                principals.extend(principal.keys())
+            elif principal is not None:
+                principals.append("AWS")
+    if principals and set(principals) == {"Service"}:
+        raise InputError(
+            where=where,
+            expected=f"a role that people assume, to play '{scenario_role}'",
+            found=f"{definition.where(role.address)}, which only AWS services may assume (its trust policy names "
+            "only Service principals)",
+            fix="map the role, user or group the people in that part use",
+        )
 
 
 def _structural_role(definition: Definition, scenario_role: str) -> str | None:

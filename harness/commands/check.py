@@ -151,6 +151,26 @@ def _first_message(report: Any) -> str:
     return text.splitlines()[0] if text else ""
 
 
+def _role_map(items: list[str]) -> dict[str, str]:
+    """``--map SCENARIO_ROLE=ROLE`` options as a mapping.
+
+    Raises:
+        InputError: for an option without ``=`` or with an empty side.
+    """
+    mapping: dict[str, str] = {}
+    for item in items:
+        scenario_role, sep, role = item.partition("=")
+        if not sep or not scenario_role.strip() or not role.strip():
+            raise InputError(
+                where=f"--map {item}",
+                expected="SCENARIO_ROLE=ROLE (e.g. build=CodeBuildServiceRole)",
+                found=repr(item),
+                fix="give the scenario role, '=' and the role",
+            )
+        mapping[scenario_role.strip()] = role.strip()
+    return mapping
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the suite; see ``register`` for the options.
 
@@ -159,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     """
     import pytest
 
-    from harness.scenario import packaged_features
+    from harness.scenario import check_role_map, packaged_features
 
     template = Path(args.template)
     parameters = parse_assignments(args.param, "--param")
@@ -175,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
         lint_ignore=lint_ignore,
         companions=companions,
     )
+    check_role_map(definition, _role_map(args.map), "--map")
     features = Path(args.features) if args.features else packaged_features()
     if not features.is_dir() or not any(features.rglob("*.feature")):
         raise InputError(
@@ -214,6 +235,7 @@ def run(args: argparse.Namespace) -> int:
             args.backend,
         ]
         (Path(tmp) / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+        pytest_args += ["--pw-map-option", "--map"]
         for mapping in args.map:
             pytest_args += ["--pw-map", mapping]
         for name, value in parameters.items():

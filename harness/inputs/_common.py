@@ -308,6 +308,7 @@ class Assembly:
             unknowns=tuple(self._stand_in_unknowns() + self.unknowns),
             physical_names=dict(self.declared_names),
             retained=dict(self.retained),
+            origins={d.address: d.origin for d in self.drafts},
         )
 
     def _stand_in_unknowns(self) -> list[Unknown]:

@@ -157,6 +157,8 @@ class Definition:
             deploy-time values (``${account_id}``) are filled in at deploy.
         retained: the resources their source keeps when the pipeline is removed, by address, each with where the
             source says so (``Resources.Bucket.DeletionPolicy``).
+        origins: how the source names each resource, by address (``Resources.CodeBuildServiceRole``,
+            ``aws_iam_role.build``); what a user may call a resource on the command line.
     """
 
     name: str
@@ -168,6 +170,7 @@ class Definition:
     unknowns: tuple[Unknown, ...] = ()
     physical_names: Mapping[str, str] = field(default_factory=dict)
     retained: Mapping[str, str] = field(default_factory=dict)
+    origins: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         seen: set[Address] = set()
