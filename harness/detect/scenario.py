@@ -306,6 +306,14 @@ def _trace(deployment: Deployment, kind: str) -> Detection:
         )
     texts = {json.dumps(r, sort_keys=True) for r in records}
     metrics = _matched_metrics(runtime, lambda m: m.log_group in groups.values(), texts.__contains__)
+    from harness.provider.resources.metric_filter import MetricFilter
+
+    if not metrics and not any(deployment.require_definition().of_type(MetricFilter)):
+        raise absent(
+            _subject(deployment),
+            f"declares no metric filter to count {kind} in {', '.join(groups.values())}",
+            f"metric filters often live in the account's monitoring baseline: declare them {BESIDE}",
+        )
     if not metrics:
         filters = [
             f"'{f.name}' {f.pattern.text!r}" for group in groups.values() for f in runtime.deployed_filters(group)
@@ -361,9 +369,17 @@ def _with_alarms(
     metrics: set[tuple[str, str]],
     projects: Sequence[str] = (),
 ) -> Detection:
+    from harness.provider.resources.alarm import Alarm
+
     runtime = detection_of(deployment)
     on_metric = [a for a in runtime.deployed_alarms() if (a.namespace, a.metric_name) in metrics]
     alarms = tuple(a.name for a in on_metric if service_metric_alarm_applies(a.namespace, a.dimensions, projects))
+    if not alarms and not any(deployment.require_definition().of_type(Alarm)):
+        raise absent(
+            _subject(deployment),
+            f"declares no alarm to watch {wanted.name}",
+            f"alarms often live in the account's monitoring baseline: declare the alarm {BESIDE}",
+        )
     if not alarms:
         names = ", ".join(f"{ns}/{name}" for ns, name in sorted(metrics))
         elsewhere = "".join(

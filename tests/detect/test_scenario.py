@@ -10,7 +10,7 @@ import pytest
 from harness.acceptance import Deployment
 from harness.backends import Backend, make_backend
 from harness.detect import scenario as detection
-from harness.errors import CheckFailed
+from harness.errors import CheckFailed, Unverified
 from harness.model.definition import Definition
 from harness.provider.resources.alarm import Alarm
 from harness.provider.resources.metric_filter import MetricFilter
@@ -39,8 +39,10 @@ def with_changes(definition: Definition, **patterns: str) -> Definition:
     return dataclasses.replace(definition, resources=resources)
 
 
-def without_alarms(definition: Definition) -> Definition:
-    return dataclasses.replace(definition, resources=tuple(r for r in definition.resources if not isinstance(r, Alarm)))
+def without_alarms(definition: Definition, *names: str) -> Definition:
+    """The definition without the named alarms (without any when none is named)."""
+    kept = tuple(r for r in definition.resources if not (isinstance(r, Alarm) and (not names or r.name in names)))
+    return dataclasses.replace(definition, resources=kept)
 
 
 @pytest.fixture
@@ -112,12 +114,28 @@ def test_a_filter_with_a_typo_never_matches_and_the_failure_names_it(
 def test_a_metric_nobody_alarms_on_is_reported(
     backend: Backend, reference: Definition, deploy: list[Deployment]
 ) -> None:
-    deployment = deployed(backend, without_alarms(reference), deploy)
+    deployment = deployed(backend, without_alarms(reference, "pipeline-changes"), deploy)
     with deployment.observed():
         detection.change_pipeline(deployment)
         detection.deliver(deployment)
         with pytest.raises(CheckFailed, match=r"expected an alarm on PipelineSecurity/PipelineChanges .*found none"):
             detection.expect_alarm(deployment, "pipeline changes")
+
+
+def test_without_any_alarm_in_the_definition_the_claim_is_unverified(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    deployment = deployed(backend, without_alarms(reference), deploy)
+    with deployment.observed():
+        detection.change_pipeline(deployment)
+        detection.deliver(deployment)
+        with pytest.raises(Unverified) as caught:
+            detection.expect_alarm(deployment, "pipeline changes")
+    assert caught.value.reason == (
+        f"pipeline '{reference.name}': declares no alarm to watch pipeline changes, so the claim cannot be tried; "
+        "alarms often live in the account's monitoring baseline: declare the alarm or check the template or plan "
+        "that declares it beside this one (pipewarden check A B)"
+    )
 
 
 def test_an_unknown_kind_of_behaviour_is_refused() -> None:
