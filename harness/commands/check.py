@@ -235,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
             args.backend,
         ]
         (Path(tmp) / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-        pytest_args += ["--pw-map-option", "--map"]
+        pytest_args += ["--pw-map-option=--map"]
         for mapping in args.map:
             pytest_args += ["--pw-map", mapping]
         for name, value in parameters.items():
