@@ -62,6 +62,9 @@ class Deployment:
         # must be stopped when the deployment is torn down (a gateway thread). Never module globals.
         self.extras: dict[str, Any] = {}
         self.cleanups: list[Callable[[], None]] = []
+        # What scenarios added to the pipeline's resources that must go before they can (a person added to a
+        # group), run before the pipeline is removed.
+        self.departures: list[Callable[[], None]] = []
 
     @property
     def prefix(self) -> str:
@@ -114,6 +117,8 @@ class Deployment:
 
         With ``as_declared``, what a definition retains on removal stays (see ``Provider.destroy``).
         """
+        while self.departures:
+            self.departures.pop()()
         failed: list[str] = []
         for definition in reversed(self.deployed):
             failed.extend(self.provider.destroy(definition, as_declared=as_declared))

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.acceptance import Deployment
-from harness.errors import CheckFailed, InputError
+from harness.errors import BESIDE, CheckFailed, InputError, absent
 from harness.inputs.formats import load_any
 from harness.model.definition import Definition
+from harness.provider.resources.iam_group import Group
 from harness.provider.resources.iam_role import Role
+from harness.provider.resources.iam_user import User
 
 
 def _data_dir(name: str) -> Path:
@@ -150,8 +152,15 @@ def check_role_map(definition: Definition, role_map: Mapping[str, str], option: 
         InputError: naming the mapping, the roles there are and the fix.
     """
     roles = {r.name: r for r in definition.of_type(Role) if isinstance(r, Role)}
+    people = [r for cls in (User, Group) for r in definition.of_type(cls) if isinstance(r, User | Group)]
     for scenario_role, wanted in role_map.items():
-        found = next((r for r in roles.values() if wanted in _names_of(None, definition, r)), None)
+        found: Role | User | Group | None = next(
+            (r for r in roles.values() if wanted in _names_of(None, definition, r)), None
+        )
+        if found is None and scenario_role in PERSON_ROLES:
+            found = next((p for p in people if wanted in _names_of(None, definition, p)), None)
+        if isinstance(found, User | Group):
+            continue
         if found is None:
             raise InputError(
                 where=f"{option} {scenario_role}={wanted}",
@@ -162,7 +171,120 @@ def check_role_map(definition: Definition, role_map: Mapping[str, str], option: 
         _refuse_service_role_for_person(definition, scenario_role, found, f"{option} {scenario_role}={wanted}")
 
 
-def _names_of(deployment: Deployment | None, definition: Definition, role: Role) -> set[str]:
+# What each part people play is allowed to do, by which a group or user of the definition is found to play it.
+_PERSON_ACTIONS = {
+    "developer": "codecommit:GitPush",
+    "another developer": "codecommit:GitPush",
+    "approver": "codecommit:UpdatePullRequestApprovalState",
+    "release-manager": "codepipeline:PutApprovalResult",
+    "release manager": "codepipeline:PutApprovalResult",
+}
+
+
+def resolve_person(deployment: Deployment, scenario_role: str) -> Role | User | Group:
+    """The role, user or group of the definition whose people play ``scenario_role`` (``developer``, ``approver``,
+    ``release-manager``).
+
+    In order: an explicit mapping (by name, logical id, Terraform address or physical name); a role, user or group
+    of that name (or its plural: ``developers``); one a tag ``pipewarden:role=<scenario role>`` marks; then the
+    structure: the group (else the user) whose own policies allow what the part does (``codecommit:GitPush`` for a
+    developer, ``codecommit:UpdatePullRequestApprovalState`` for an approver, ``codepipeline:PutApprovalResult``
+    for a release manager), a grant of that very action before a wildcard one. The choice is noted in the evidence.
+
+    Raises:
+        InputError: a mapping that names nothing of the definition, or a role only AWS services may assume.
+        Unverified: nothing of the definition plays the part (people are often users, groups or single sign-on
+            outside it).
+    """
+    definition = deployment.require_definition()
+    option = deployment.map_option
+    people: list[Role | User | Group] = [
+        r for cls in (Role, User, Group) for r in definition.of_type(cls) if isinstance(r, Role | User | Group)
+    ]
+    wanted = deployment.role_map.get(scenario_role)
+    if wanted is not None:
+        found = next((p for p in people if wanted in _names_of(deployment, definition, p)), None)
+        if found is None:
+            raise InputError(
+                where=f"{option} {scenario_role}={wanted}",
+                expected="a role, user or group of the definition, by its name, logical id, Terraform address or "
+                "physical name",
+                found=f"none called '{wanted}'",
+                fix="map one of the definition's roles, users or groups",
+            )
+        if isinstance(found, Role):
+            _refuse_service_role_for_person(definition, scenario_role, found, f"{option} {scenario_role}={wanted}")
+        return found
+    base = scenario_role.removeprefix("another ").replace(" ", "-")
+    for candidate in people:
+        if candidate.name in (base, f"{base}s"):
+            return candidate
+    for candidate in people:
+        if getattr(candidate, "tags", {}).get("pipewarden:role") in (scenario_role, base):
+            return candidate
+    action = _PERSON_ACTIONS.get(scenario_role)
+    ranked = sorted(
+        (
+            (rank, 0 if isinstance(c, Group) else 1, c.name, c)
+            for c in people
+            if isinstance(c, User | Group)
+            for rank in [_grant_rank(deployment, definition, c, action)]
+            if action and rank is not None
+        ),
+        key=lambda t: t[:3],
+    )
+    if ranked:
+        chosen = ranked[0][3]
+        deployment.evidence.note(
+            f"'{scenario_role}' is played by {chosen.KIND} {chosen.name}: its policies allow {action}; map another "
+            f"with {option} {scenario_role}=<role, user or group>"
+        )
+        return chosen
+    raise absent(
+        f"definition '{definition.name}'",
+        f"has no role, user or group playing '{base}' (people are often IAM users, groups or single sign-on outside "
+        "the template)",
+        f"map one with {option} {base}=<role, user or group> or tag it pipewarden:role={base}, {BESIDE}",
+    )
+
+
+def _grant_rank(deployment: Deployment, definition: Definition, who: User | Group, action: str | None) -> int | None:
+    """How directly ``who``'s own policies (a user's groups' too) allow ``action``: 0 by name, 1 by a wildcard
+    within the service, None when they do not (or only by ``*``)."""
+    from harness.backends.moto_accepts import aws_managed_policy_document
+    from harness.iam.patterns import wildcard_regex
+
+    if not action:
+        return None
+    holders: list[User | Group] = [who]
+    if isinstance(who, User):
+        holders += [g for g in definition.of_type(Group) if isinstance(g, Group) and g.name in who.groups]
+    documents: list[Any] = []
+    for holder in holders:
+        documents += list(holder.policies.values())
+        for managed in holder.managed_policies:
+            if managed.startswith("arn:"):
+                documents.append(aws_managed_policy_document(managed) or {})
+            else:
+                policy = definition.get("policies", managed)
+                documents.append(getattr(policy, "document", {}))
+    best: int | None = None
+    for document in documents:
+        statements = document.get("Statement", []) if isinstance(document, Mapping) else []
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+                continue
+            actions = statement.get("Action", [])
+            for pattern in [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else []:
+                text = str(pattern)
+                if text == "*" or not wildcard_regex(text, ignore_case=True).fullmatch(action):
+                    continue
+                rank = 0 if text.lower() == action.lower() else 1
+                best = rank if best is None else min(best, rank)
+    return best
+
+
+def _names_of(deployment: Deployment | None, definition: Definition, role: Role | User | Group) -> set[str]:
     """What a user may call a role: its name here, how its source names it (``Resources.X`` or ``X``, a Terraform
     address), the physical name it declares and the one it is deployed under."""
     address = str(role.address)

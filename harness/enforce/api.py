@@ -129,8 +129,10 @@ def act_as(deployment: Deployment, scenario_role: str) -> Identity:
     Raises:
         CheckFailed: when no role plays that part, or its trust policy refuses the caller.
     """
-    from harness.scenario import resolve_role
+    from harness.scenario import PERSON_ROLES, resolve_role
 
+    if scenario_role in PERSON_ROLES:
+        return act_as_person(deployment, scenario_role)
     role = resolve_role(deployment, scenario_role)
     principals = principals_of(deployment)
     state = deployment.provider.state.get(str(role.address))
@@ -153,6 +155,65 @@ def act_as(deployment: Deployment, scenario_role: str) -> Identity:
         caller = deployment.backend.admin
     session = f"{_SESSION_PREFIX.get(service or '', 'pipewarden')}-{secrets.token_hex(8)}"
     return principals.assume_role(caller, SessionRequest(state.arn, session), label=label)
+
+
+# Who acts when a scenario names a part people play without naming a person.
+DEFAULT_PEOPLE = {"developer": "dana", "another developer": "devin", "approver": "avery", "release-manager": "rita"}
+
+
+def act_as_person(deployment: Deployment, scenario_role: str, name: str = "") -> Identity:
+    """A person (``dana``) in the part ``scenario_role`` (``developer``), acting with that part's real permissions.
+
+    The part is played by a role, a user or a group of the definition (see :func:`harness.scenario.resolve_person`):
+    a role is assumed by the account with the person's name as the session name; a user acts with its own
+    long-term credentials (its groups' policies included); for a group, the harness adds a user of its own for the
+    person to the group, so only the group's policies decide (the user leaves the group before the pipeline is
+    removed).
+
+    Raises:
+        Unverified: when nothing of the definition plays the part.
+        InputError: when a mapping names nothing of the definition or a role only services may assume.
+    """
+    from harness.enforce.principals import SessionRequest
+    from harness.provider.base import error_code
+    from harness.provider.resources.iam_group import Group
+    from harness.provider.resources.iam_role import Role
+    from harness.scenario import resolve_person
+
+    who = name or DEFAULT_PEOPLE.get(scenario_role, "pat")
+    found = resolve_person(deployment, scenario_role)
+    label = f"{who} ({scenario_role})" if name or not isinstance(found, Role) else f"{scenario_role} role"
+    principals = principals_of(deployment)
+    if isinstance(found, Role):
+        arn = deployment.provider.state[str(found.address)].arn
+        # A named person is one session name; each unnamed one is a new person of the part.
+        session = name or f"{who}-{secrets.token_hex(4)}"
+        return principals.assume_role(deployment.backend.admin, SessionRequest(arn, session), label=label)
+    if isinstance(found, User):
+        return act_as_user(deployment, found.name)
+    assert isinstance(found, Group)
+    group = deployment.provider.ctx.physical_name(found)
+    member = f"{deployment.prefix}person-{who}-{secrets.token_hex(3)}"
+    iam = deployment.backend.client("iam")
+    with deployment.trail.recorder.suspended():
+        iam.create_user(UserName=member)
+        iam.add_user_to_group(GroupName=group, UserName=member)
+
+    def leave() -> None:
+        with deployment.trail.recorder.suspended():
+            for call, params in (
+                (iam.remove_user_from_group, {"GroupName": group, "UserName": member}),
+                (iam.delete_user, {"UserName": member}),
+            ):
+                try:
+                    call(**params)
+                except Exception as exc:
+                    if not error_code(exc):
+                        raise
+
+    deployment.departures.append(leave)
+    deployment.evidence.note(f"{who} is a member of group {group} ({found.address}) for the scenario, as {member}")
+    return principals_of(deployment).user(member, label=label)
 
 
 def _act_with_web_identity(deployment: Deployment, role_arn: str, trust: Any, provider: str, label: str) -> Identity:

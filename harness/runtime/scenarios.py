@@ -101,25 +101,18 @@ def other_pipeline_role(deployment: Deployment) -> Role:
 
 # -- people and sessions -------------------------------------------------------------------------------------
 def person(deployment: Deployment, scenario_role: str, name: str) -> Identity:
-    """A person (``dana``) working as the role that plays ``scenario_role`` (``developer``), as a role session.
+    """A person (``dana``) in the part ``scenario_role`` (``developer``), played by a role, a user or a group of the
+    definition (see :func:`harness.enforce.api.act_as_person`).
 
     Raises:
-        CheckFailed: when no role plays that part or its trust policy refuses the account's principals.
-        Unverified: when the deployment runs without IAM enforcement.
+        CheckFailed: when the role's trust policy refuses the account's principals.
+        Unverified: when nothing of the definition plays the part, or the deployment runs without IAM enforcement.
     """
-    from harness.scenario import resolve_role
+    from harness.enforce.api import act_as_person
 
-    principals = getattr(deployment, "principals", None)
-    if principals is None:
+    if getattr(deployment, "principals", None) is None:
         raise Unverified("this deployment runs without IAM enforcement; it issues no role sessions for people")
-    from harness.enforce.principals import SessionRequest
-
-    role = resolve_role(deployment, scenario_role)
-    arn = deployment.provider.state[str(role.address)].arn
-    issued: Identity = principals.assume_role(
-        deployment.backend.admin, SessionRequest(arn, name), label=f"{name} ({scenario_role})"
-    )
-    return issued
+    return act_as_person(deployment, scenario_role, name)
 
 
 def role_session(deployment: Deployment, role: Role, label: str) -> Identity:
