@@ -20,7 +20,7 @@ Feature: The pipeline is deployed as declared, stays as declared, and leaves not
     When the pipeline is destroyed
     Then no resource of the pipeline remains
 
-  @lifecycle @nist-800-53:CM-6 @soc2:CC8.1
+  @lifecycle @self-test @nist-800-53:CM-6 @soc2:CC8.1
   Scenario: A definition that refers to a role it does not declare is refused with the fix
     When the definition "broken-dangling-role" is loaded
     Then loading fails with "pipeline.yaml:11 (build_projects.build) field 'service_role': expected the name of a resource under 'roles', found 'builder', which is not declared; declare 'roles.builder' or use one of: pipeline"

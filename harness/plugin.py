@@ -123,6 +123,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "unverified: the harness could not verify the claim")
 
 
+# Scenarios that test pipewarden itself on a bundled definition, not the definition under test.
+SELF_TEST = "self-test"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A check of the user's own definition (``--pw-definition``) leaves out the scenarios tagged ``@self-test``:
+    they exercise a bundled definition, so they would pass whatever the user's pipeline is."""
+    if not config.getoption("--pw-definition"):
+        return
+    left = [item for item in items if item.get_closest_marker(SELF_TEST) is not None]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if item.get_closest_marker(SELF_TEST) is None]
+
+
 @pytest.fixture(scope="session")
 def pw_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     """The backend for the whole session, opened once; each scenario resets it (cheap) instead of restarting."""
