@@ -68,6 +68,8 @@ def timed_out(pw: Deployment, hung: tuple[BuildRecord, int]) -> None:
 
 @given(parsers.parse("a {who} has started a release"), target_fixture="release")
 def started_release(pw: Deployment, who: str) -> Execution:
+    # Without an approval action nobody approves a release, whoever the people are: that is decided first.
+    rt.require_approval_action(pw)
     return rt.start_release(pw, rt.person(pw, ROLES[who], PEOPLE[who]))
 
 

@@ -109,3 +109,23 @@ def test_a_release_manager_group_member_may_approve_with_the_groups_permission(b
             pw.teardown()
     assert allowed.allowed and not denied.allowed
     assert json.dumps(pw.evidence.current().notes).count("is a member of group") == 1
+
+
+def test_a_pipeline_without_an_approval_fails_the_release_claims_whoever_the_people_are(backend: Backend) -> None:
+    from harness.errors import CheckFailed
+    from harness.runtime.scenarios import require_approval_action, start_and_self_approve
+    from tests.runtime.conftest import pipeline_definition
+
+    pw = Deployment(backend)
+    # No people either: the missing approval is the pipeline's weakness, decided before anyone is looked for.
+    body = pipeline_definition().replace("  developer:", "  dev-team:").replace("  release-manager:", "  rm-team:")
+    pw.definition = definition(body)
+    with pytest.raises(Unverified):
+        resolve_person(pw, "developer")
+    for attempt in (require_approval_action, lambda d: start_and_self_approve(d, "developer", "dana")):
+        with pytest.raises(CheckFailed) as caught:
+            attempt(pw)
+        assert str(caught.value) == (
+            "pipeline 'release': expected a release to wait for a manual approval before it is deployed, found no "
+            "manual approval action in the pipeline; add an Approval stage (provider Manual) before the Deploy stage"
+        )

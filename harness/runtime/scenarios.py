@@ -592,6 +592,24 @@ def _seed_sources(deployment: Deployment, pipeline: Pipeline) -> None:
                 s3.put_object(Bucket=bucket, Key=key, Body=default_source())
 
 
+def require_approval_action(deployment: Deployment) -> Pipeline:
+    """The main pipeline, which must ask for a manual approval before it deploys: without one, nobody approves a
+    release, whoever the people are.
+
+    Raises:
+        CheckFailed: when the pipeline has no manual approval action.
+        Unverified: when the definition has no pipeline.
+    """
+    pipeline = main_pipeline(deployment)
+    if not any(a.category == "Approval" for s in pipeline.stages for a in s.actions):
+        raise CheckFailed(
+            f"pipeline '{pipeline.name}': expected a release to wait for a manual approval before it is deployed, "
+            "found no manual approval action in the pipeline; add an Approval stage (provider Manual) before the "
+            "Deploy stage"
+        )
+    return pipeline
+
+
 def start_release(deployment: Deployment, starter: Identity) -> Execution:
     """Put a source revision in place and start the main pipeline as ``starter``; the release must then wait for a
     manual approval.
@@ -721,6 +739,7 @@ def start_and_self_approve(deployment: Deployment, scenario_role: str, name: str
     """``name`` working as ``scenario_role`` starts a release and tries to approve it."""
     from harness.runtime.pipeline import ActionDenied
 
+    require_approval_action(deployment)
     who = person(deployment, scenario_role, name)
     try:
         execution = start_release(deployment, who)
