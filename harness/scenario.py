@@ -113,7 +113,7 @@ def resolve_role(deployment: Deployment, scenario_role: str) -> Role:
     Raises:
         InputError: a mapping that names no role of the definition, or points a person at a role only AWS services
             may assume.
-        CheckFailed: when no role plays that part, listing the roles there are.
+        Unverified: when no role plays that part (the claim has no subject), listing the roles there are.
     """
     definition = deployment.require_definition()
     roles = {r.name: r for r in definition.of_type(Role) if isinstance(r, Role)}
@@ -138,9 +138,10 @@ def resolve_role(deployment: Deployment, scenario_role: str) -> Role:
     structural = _structural_role(definition, scenario_role)
     if structural in roles:
         return roles[structural]
-    raise CheckFailed(
-        f"definition '{definition.name}': expected a role playing '{scenario_role}', found roles: "
-        f"{_listed(definition, roles)}; map it with {option} {scenario_role}=<role>"
+    raise absent(
+        f"definition '{definition.name}'",
+        f"has no role playing '{scenario_role}' (roles: {_listed(definition, roles)})",
+        f"map it with {option} {scenario_role}=<role>, {BESIDE}",
     )
 
 

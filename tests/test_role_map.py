@@ -9,7 +9,7 @@ import pytest
 
 from harness.acceptance import Deployment
 from harness.backends import Backend
-from harness.errors import CheckFailed, InputError
+from harness.errors import InputError, Unverified
 from harness.inputs.cloudformation import parse_template_text
 from harness.inputs.formats import load_any
 from harness.scenario import check_role_map, resolve_role
@@ -68,11 +68,12 @@ def test_a_person_mapped_to_a_service_role_is_refused_with_the_reason() -> None:
 
 
 def test_the_hint_names_the_option_of_the_interface_in_use(backend: Backend) -> None:
-    with pytest.raises(CheckFailed) as caught:
-        _resolved(backend, {}, "release-manager", "--map")
-    assert str(caught.value) == (
-        "definition 'pipeline': expected a role playing 'release-manager', found roles: code-build-service-role "
-        "(CodeBuildServiceRole), engineers (Engineers); map it with --map release-manager=<role>"
+    with pytest.raises(Unverified) as caught:
+        _resolved(backend, {}, "auditor", "--map")
+    assert caught.value.reason == (
+        "definition 'pipeline': has no role playing 'auditor' (roles: code-build-service-role "
+        "(CodeBuildServiceRole), engineers (Engineers)), so the claim cannot be tried; map it with --map "
+        "auditor=<role>, or check the template or plan that declares it beside this one (pipewarden check A B)"
     )
 
 

@@ -153,7 +153,7 @@ def test_an_approval_refused_for_another_reason_is_not_taken_for_a_pass(deployme
 
 
 def test_a_scenario_role_the_definition_lacks_is_named(deployment: Deployment) -> None:
-    with pytest.raises(CheckFailed, match="expected a role playing 'auditor'"):
+    with pytest.raises(Unverified, match="has no role playing 'auditor'"):
         source.act_as(deployment, "auditor")
 
 
