@@ -111,7 +111,9 @@ def test_a_release_manager_group_member_may_approve_with_the_groups_permission(b
     assert json.dumps(pw.evidence.current().notes).count("is a member of group") == 1
 
 
-def test_a_pipeline_without_an_approval_fails_the_release_claims_whoever_the_people_are(backend: Backend) -> None:
+def test_a_pipeline_deploying_to_production_without_an_approval_fails_whoever_the_people_are(
+    backend: Backend,
+) -> None:
     from harness.errors import CheckFailed
     from harness.runtime.scenarios import require_approval_action, start_and_self_approve
     from tests.runtime.conftest import pipeline_definition
@@ -119,13 +121,18 @@ def test_a_pipeline_without_an_approval_fails_the_release_claims_whoever_the_peo
     pw = Deployment(backend)
     # No people either: the missing approval is the pipeline's weakness, decided before anyone is looked for.
     body = pipeline_definition().replace("  developer:", "  dev-team:").replace("  release-manager:", "  rm-team:")
-    pw.definition = definition(body)
+    pw.definition = definition(body.replace("- name: Deploy\n", "- name: Prod_Deploy\n", 1))
     with pytest.raises(Unverified):
         resolve_person(pw, "developer")
     for attempt in (require_approval_action, lambda d: start_and_self_approve(d, "developer", "dana")):
         with pytest.raises(CheckFailed) as caught:
             attempt(pw)
         assert str(caught.value) == (
-            "pipeline 'release': expected a release to wait for a manual approval before it is deployed, found no "
-            "manual approval action in the pipeline; add an Approval stage (provider Manual) before the Deploy stage"
+            "pipeline 'release': expected a release to wait for a manual approval before it is deployed to "
+            "production (stage Prod_Deploy, action Deploy), found no manual approval action in the pipeline; add an "
+            "Approval stage (provider Manual) before it"
         )
+    # Nothing says where the same pipeline deploys: whether it needs an approval cannot be told.
+    pw.definition = definition(body)
+    with pytest.raises(Unverified, match=r"^UNVERIFIED: pipeline 'release' has no manual approval action, and nothing"):
+        require_approval_action(pw)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from harness.acceptance import Deployment
 from harness.backends.base import Identity
 from harness.errors import BESIDE, CheckFailed, InputError, Unverified, absent
+from harness.model.base import INTERPOLATION
 from harness.provider.base import error_code
 from harness.provider.resources.codebuild_project import BuildProject
 from harness.provider.resources.codecommit import Repository
@@ -601,13 +602,54 @@ def require_approval_action(deployment: Deployment) -> Pipeline:
         Unverified: when the definition has no pipeline.
     """
     pipeline = main_pipeline(deployment)
-    if not any(a.category == "Approval" for s in pipeline.stages for a in s.actions):
-        raise CheckFailed(
-            f"pipeline '{pipeline.name}': expected a release to wait for a manual approval before it is deployed, "
-            "found no manual approval action in the pipeline; add an Approval stage (provider Manual) before the "
-            "Deploy stage"
+    if any(a.category == "Approval" for s in pipeline.stages for a in s.actions):
+        return pipeline
+    production = _production_deploy(deployment, pipeline)
+    if not production:
+        raise Unverified(
+            f"pipeline '{pipeline.name}' has no manual approval action, and nothing in the definition says it deploys "
+            "to production (a deploy stage or action, or its target, named or tagged prod, production, prd or live), "
+            "so whether its releases need an approval cannot be told; name or tag the production stage or target"
         )
-    return pipeline
+    raise CheckFailed(
+        f"pipeline '{pipeline.name}': expected a release to wait for a manual approval before it is deployed to "
+        f"production ({production}), found no manual approval action in the pipeline; add an Approval stage "
+        "(provider Manual) before it"
+    )
+
+
+_PRODUCTION_WORD = re.compile(r"^(prod|production|prd|live)$", re.I)
+
+
+def _words(text: str) -> list[str]:
+    """``Prod_Stack`` -> prod, stack; ``ProdStack`` -> prod, stack; ``petstore-api-prod`` -> petstore, api, prod."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    return [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
+
+
+def _production_deploy(deployment: Deployment, pipeline: Pipeline) -> str:
+    """The first deploy action of ``pipeline`` that goes to production, as ``stage Prod_Stack, action Deploy``: its
+    stage or action is named so, its configuration names a production target, or it deploys a resource of a
+    production environment; '' when none does."""
+    from harness.isolation.environments import resource_environments
+    from harness.model.definition import is_production_name
+
+    definition = deployment.require_definition()
+    environments = resource_environments(definition)
+    for stage in pipeline.stages:
+        for action in stage.actions:
+            if action.category not in ("Deploy", "Invoke"):
+                continue
+            where = f"stage {stage.name}, action {action.name}"
+            texts = [stage.name, action.name, *(str(v) for v in action.configuration.values())]
+            if any(_PRODUCTION_WORD.match(w) for t in texts for w in _words(t)):
+                return where
+            for value in action.configuration.values():
+                for found in INTERPOLATION.finditer(str(value)):
+                    section, name = found.group(1), found.group(2)
+                    if name and is_production_name(environments.get(f"{section}.{name}", "")):
+                        return f"{where}, deploying {section}.{name}"
+    return ""
 
 
 def start_release(deployment: Deployment, starter: Identity) -> Execution:
