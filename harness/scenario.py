@@ -122,12 +122,7 @@ def resolve_role(deployment: Deployment, scenario_role: str) -> Role:
     if wanted is not None:
         found = next((r for r in roles.values() if wanted in _names_of(deployment, definition, r)), None)
         if found is None:
-            raise InputError(
-                where=f"{option} {scenario_role}={wanted}",
-                expected="a role of the definition, by its name, logical id, Terraform address or physical name",
-                found=f"no role called '{wanted}' among {_listed(definition, roles)}",
-                fix="map one of those",
-            )
+            raise _mapped_to_nothing(definition, roles, f"{option} {scenario_role}={wanted}", wanted)
         _refuse_service_role_for_person(definition, scenario_role, found, f"{option} {scenario_role}={wanted}")
         return found
     if scenario_role in roles:
@@ -163,12 +158,7 @@ def check_role_map(definition: Definition, role_map: Mapping[str, str], option: 
         if isinstance(found, User | Group):
             continue
         if found is None:
-            raise InputError(
-                where=f"{option} {scenario_role}={wanted}",
-                expected="a role of the definition, by its name, logical id, Terraform address or physical name",
-                found=f"no role called '{wanted}' among {_listed(definition, roles)}",
-                fix="map one of those",
-            )
+            raise _mapped_to_nothing(definition, roles, f"{option} {scenario_role}={wanted}", wanted)
         _refuse_service_role_for_person(definition, scenario_role, found, f"{option} {scenario_role}={wanted}")
 
 
@@ -283,6 +273,15 @@ def _grant_rank(deployment: Deployment, definition: Definition, who: User | Grou
                 rank = 0 if text.lower() == action.lower() else 1
                 best = rank if best is None else min(best, rank)
     return best
+
+
+def _mapped_to_nothing(definition: Definition, roles: Mapping[str, Role], where: str, wanted: str) -> InputError:
+    return InputError(
+        where=where,
+        expected="a role of the definition, by its name, logical id, Terraform address or physical name",
+        found=f"no role called '{wanted}' among {_listed(definition, roles)}",
+        fix="map one of those",
+    )
 
 
 def _names_of(deployment: Deployment | None, definition: Definition, role: Role | User | Group) -> set[str]:

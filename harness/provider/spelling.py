@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from harness.iam.patterns import arn_regex
 from harness.model.arns import arn_of, name_in_arn
-from harness.model.base import GLOBAL_VARIABLES, INTERPOLATION
+from harness.model.base import GLOBAL_VARIABLES, INTERPOLATION, iter_strings
 from harness.model.definition import Definition, Unknown
 
 if TYPE_CHECKING:
@@ -138,19 +138,4 @@ def _strings(resource: Any) -> Iterator[tuple[str, str]]:
     """Every string inside a resource's fields, with the field it sits in."""
     for field in dataclasses.fields(resource):
         if field.name != "name":
-            yield from ((field.name, s) for s in _walk(getattr(resource, field.name)))
-
-
-def _walk(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _walk(key)
-            yield from _walk(item)
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            yield from _walk(item)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for field in dataclasses.fields(value):
-            yield from _walk(getattr(value, field.name))
+            yield from ((field.name, s) for s in iter_strings(getattr(resource, field.name)))
