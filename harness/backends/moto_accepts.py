@@ -232,6 +232,7 @@ def _checking_trust(original: Callable[..., Any]) -> Callable[..., Any]:
 # -- CodeBuild's enumerations ------------------------------------------------------------------------------------
 
 
+@cache
 def _codebuild_enum(shape: str) -> tuple[str, ...]:
     import botocore.session
 

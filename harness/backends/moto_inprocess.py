@@ -12,6 +12,7 @@ from moto import mock_aws
 from harness.backends.base import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Backend
 from harness.backends.moto_accepts import teach_moto_what_aws_accepts
 from harness.backends.moto_iam import teach_moto_iam
+from harness.backends.moto_routing import route_moto_calls_once
 from harness.backends.safety import hide_aws_environment, restore_aws_environment
 
 
@@ -51,6 +52,7 @@ class MotoBackend(Backend):
             self._mock.start()
             teach_moto_iam()
             teach_moto_what_aws_accepts()
+            route_moto_calls_once()
 
     def reset(self) -> None:
         if self._mock is None:

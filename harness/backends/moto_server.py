@@ -9,6 +9,7 @@ from typing import Any
 from harness.backends.base import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, Backend
 from harness.backends.moto_accepts import teach_moto_what_aws_accepts
 from harness.backends.moto_iam import teach_moto_iam
+from harness.backends.moto_routing import route_moto_calls_once
 from harness.backends.safety import require_loopback_url
 from harness.errors import BackendError
 
@@ -45,6 +46,7 @@ class MotoServerBackend(Backend):
         # The server started here answers from this process's moto, which learns what its IAM lacks.
         teach_moto_iam()
         teach_moto_what_aws_accepts()
+        route_moto_calls_once()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()

@@ -791,6 +791,7 @@ CLOUDTRAIL: dict[str, tuple[Access, ...]] = {
     "ListTags": (A("cloudtrail:ListTags", "{ResourceIdList[]}"),),
 }
 
+
 def _report_export(params: Params, env: MappingEnv) -> Mapping[str, Any]:
     """``codebuild:exportConfig.s3Destination.*`` of a report group's S3 export (none without one)."""
     destination = (params.get("exportConfig") or {}).get("s3Destination") or {}
@@ -1205,6 +1206,7 @@ SECRETSMANAGER: dict[str, tuple[Access, ...]] = {
     "UntagResource": (_secret("secretsmanager:UntagResource"),),
     "GetRandomPassword": (A("secretsmanager:GetRandomPassword"),),
 }
+
 
 def _connection_use(prefix: str) -> ContextFn:
     """The keys of a UseConnection request: the repository (``owner/name``), its owner and name, the branch, the

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import typing
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Annotated, Any, get_args, get_origin
 
 from harness.errors import InputError
@@ -322,15 +324,19 @@ class Definition:
                         )
 
 
-def reference_fields(cls: type[Any]) -> dict[str, str]:
-    """Map each field annotated ``Annotated[str, RefTo(section)]`` (maybe optional or a tuple) to its section."""
+@functools.cache
+def reference_fields(cls: type) -> Mapping[str, str]:
+    """Map each field annotated ``Annotated[str, RefTo(section)]`` (maybe optional or a tuple) to its section.
+
+    Computed once per class (resolving type hints is costly, and a plan walks every resource several times).
+    """
     hints = typing.get_type_hints(cls, include_extras=True)
     out: dict[str, str] = {}
     for f in fields(cls):
         section = _ref_section(hints[f.name])
         if section:
             out[f.name] = section
-    return out
+    return MappingProxyType(out)
 
 
 def _ref_section(hint: Any) -> str | None:
@@ -353,7 +359,8 @@ def references_of(value: Any, prefix: str = "") -> Iterator[tuple[str, str, str]
     """
     if not hasattr(value, "__dataclass_fields__"):
         return
-    refs = reference_fields(type(value))
+    kind: type = type(value)
+    refs = reference_fields(kind)
     for f in fields(value):
         item = getattr(value, f.name)
         path = f"{prefix}{f.name}"

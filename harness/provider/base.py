@@ -148,6 +148,10 @@ class Handler(Generic[R]):
         name = ctx.physical_name(resource)
         return ResourceState(str(resource.address), name, self.arn(ctx, resource))
 
+    def read_with_state(self, ctx: ProviderContext, resource: R) -> tuple[dict[str, Any] | None, ResourceState | None]:
+        """``read``, and the resource's state where reading it learns that on the way (else None: ask ``state``)."""
+        return self.read(ctx, resource), None
+
     def list_by_prefix(self, ctx: ProviderContext, prefix: str) -> list[str]:
         """Physical ids of existing resources of this type whose name starts with ``prefix``."""
         raise NotImplementedError

@@ -107,6 +107,8 @@ class Provider:
     # Where the backend does not keep declared names: the wildcards that reach a resource only by its declared
     # name, as unknowns of the fields holding them (see ``harness.provider.spelling``).
     unrewritten: tuple[Unknown, ...] = ()
+    # The last definition ordered and its order (see ``order``).
+    _ordered: tuple[Definition, tuple[Resource, ...]] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # What the emulators lack of CodeCommit (branches, templates, pull requests) is served by the backend's
@@ -133,6 +135,14 @@ class Provider:
         Raises:
             InputError: when references form a cycle, naming it.
         """
+        # A plan, an apply and a destroy each walk the same definition in order: work it out once per definition.
+        if self._ordered is not None and self._ordered[0] is definition:
+            return list(self._ordered[1])
+        ordered = self._order(definition)
+        self._ordered = (definition, tuple(ordered))
+        return ordered
+
+    def _order(self, definition: Definition) -> list[Resource]:
         by_address = {str(r.address): r for r in definition.resources}
         ordered: list[Resource] = []
         marks: dict[str, str] = {}
@@ -199,14 +209,16 @@ class Provider:
         try:
             for resource in self.order(definition):
                 handler = self.registry.handler_for(resource)
-                actual = self._call(resource, "read", lambda r=resource, h=handler: h.read(self.ctx, r))
+                actual, known = self._call(
+                    resource, "read", lambda r=resource, h=handler: h.read_with_state(self.ctx, r)
+                )
                 if actual is None:
                     self.ctx.state[str(resource.address)] = ResourceState(
                         str(resource.address), UNKNOWN, handler.arn(self.ctx, resource) or UNKNOWN
                     )
                     changes.append(Change(str(resource.address), resource.KIND, "create"))
                     continue
-                self.ctx.state[str(resource.address)] = self._call(
+                self.ctx.state[str(resource.address)] = known or self._call(
                     resource, "read", lambda r=resource, h=handler: h.state(self.ctx, r)
                 )
                 desired = handler.desired(self.ctx, resource)

@@ -51,8 +51,13 @@ _TEMPLATE_ONLY = frozenset(
         "ListRepositories",
     }
 )
-_BRANCH_PARAM = {"PutFile": "branchName", "CreateCommit": "branchName", "CreateBranch": "branchName",
-                 "DeleteBranch": "branchName", "DeleteFile": "branchName"}
+_BRANCH_PARAM = {
+    "PutFile": "branchName",
+    "CreateCommit": "branchName",
+    "CreateBranch": "branchName",
+    "DeleteBranch": "branchName",
+    "DeleteFile": "branchName",
+}
 _MERGES = frozenset({"MergePullRequestByFastForward", "MergePullRequestBySquash", "MergePullRequestByThreeWay"})
 
 

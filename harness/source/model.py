@@ -477,8 +477,11 @@ class SourceModel:
                 f"An approval rule template named {name} already exists.",
             )
         template = Template(
-            str(uuid.uuid4()), name, parse_content(text, template=True),
-            params.get("approvalRuleTemplateDescription", ""), modified_by=caller,
+            str(uuid.uuid4()),
+            name,
+            parse_content(text, template=True),
+            params.get("approvalRuleTemplateDescription", ""),
+            modified_by=caller,
         )
         self.templates[name] = template
         return {"approvalRuleTemplate": template.to_api()}
@@ -624,7 +627,8 @@ class SourceModel:
         ids = [
             p.pull_request_id
             for p in self.pull_requests.values()
-            if p.repository == name and (not status or p.status == status)
+            if p.repository == name
+            and (not status or p.status == status)
             and (not params.get("authorArn") or p.author_arn == params["authorArn"])
         ]
         return {"pullRequestIds": ids}
@@ -796,22 +800,50 @@ def _operation_name(method: str) -> str:
 OPERATIONS: dict[str, Callable[[SourceModel, str, Mapping[str, Any]], dict[str, Any]]] = {
     _operation_name(name): getattr(SourceModel, name)
     for name in (
-        "create_repository", "get_repository", "delete_repository", "list_repositories",
+        "create_repository",
+        "get_repository",
+        "delete_repository",
+        "list_repositories",
         "update_repository_description",
-        "update_default_branch", "tag_resource", "untag_resource", "list_tags_for_resource",
-        "create_branch", "delete_branch", "get_branch", "list_branches", "put_file", "create_commit", "git_push",
-        "get_commit", "get_file",
-        "create_approval_rule_template", "get_approval_rule_template", "list_approval_rule_templates",
-        "update_approval_rule_template_content", "update_approval_rule_template_description",
-        "delete_approval_rule_template", "associate_approval_rule_template_with_repository",
-        "disassociate_approval_rule_template_from_repository", "list_repositories_for_approval_rule_template",
+        "update_default_branch",
+        "tag_resource",
+        "untag_resource",
+        "list_tags_for_resource",
+        "create_branch",
+        "delete_branch",
+        "get_branch",
+        "list_branches",
+        "put_file",
+        "create_commit",
+        "git_push",
+        "get_commit",
+        "get_file",
+        "create_approval_rule_template",
+        "get_approval_rule_template",
+        "list_approval_rule_templates",
+        "update_approval_rule_template_content",
+        "update_approval_rule_template_description",
+        "delete_approval_rule_template",
+        "associate_approval_rule_template_with_repository",
+        "disassociate_approval_rule_template_from_repository",
+        "list_repositories_for_approval_rule_template",
         "list_associated_approval_rule_templates_for_repository",
-        "create_pull_request", "get_pull_request", "list_pull_requests", "update_pull_request_title",
-        "update_pull_request_description", "update_pull_request_status", "create_pull_request_approval_rule",
-        "delete_pull_request_approval_rule", "update_pull_request_approval_state",
-        "get_pull_request_approval_states", "evaluate_pull_request_approval_rules",
-        "override_pull_request_approval_rules", "get_pull_request_override_state",
-        "merge_pull_request_by_fast_forward", "merge_pull_request_by_squash", "merge_pull_request_by_three_way",
+        "create_pull_request",
+        "get_pull_request",
+        "list_pull_requests",
+        "update_pull_request_title",
+        "update_pull_request_description",
+        "update_pull_request_status",
+        "create_pull_request_approval_rule",
+        "delete_pull_request_approval_rule",
+        "update_pull_request_approval_state",
+        "get_pull_request_approval_states",
+        "evaluate_pull_request_approval_rules",
+        "override_pull_request_approval_rules",
+        "get_pull_request_override_state",
+        "merge_pull_request_by_fast_forward",
+        "merge_pull_request_by_squash",
+        "merge_pull_request_by_three_way",
     )
 }
 """API operation name → the model method that serves it."""

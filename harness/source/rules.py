@@ -199,9 +199,7 @@ def _statement(raw: Any) -> Statement:
     return Statement(needed, tuple(PoolMember(m) for m in members))
 
 
-def content_text(
-    needed: int, pool: Sequence[str] = (), destination_references: Sequence[str] = ()
-) -> str:
+def content_text(needed: int, pool: Sequence[str] = (), destination_references: Sequence[str] = ()) -> str:
     """Approval rule content with one Approvers statement, as JSON text (template content with references)."""
     statement: dict[str, Any] = {"Type": "Approvers", "NumberOfApprovalsNeeded": needed}
     if pool:

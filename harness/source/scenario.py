@@ -304,7 +304,15 @@ def _outcome(
     )
     grants = tuple(_grants(deployment, decision.decision)) if decision is not None and decision.allowed else ()
     return SourceOutcome(
-        identity.label, identity, operation, target, response, error[0], error[1], decision, _subject(deployment),
+        identity.label,
+        identity,
+        operation,
+        target,
+        response,
+        error[0],
+        error[1],
+        decision,
+        _subject(deployment),
         grants,
     )
 
@@ -347,8 +355,14 @@ def push(
 def delete_branch(deployment: Deployment, identity: Identity, branch: str) -> SourceOutcome:
     """DeleteBranch as ``identity``."""
     repo = repository(deployment)
-    return call(deployment, identity, "DeleteBranch", f"{full_reference(branch)} of {repo}",
-                repositoryName=repo, branchName=branch)
+    return call(
+        deployment,
+        identity,
+        "DeleteBranch",
+        f"{full_reference(branch)} of {repo}",
+        repositoryName=repo,
+        branchName=branch,
+    )
 
 
 def propose_change(
@@ -364,8 +378,16 @@ def propose_change(
     target: dict[str, str] = {"repositoryName": repo, "sourceReference": branch}
     if destination:
         target["destinationReference"] = destination
-    opened = expect_allowed(call(deployment, author, "CreatePullRequest", f"a pull request from {branch} in {repo}",
-                                 title=title, targets=[target]))
+    opened = expect_allowed(
+        call(
+            deployment,
+            author,
+            "CreatePullRequest",
+            f"a pull request from {branch} in {repo}",
+            title=title,
+            targets=[target],
+        )
+    )
     assert opened.response is not None
     answer = opened.response["pullRequest"]
     found = answer["pullRequestTargets"][0]
@@ -384,15 +406,28 @@ def _target(change: PullRequestRef) -> str:
 
 def approve(deployment: Deployment, identity: Identity, change: PullRequestRef) -> SourceOutcome:
     """Approve the current revision of a pull request as ``identity``."""
-    return call(deployment, identity, "UpdatePullRequestApprovalState", _target(change),
-                pullRequestId=change.pull_request_id, revisionId=_revision(deployment, change), approvalState="APPROVE")
+    return call(
+        deployment,
+        identity,
+        "UpdatePullRequestApprovalState",
+        _target(change),
+        pullRequestId=change.pull_request_id,
+        revisionId=_revision(deployment, change),
+        approvalState="APPROVE",
+    )
 
 
 def override(deployment: Deployment, identity: Identity, change: PullRequestRef) -> SourceOutcome:
     """Override the approval rules of the current revision of a pull request as ``identity``."""
-    return call(deployment, identity, "OverridePullRequestApprovalRules", _target(change),
-                pullRequestId=change.pull_request_id, revisionId=_revision(deployment, change),
-                overrideStatus="OVERRIDE")
+    return call(
+        deployment,
+        identity,
+        "OverridePullRequestApprovalRules",
+        _target(change),
+        pullRequestId=change.pull_request_id,
+        revisionId=_revision(deployment, change),
+        overrideStatus="OVERRIDE",
+    )
 
 
 MERGE_OPERATIONS = {
@@ -411,8 +446,14 @@ def merge(
     """
     if strategy not in MERGE_OPERATIONS:
         raise ValueError(f"merge strategy: expected one of {', '.join(MERGE_OPERATIONS)}, found {strategy!r}")
-    outcome = call(deployment, identity, MERGE_OPERATIONS[strategy], _target(change),
-                   pullRequestId=change.pull_request_id, repositoryName=change.repository)
+    outcome = call(
+        deployment,
+        identity,
+        MERGE_OPERATIONS[strategy],
+        _target(change),
+        pullRequestId=change.pull_request_id,
+        repositoryName=change.repository,
+    )
     return replace(outcome, explanation=rules_explanation(deployment, change))
 
 
@@ -527,8 +568,10 @@ def expect_refused(outcome: SourceOutcome, code: str) -> SourceOutcome:
     why = f"; {outcome.explanation}" if outcome.explanation else ""
     fix = ""
     if code == MERGE_BLOCKED and outcome.succeeded:
-        fix = ("; associate an approval rule template with the repository whose destination references include the "
-               "branch and whose pool holds the approvers")
+        fix = (
+            "; associate an approval rule template with the repository whose destination references include the "
+            "branch and whose pool holds the approvers"
+        )
     raise CheckFailed(
         f"{outcome.subject}: {outcome.actor} expected {code} on {_describe(outcome)}, got {got}{why}{fix}"
     )

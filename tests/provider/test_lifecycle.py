@@ -463,3 +463,28 @@ def test_security_groups_that_name_each_other_deploy_without_a_cycle(provider: P
     assert [(r["FromPort"], [p["GroupId"] for p in r["UserIdGroupPairs"]]) for r in ingress] == [(5432, [ids["build"]])]
     assert provider.destroy(groups) == []
     provider.check_destroy(groups)
+
+
+def test_a_role_given_policies_behind_the_harness_is_still_destroyed(provider: Provider) -> None:
+    d = definition(
+        """
+roles:
+  r:
+    assumed_by: codebuild.amazonaws.com
+    policies:
+      own: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:GetObject", Resource: "*"}]}
+"""
+    )
+    provider.apply(d)
+    iam, name = provider.ctx.clients("iam"), f"{provider.prefix}r"
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName="added",
+        PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}',
+    )
+    iam.attach_role_policy(RoleName=name, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+
+    assert provider.destroy(d) == []
+    assert provider.leftovers() == []
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_role(RoleName=name)

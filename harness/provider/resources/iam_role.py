@@ -120,7 +120,8 @@ class RoleHandler(Handler[Role]):
             "managed_policies": sorted(p["PolicyArn"] for p in attached),
             "permissions_boundary": boundary,
             "description": role.get("Description", "") or "",
-            "tags": tags_dict(iam.list_role_tags(RoleName=name).get("Tags", [])),
+            # GetRole returns the role's tags (all of them: a role holds at most 50); none when it has none.
+            "tags": tags_dict(role.get("Tags", [])),
         }
 
     def create(self, ctx: ProviderContext, resource: Role) -> ResourceState:
@@ -183,7 +184,22 @@ class RoleHandler(Handler[Role]):
         return self.state(ctx, resource)
 
     def delete(self, ctx: ProviderContext, resource: Role) -> None:
-        self.delete_physical(ctx, ctx.physical_name(resource))
+        # Remove what the definition gave the role, then the role; only when something else was added behind the
+        # harness's back (IAM refuses with DeleteConflict) is everything the role holds listed and removed.
+        iam = ctx.clients("iam")
+        name = ctx.physical_name(resource)
+        try:
+            for policy_name in resource.policies:
+                _ignore_missing(iam.delete_role_policy, RoleName=name, PolicyName=policy_name)
+            for ref in resource.managed_policies:
+                _ignore_missing(iam.detach_role_policy, RoleName=name, PolicyArn=policy_arn(ctx, ref))
+            iam.delete_role(RoleName=name)
+        except Exception as exc:
+            if error_code(exc) == "NoSuchEntity":
+                return
+            if error_code(exc) != "DeleteConflict":
+                raise
+            self.delete_physical(ctx, name)
 
     def list_by_prefix(self, ctx: ProviderContext, prefix: str) -> list[str]:
         iam = ctx.clients("iam")
@@ -203,6 +219,15 @@ class RoleHandler(Handler[Role]):
         except Exception as exc:
             if error_code(exc) != "NoSuchEntity":
                 raise
+
+
+def _ignore_missing(call: Any, **kwargs: Any) -> None:
+    """``call(**kwargs)``, where a policy already gone is not an error (the role itself may be gone too)."""
+    try:
+        call(**kwargs)
+    except Exception as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
 
 
 HANDLER = RoleHandler()
@@ -283,6 +308,7 @@ FOLDS = (
 
 
 # -- a role the definition names but does not declare ----------------------------------------------------------
+
 
 def _stand_in(request: StandInRequest) -> dict[str, Any]:
     path = "/"

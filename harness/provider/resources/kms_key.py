@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -20,7 +21,14 @@ from harness.model.schema import (
     describe,
     ref_parts,
 )
-from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
+from harness.provider.base import (
+    Handler,
+    ProviderContext,
+    ResourceState,
+    error_code,
+    tags_dict,
+    tags_list,
+)
 
 _GONE_STATES = ("PendingDeletion", "PendingReplicaDeletion")
 
@@ -67,17 +75,25 @@ class KmsKeyHandler(Handler[KmsKey]):
     def _alias(self, ctx: ProviderContext, resource: KmsKey) -> str:
         return f"alias/{ctx.physical_name(resource)}"
 
-    def _key_id(self, ctx: ProviderContext, alias: str) -> str | None:
+    def _key_meta(self, ctx: ProviderContext, alias: str) -> dict[str, Any] | None:
+        """The metadata of the key ``alias`` names; None when there is none or it is pending deletion."""
         kms = ctx.clients("kms")
         try:
-            meta = kms.describe_key(KeyId=alias)["KeyMetadata"]
+            meta: dict[str, Any] = kms.describe_key(KeyId=alias)["KeyMetadata"]
         except Exception as exc:
             if error_code(exc) == "NotFoundException":
                 return None
             raise
-        if meta.get("KeyState") in _GONE_STATES:
-            return None
-        return str(meta["KeyId"])
+        return None if meta.get("KeyState") in _GONE_STATES else meta
+
+    def _key_id(self, ctx: ProviderContext, alias: str) -> str | None:
+        meta = self._key_meta(ctx, alias)
+        return None if meta is None else str(meta["KeyId"])
+
+    def _state(self, resource: KmsKey, alias: str, meta: Mapping[str, Any]) -> ResourceState:
+        return ResourceState(
+            str(resource.address), str(meta["KeyId"]), str(meta["Arn"]), {"alias": alias, "name": alias}
+        )
 
     def _policy(self, ctx: ProviderContext, resource: KmsKey) -> dict[str, Any]:
         return dict(ctx.resolve(resource.policy)) if resource.policy else default_key_policy(ctx)
@@ -91,26 +107,29 @@ class KmsKeyHandler(Handler[KmsKey]):
         }
 
     def read(self, ctx: ProviderContext, resource: KmsKey) -> dict[str, Any] | None:
+        return self.read_with_state(ctx, resource)[0]
+
+    def read_with_state(
+        self, ctx: ProviderContext, resource: KmsKey
+    ) -> tuple[dict[str, Any] | None, ResourceState | None]:
         kms = ctx.clients("kms")
-        key_id = self._key_id(ctx, self._alias(ctx, resource))
-        if key_id is None:
-            return None
-        meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+        alias = self._alias(ctx, resource)
+        meta = self._key_meta(ctx, alias)
+        if meta is None:
+            return None, None
+        key_id = meta["KeyId"]
         policy = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
-        return {
+        actual = {
             "policy": canonical_policy(load_policy(policy)),
             "description": meta.get("Description", ""),
             "rotation": bool(kms.get_key_rotation_status(KeyId=key_id).get("KeyRotationEnabled")),
             "tags": tags_dict(kms.list_resource_tags(KeyId=key_id).get("Tags", []), "TagKey", "TagValue"),
         }
+        return actual, self._state(resource, alias, meta)
 
     def state(self, ctx: ProviderContext, resource: KmsKey) -> ResourceState:
-        kms = ctx.clients("kms")
         alias = self._alias(ctx, resource)
-        meta = kms.describe_key(KeyId=alias)["KeyMetadata"]
-        return ResourceState(
-            str(resource.address), str(meta["KeyId"]), str(meta["Arn"]), {"alias": alias, "name": alias}
-        )
+        return self._state(resource, alias, ctx.clients("kms").describe_key(KeyId=alias)["KeyMetadata"])
 
     def create(self, ctx: ProviderContext, resource: KmsKey) -> ResourceState:
         kms = ctx.clients("kms")
@@ -124,7 +143,7 @@ class KmsKeyHandler(Handler[KmsKey]):
         kms.create_alias(AliasName=self._alias(ctx, resource), TargetKeyId=key_id)
         if resource.rotation:
             kms.enable_key_rotation(KeyId=key_id)
-        return self.state(ctx, resource)
+        return self._state(resource, self._alias(ctx, resource), meta)
 
     def update(self, ctx: ProviderContext, resource: KmsKey, changed: frozenset[str]) -> ResourceState:
         kms = ctx.clients("kms")

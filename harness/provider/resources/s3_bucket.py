@@ -377,8 +377,9 @@ class BucketHandler(Handler[Bucket]):
     def read(self, ctx: ProviderContext, resource: Bucket) -> dict[str, Any] | None:
         s3 = ctx.clients("s3")
         name = ctx.physical_name(resource)
+        # Reading the versioning first tells whether the bucket exists, as HeadBucket would, without a call of its own.
         try:
-            s3.head_bucket(Bucket=name)
+            status = s3.get_bucket_versioning(Bucket=name).get("Status")
         except Exception as exc:
             if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
                 return None
@@ -415,7 +416,6 @@ class BucketHandler(Handler[Bucket]):
             if error_code(exc) != "NoSuchPublicAccessBlockConfiguration":
                 raise
             pab = None
-        status = s3.get_bucket_versioning(Bucket=name).get("Status")
         ownership = read_ownership(s3, name)
         # S3 gives new buckets BucketOwnerEnforced since 2023 (an emulator may give none): a definition that does
         # not say reads back either default as "not configured".
@@ -455,8 +455,20 @@ class BucketHandler(Handler[Bucket]):
         s3.create_bucket(**kwargs)
         state = ResourceState(str(resource.address), name, self.arn(ctx, resource))
         ctx.state[str(resource.address)] = state
-        fields = {"policy", "encryption", "public_access_block", "versioning", "tags", "eventbridge"}
-        # A new bucket is private, without logging or notifications: only what the definition adds is applied.
+        # A new bucket is private, unversioned, without a policy, tags, logging or notifications, and encrypted with
+        # S3's own keys: only what the definition adds is applied. (Its public access block is always set, since
+        # S3's default for new buckets and an emulator's differ.)
+        fields = {"public_access_block"}
+        if resource.policy is not None:
+            fields.add("policy")
+        if resource.encryption is not None:
+            fields.add("encryption")
+        if resource.versioning:
+            fields.add("versioning")
+        if resource.tags:
+            fields.add("tags")
+        if resource.eventbridge:
+            fields.add("eventbridge")
         if resource.ownership is not None:
             fields.add("ownership")
         if resource.acl_grants() != canned_grants("private"):
@@ -503,8 +515,8 @@ class BucketHandler(Handler[Bucket]):
                 )
         if "versioning" in changed:
             status = "Enabled" if resource.versioning else "Suspended"
-            current = s3.get_bucket_versioning(Bucket=name).get("Status")
-            if resource.versioning or current:
+            # A bucket that was never versioned stays so: it cannot be suspended.
+            if resource.versioning or s3.get_bucket_versioning(Bucket=name).get("Status"):
                 s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": status})
         if "policy" in changed:
             if resource.policy is None:
@@ -566,7 +578,15 @@ class BucketHandler(Handler[Bucket]):
         return configuration
 
     def delete(self, ctx: ProviderContext, resource: Bucket) -> None:
-        self.delete_physical(ctx, ctx.physical_name(resource))
+        # An empty bucket is deleted at once; one S3 refuses to delete (BucketNotEmpty, or a policy that denies it)
+        # is emptied and deleted the thorough way (``delete_physical``).
+        name = ctx.physical_name(resource)
+        try:
+            ctx.clients("s3").delete_bucket(Bucket=name)
+        except Exception as exc:
+            if error_code(exc) in ("NoSuchBucket", "404"):
+                return
+            self.delete_physical(ctx, name)
 
     def list_by_prefix(self, ctx: ProviderContext, prefix: str) -> list[str]:
         buckets = ctx.clients("s3").list_buckets().get("Buckets", [])
