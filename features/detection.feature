@@ -33,6 +33,14 @@ Feature: Unusual behaviour of the pipeline is detected and the security team is 
     And the audit trail delivers its logs
     Then an alarm on pipeline changes goes off
 
+  @detection @cis-aws:4.5 @nist-800-53:AU-9 @nist-800-53:SI-4 @soc2:CC7.2
+  Scenario: Stopping the audit trail is detected
+    Given the pipeline under test is deployed
+    When someone stops the audit trail through the API
+    And the audit trail delivers its logs
+    Then an alarm on trail changes goes off
+    And the security team is notified of it
+
   @detection @nist-800-53:SI-4 @nist-800-53:AU-6 @soc2:CC7.2
   Scenario: Every metric filter on the audit log matches the events it watches for
     Given the pipeline under test is deployed

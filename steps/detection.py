@@ -23,6 +23,11 @@ def pipeline_changed(pw: Deployment) -> None:
     detection.change_pipeline(pw)
 
 
+@when("someone stops the audit trail through the API")
+def trail_stopped(pw: Deployment) -> None:
+    detection.stop_trail(pw)
+
+
 @when(parsers.parse("the pipeline's build runs {count:d} times within {minutes:d} minutes"))
 def many_builds(pw: Deployment, count: int, minutes: int) -> None:
     detection.run_builds(pw, count)

@@ -23,6 +23,7 @@ _EXTRA = "detection"
 _FIRED = "detection.fired"
 _LAST = "detection.last"
 _PREVENTED = "detection.prevented"
+_WATCHED = "detection.watched"
 
 # What each kind of detection watches for, as CloudTrail records show it (CIS AWS Foundations 4.x filters).
 _IAM_POLICY_CHANGES = frozenset(
@@ -36,6 +37,9 @@ _IAM_POLICY_CHANGES = frozenset(
 _PIPELINE_CHANGES = frozenset(
     {"CreatePipeline", "UpdatePipeline", "DeletePipeline", "CreateProject", "UpdateProject", "DeleteProject"}
 )
+
+# CloudTrail configuration changes (CIS AWS Foundations' metric filter for them watches exactly these).
+_TRAIL_CHANGES = frozenset({"CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging"})
 
 
 def _unauthorized(record: Mapping[str, Any]) -> bool:
@@ -53,6 +57,10 @@ def _pipeline_change(record: Mapping[str, Any]) -> bool:
         and record.get("eventName") in _PIPELINE_CHANGES
         and not record.get("errorCode")
     )
+
+
+def _trail_change(record: Mapping[str, Any]) -> bool:
+    return record.get("eventSource") == "cloudtrail.amazonaws.com" and record.get("eventName") in _TRAIL_CHANGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,12 @@ WATCHES: dict[str, Watch] = {
         '{ ($.eventSource = "codepipeline.amazonaws.com") && (($.eventName = "UpdatePipeline") || '
         '($.eventName = "DeletePipeline")) }',
     ),
+    "trail changes": Watch(
+        "trail changes",
+        _trail_change,
+        "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || "
+        "($.eventName = StartLogging) || ($.eventName = StopLogging) }",
+    ),
 }
 
 
@@ -147,6 +161,9 @@ def detection_of(deployment: Deployment) -> DetectionRuntime:
     # Events the services emit (build and pipeline state changes) go through the deployed EventBridge rules.
     build_runtime(deployment).listeners.append(runtime.on_event)
     deployment.extras[_EXTRA] = runtime
+    # The trails logging when watching began: a trail stopped during the scenario still delivers what it
+    # recorded before it stopped (its StopLogging call among it), and that is what the scenario is about.
+    deployment.extras[_WATCHED] = audit_log_groups(deployment)
     return runtime
 
 
@@ -244,8 +261,14 @@ def audit_log_groups(deployment: Deployment) -> dict[str, str]:
     return {t.name: t.log_group_name for t in trails.values() if t.log_group_name and t.logging}
 
 
+def _watched_log_groups(deployment: Deployment) -> dict[str, str]:
+    """The log groups of the trails logging now or when detection began watching (see :func:`detection_of`)."""
+    watched = deployment.extras.get(_WATCHED)
+    return {**(watched if isinstance(watched, dict) else {}), **audit_log_groups(deployment)}
+
+
 def _audit_log_groups(deployment: Deployment) -> dict[str, str]:
-    """The log groups the deployed trails deliver to (see :func:`audit_log_groups`), at least one.
+    """The log groups the deployed trails deliver to (see :func:`_watched_log_groups`), at least one.
 
     Raises:
         Unverified: the definition declares no trail (the account's trail often lives in another stack).
@@ -253,7 +276,7 @@ def _audit_log_groups(deployment: Deployment) -> dict[str, str]:
     """
     from harness.provider.resources.cloudtrail import Trail
 
-    groups = audit_log_groups(deployment)
+    groups = _watched_log_groups(deployment)
     if groups:
         return groups
     if not any(deployment.require_definition().of_type(Trail)):
@@ -276,7 +299,7 @@ def deliver(deployment: Deployment) -> int:
 
 def _delivered_records(deployment: Deployment) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
-    for trail in audit_log_groups(deployment):
+    for trail in _watched_log_groups(deployment):
         records.extend(deployment.trail.log_group_records(trail))
     return records
 
@@ -632,6 +655,32 @@ def change_pipeline(deployment: Deployment) -> None:
         "UpdatePipeline",
         focus="codepipeline:UpdatePipeline",
         pipeline=declaration,
+    )
+
+
+def stop_trail(deployment: Deployment) -> None:
+    """An administrator of the account stops the definition's trail through CloudTrail's API (StopLogging), as an
+    intruder covering their tracks would, and as the most capable principal the claim allows.
+
+    CloudTrail records the StopLogging call itself before the trail stops, so a metric filter on the trail's log
+    group sees it; a policy that refuses it (an SCP) is the stronger outcome, recorded with its deciding statement.
+
+    Raises:
+        Unverified: when the definition declares no trail (the claim has no subject), or the call fails for another
+            reason than a refusal (the change cannot be tried).
+    """
+    from harness.trail.audit import trail_name
+
+    detection_of(deployment)
+    name = trail_name(deployment)
+    _change_as_administrator(
+        deployment,
+        "trail changes",
+        f"stop the logging of trail {name}",
+        "cloudtrail",
+        "StopLogging",
+        focus="cloudtrail:StopLogging",
+        Name=name,
     )
 
 

@@ -221,3 +221,56 @@ def test_without_the_refusal_the_same_filter_and_alarm_detect_the_change(
         fired = detection.expect_alarm(deployment, "pipeline changes")
     assert fired == (f"{deployment.prefix}pipeline-changes",)
     assert "prevented" not in deployment.evidence.current().data
+
+
+def test_stopping_the_trail_is_recorded_before_it_stops_and_the_trail_changes_alarm_goes_off(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    deployment = deployed(backend, reference, deploy)
+    with deployment.observed():
+        detection.stop_trail(deployment)
+        detection.deliver(deployment)
+        fired = detection.expect_alarm(deployment, "trail changes")
+        topics = detection.expect_notified(deployment, "trail changes")
+    assert fired == (f"{deployment.prefix}trail-changes",)
+    assert topics == [f"arn:aws:sns:us-east-1:123456789012:{deployment.prefix}security-alerts"]
+    [record] = _records_of(deployment, "StopLogging")
+    identity = record["userIdentity"]
+    assert isinstance(identity, dict) and f":assumed-role/{deployment.prefix}account-admin/" in identity["arn"]
+    status = deployment.backend.client("cloudtrail").get_trail_status(Name=f"{deployment.prefix}audit")
+    assert status["IsLogging"] is False
+
+
+def test_a_trail_stopped_unwatched_fails_the_claim_naming_the_missing_alarm(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    deployment = deployed(backend, without_alarms(reference, "trail-changes"), deploy)
+    with deployment.observed():
+        detection.stop_trail(deployment)
+        detection.deliver(deployment)
+        with pytest.raises(CheckFailed, match=r"expected an alarm on PipelineSecurity/CloudTrailChanges"):
+            detection.expect_alarm(deployment, "trail changes")
+
+
+PROTECT_TRAIL = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Sid": "KeepTrailsOn", "Effect": "Deny", "Action": ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"],
+         "Resource": "*"},
+    ],
+}  # fmt: skip
+
+
+def test_a_trail_stop_refused_by_an_scp_holds_the_claim_and_the_trail_keeps_logging(
+    backend: Backend, reference: Definition, deploy: list[Deployment]
+) -> None:
+    deployment = deployed(backend, without_alarms(reference, "trail-changes"), deploy)
+    deployment.enforcer.scps = [[PROTECT_TRAIL]]
+    with deployment.observed():
+        detection.stop_trail(deployment)
+        detection.deliver(deployment)
+        assert detection.expect_alarm(deployment, "trail changes") == ()
+    assert "statement 'KeepTrailsOn' of the service control policy" in deployment.evidence.current().data["prevented"]
+    status = deployment.backend.client("cloudtrail").get_trail_status(Name=f"{deployment.prefix}audit")
+    assert status["IsLogging"] is True
