@@ -92,7 +92,7 @@ class Unverified(PipewardenError):
 
 
 # How to give a claim a subject that another template or plan declares.
-BESIDE = "or check the template or plan that declares it beside this one (pipewarden check A B)"
+BESIDE = "or give the template or plan that declares it with --baseline FILE (under pytest --pw-baseline FILE)"
 
 
 def absent(subject: str, missing: str, provide: str) -> Unverified:
@@ -102,7 +102,7 @@ def absent(subject: str, missing: str, provide: str) -> Unverified:
     Args:
         subject: what the message is about (``definition 'pipeline'``).
         missing: what is absent, as a statement (``declares no build project``).
-        provide: how to give it (``declare one, or check the template that holds it beside this one``).
+        provide: how to give it (``declare one, or give the template that holds it with --baseline``).
     """
     return Unverified(f"{subject}: {missing}, so the claim cannot be tried; {provide}", missing=missing)
 

@@ -52,6 +52,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "repeatable",
     )
     group.addoption(
+        "--pw-baseline",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="the account's guard rails that live in another template or plan (trail, account-wide metric filters "
+        "and alarms), deployed and checked with --pw-definition; repeatable",
+    )
+    group.addoption(
         "--pw-map",
         action="append",
         default=[],
@@ -182,6 +190,7 @@ def pw_definition(request: pytest.FixtureRequest, pw_definition_path: Path) -> D
             lint_ignore=lint_ignore,
             options=PLUGIN_OPTIONS,
             companions=[Path(c) for c in config.getoption("--pw-companion")],
+            baselines=[Path(b) for b in config.getoption("--pw-baseline")],
         )
     except InputError as exc:
         message = str(exc)

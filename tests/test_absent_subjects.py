@@ -15,7 +15,7 @@ from harness.isolation.identity import production_data
 from harness.runtime.scenarios import main_pipeline, pipeline_build_project
 from tests.conftest import definition
 
-BESIDE = "or check the template or plan that declares it beside this one (pipewarden check A B)"
+BESIDE = "or give the template or plan that declares it with --baseline FILE (under pytest --pw-baseline FILE)"
 
 
 @pytest.fixture

@@ -87,8 +87,8 @@ def test_the_group_allowed_to_approve_releases_plays_the_release_manager(backend
     assert caught.value.reason == (
         "definition 'test': has no role, user or group playing 'developer' (people are often IAM users, groups or "
         "single sign-on outside the template), so the claim cannot be tried; map one with --pw-map "
-        "developer=<role, user or group> or tag it pipewarden:role=developer, or check the template or plan that "
-        "declares it beside this one (pipewarden check A B)"
+        "developer=<role, user or group> or tag it pipewarden:role=developer, or give the template or plan that "
+        "declares it with --baseline FILE (under pytest --pw-baseline FILE)"
     )
 
 

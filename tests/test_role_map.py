@@ -73,7 +73,8 @@ def test_the_hint_names_the_option_of_the_interface_in_use(backend: Backend) -> 
     assert caught.value.reason == (
         "definition 'pipeline': has no role playing 'auditor' (roles: code-build-service-role "
         "(CodeBuildServiceRole), engineers (Engineers)), so the claim cannot be tried; map it with --map "
-        "auditor=<role>, or check the template or plan that declares it beside this one (pipewarden check A B)"
+        "auditor=<role>, or give the template or plan that declares it with --baseline FILE (under pytest "
+        "--pw-baseline FILE)"
     )
 
 

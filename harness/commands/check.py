@@ -46,6 +46,14 @@ def register(subparsers: Any) -> None:
         metavar="TEMPLATE",
         help="further CloudFormation templates deployed with the first (companion stacks whose exports it imports)",
     )
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="the account's guard rails that live in another template or plan (the trail, account-wide metric "
+        "filters and alarms), deployed and checked with TEMPLATE; any format (repeatable)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="auto", help="input format (default: detect)")
     parser.add_argument(
         "--features",
@@ -187,6 +195,7 @@ def run(args: argparse.Namespace) -> int:
     parameters_file = Path(args.parameters) if args.parameters else None
     # An InputError here exits 2 with the message.
     companions = [Path(c) for c in args.companions]
+    baselines = [Path(b) for b in args.baseline]
     definition = load_any(
         template,
         args.format,
@@ -194,6 +203,7 @@ def run(args: argparse.Namespace) -> int:
         parameters_file=parameters_file,
         lint_ignore=lint_ignore,
         companions=companions,
+        baselines=baselines,
     )
     check_role_map(definition, _role_map(args.map), "--map")
     features = Path(args.features) if args.features else packaged_features()
@@ -246,6 +256,8 @@ def run(args: argparse.Namespace) -> int:
             pytest_args += ["--pw-lint-ignore", rule]
         for companion in companions:
             pytest_args += ["--pw-companion", str(companion.resolve())]
+        for baseline in baselines:
+            pytest_args += ["--pw-baseline", str(baseline.resolve())]
         if args.keyword:
             pytest_args += ["-k", args.keyword]
         if args.marker:

@@ -470,7 +470,7 @@ def _require_known(outcome: CallOutcome) -> None:
         raise Unverified(
             f"{outcome.subject}: the decision on {outcome.actor}'s {access} depends on what the definition does "
             f"not say: {describe_unknowns(outcome.unknowns)}; give the template or plan that declares it "
-            "too (pipewarden check A B), or declare it here",
+            "too (--baseline FILE; under pytest --pw-baseline FILE), or declare it here",
             unknowns=[str(u) for u in outcome.unknowns],
         )
 

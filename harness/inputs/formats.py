@@ -66,6 +66,7 @@ def load_any(
     lint_ignore: Sequence[str] = (),
     options: ParameterOptions = CHECK_OPTIONS,
     companions: Sequence[str | Path] = (),
+    baselines: Sequence[str | Path] = (),
 ) -> Definition:
     """Load a definition in any supported format.
 
@@ -80,6 +81,9 @@ def load_any(
         options: how the interface in use takes parameters, named in messages.
         companions: CloudFormation templates loaded together with ``path`` (the companion stacks whose exports
             it imports and whose resources it uses); they must be templates too.
+        baselines: definitions of the account's guard rails that live elsewhere (the trail, account-wide metric
+            filters and alarms), in any format, each whole on its own; their resources join the definition's
+            (see ``Definition.with_baseline``). Template parameters apply to ``path`` and its companions only.
 
     Returns:
         The definition; the notes of reading the parameters file come first among its notes.
@@ -88,6 +92,30 @@ def load_any(
         InputError: for an unknown format, invalid content, an unreadable parameters file, or parameters given for
             a definition that is not a CloudFormation template.
     """
+    definition = _load_one(
+        Path(path),
+        fmt,
+        parameters,
+        parameters_file=parameters_file,
+        lint_ignore=lint_ignore,
+        options=options,
+        companions=companions,
+    )
+    for baseline in baselines:
+        definition = definition.with_baseline(_load_one(Path(baseline), "auto", lint_ignore=lint_ignore))
+    return definition
+
+
+def _load_one(
+    path: Path,
+    fmt: str,
+    parameters: Mapping[str, str] | None = None,
+    *,
+    parameters_file: str | Path | None = None,
+    lint_ignore: Sequence[str] = (),
+    options: ParameterOptions = CHECK_OPTIONS,
+    companions: Sequence[str | Path] = (),
+) -> Definition:
     path = Path(path)
     if fmt not in FORMATS:
         raise InputError(

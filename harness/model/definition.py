@@ -6,7 +6,7 @@ import functools
 import re
 import typing
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Annotated, Any, get_args, get_origin
 
@@ -234,6 +234,41 @@ class Definition:
                     line=loc.line if loc else None,
                     field="environment",
                 )
+
+    def with_baseline(self, baseline: Definition) -> Definition:
+        """This definition with the resources of an account baseline beside it (the trail, account-wide metric
+        filters and alarms that live in another template or plan), deployed and checked together.
+
+        Each file must be whole on its own (its references resolve within it); the result keeps this definition's
+        name, and every resource keeps the file and line it came from.
+
+        Raises:
+            InputError: when both declare a resource under one name, naming both places.
+        """
+        mine = {str(r.address) for r in self.resources}
+        for resource in baseline.resources:
+            address = str(resource.address)
+            if address in mine:
+                loc = baseline.locations.get(address)
+                raise InputError(
+                    where=baseline.where(address),
+                    expected="resource names the pipeline's definition does not use",
+                    found=f"'{address}', also declared at {self.where(address)}",
+                    fix="rename one of them (a baseline holds the account's guard rails, not the pipeline's resources)",
+                    file=loc.file if loc else baseline.source,
+                    line=loc.line if loc else None,
+                )
+        return replace(
+            self,
+            resources=(*self.resources, *baseline.resources),
+            locations={**baseline.locations, **self.locations},
+            notes=(*self.notes, *(f"baseline {baseline.source}: {note}" for note in baseline.notes)),
+            environments={**baseline.environments, **self.environments},
+            unknowns=(*self.unknowns, *baseline.unknowns),
+            physical_names={**baseline.physical_names, **self.physical_names},
+            retained={**baseline.retained, **self.retained},
+            origins={**baseline.origins, **self.origins},
+        )
 
     def unknowns_of(self, address: Address | str, aspects: frozenset[str] | None = None) -> tuple[Unknown, ...]:
         """What is unknown about one resource (only the given aspects, when given)."""

@@ -544,6 +544,6 @@ def _require_known_logging(subject: str, unknowns: tuple[Unknown, ...]) -> None:
         raise Unverified(
             f"{subject}: whether its bucket's server access log records the attempt depends on what the definition "
             f"does not say: {describe_unknowns(unknowns)}; give the template or plan that declares it too "
-            "(pipewarden check A B), or declare it here",
+            "(--baseline FILE; under pytest --pw-baseline FILE), or declare it here",
             unknowns=[str(u) for u in unknowns],
         )

@@ -366,7 +366,7 @@ def _unknown(deployment: Deployment, tampering: Tampering, unknowns: Any, what: 
     return Unverified(
         f"trail '{name}': the {tampering.change} of log file {tampering.key} by {tampering.actor} was {what} on a "
         f"decision that depends on what the definition does not say: {describe_unknowns(unknowns)}; give the "
-        "template or plan that declares it too (pipewarden check A B), or declare it here",
+        "template or plan that declares it too (--baseline FILE; under pytest --pw-baseline FILE), or declare it here",
         unknowns=[str(u) for u in unknowns],
     )
 

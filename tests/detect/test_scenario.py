@@ -133,8 +133,8 @@ def test_without_any_alarm_in_the_definition_the_claim_is_unverified(
             detection.expect_alarm(deployment, "pipeline changes")
     assert caught.value.reason == (
         f"pipeline '{reference.name}': declares no alarm to watch pipeline changes, so the claim cannot be tried; "
-        "alarms often live in the account's monitoring baseline: declare the alarm or check the template or plan "
-        "that declares it beside this one (pipewarden check A B)"
+        "alarms often live in the account's monitoring baseline: declare the alarm or give the template or plan "
+        "that declares it with --baseline FILE (under pytest --pw-baseline FILE)"
     )
 
 

@@ -104,7 +104,10 @@ def test_a_stand_in_roles_denial_is_unverified_naming_the_unknown(deployed: Depl
         "(Resources.Build.Properties.ServiceRole names 'arn:aws:iam::123456789012:role/acme-build', which the "
         "template does not declare); give"
     ) in message
-    assert message.endswith("give the template or plan that declares it too (pipewarden check A B), or declare it here")
+    assert message.endswith(
+        "give the template or plan that declares it too (--baseline FILE; under pytest --pw-baseline FILE), or "
+        "declare it here"
+    )
 
 
 def test_a_known_roles_decision_on_a_known_resource_is_judged(deployed: Deployment) -> None:

@@ -125,8 +125,8 @@ def test_a_definition_without_production_says_how_to_declare_it() -> None:
     assert caught.value.reason == (
         f"definition '{d.name}': declares no production environment, so the claim cannot be tried; tag the "
         "production resources 'Environment: Production' (or 'env: prod'), or declare an environment with "
-        "'production: true' under 'environments', or check the template or plan that declares it beside this one "
-        "(pipewarden check A B)"
+        "'production: true' under 'environments', or give the template or plan that declares it with --baseline "
+        "FILE (under pytest --pw-baseline FILE)"
     )
 
 

@@ -488,3 +488,22 @@ roles:
     assert provider.leftovers() == []
     with pytest.raises(ClientError, match="NoSuchEntity"):
         iam.get_role(RoleName=name)
+
+
+def test_a_role_whose_managed_policy_of_the_definition_is_gone_is_still_destroyed(provider: Provider) -> None:
+    d = definition(
+        """
+policies:
+  read:
+    document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "s3:GetObject", Resource: "*"}]}
+roles:
+  r:
+    assumed_by: codebuild.amazonaws.com
+    managed_policies: [read]
+"""
+    )
+    provider.apply(d)
+    assert provider.destroy(d) == []
+    # A second destroy (a teardown after the scenario removed the pipeline) finds nothing to remove, and says so.
+    assert provider.destroy(d) == []
+    assert provider.leftovers() == []

@@ -446,7 +446,7 @@ def test_a_trail_bucket_outside_the_template_leaves_the_claim_unverified(deploy:
         f"trail '{deploy.prefix}trail': whether its bucket's server access log records the attempt depends on what "
         "the definition does not say: buckets.acme-trail: its logging is unknown (Resources.Trail.Properties."
         "S3BucketName names 'acme-trail', which the template does not declare); give the template or plan that "
-        "declares it too (pipewarden check A B), or declare it here"
+        "declares it too (--baseline FILE; under pytest --pw-baseline FILE), or declare it here"
     )
 
 
@@ -468,7 +468,7 @@ def test_a_log_bucket_outside_the_definition_leaves_the_claim_unverified(deploy:
     assert unverified.value.reason == (
         f"trail '{deploy.prefix}audit': whether its bucket's server access log records the attempt depends on what "
         f"the definition does not say: buckets.access-logs: its policy is unknown ({reason}); give the template or "
-        "plan that declares it too (pipewarden check A B), or declare it here"
+        "plan that declares it too (--baseline FILE; under pytest --pw-baseline FILE), or declare it here"
     )
 
 

@@ -124,6 +124,6 @@ def test_a_definition_without_a_trail_leaves_trail_claims_unverified(deploy: Dep
         audit.trail_name(deploy)
     assert caught.value.reason == (
         f"definition '{deploy.definition.name}': declares no trail, so the claim cannot be tried; the account's "
-        "trail often lives in another stack: declare it or check the template or plan that declares it beside this "
-        "one (pipewarden check A B)"
+        "trail often lives in another stack: declare it or give the template or plan that declares it with "
+        "--baseline FILE (under pytest --pw-baseline FILE)"
     )

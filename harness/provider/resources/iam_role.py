@@ -189,10 +189,16 @@ class RoleHandler(Handler[Role]):
         iam = ctx.clients("iam")
         name = ctx.physical_name(resource)
         try:
+            # A policy of the definition that is already gone (a second destroy) has no ARN left to detach by.
+            attached = [policy_arn(ctx, ref) for ref in resource.managed_policies]
+        except Exception:
+            self.delete_physical(ctx, name)
+            return
+        try:
             for policy_name in resource.policies:
                 _ignore_missing(iam.delete_role_policy, RoleName=name, PolicyName=policy_name)
-            for ref in resource.managed_policies:
-                _ignore_missing(iam.detach_role_policy, RoleName=name, PolicyArn=policy_arn(ctx, ref))
+            for arn in attached:
+                _ignore_missing(iam.detach_role_policy, RoleName=name, PolicyArn=arn)
             iam.delete_role(RoleName=name)
         except Exception as exc:
             if error_code(exc) == "NoSuchEntity":
