@@ -198,6 +198,20 @@ def pw_definition(request: pytest.FixtureRequest, pw_definition_path: Path) -> D
     pytest.fail(message, pytrace=False)
 
 
+DEPLOY_FAILURES_KEY = pytest.StashKey[dict[int, str]]()
+
+
+def deploy_failures(config: pytest.Config) -> dict[int, str]:
+    """The deploy failures of this run, by definition: each is the run's error, reported once."""
+    return config.stash.setdefault(DEPLOY_FAILURES_KEY, {})
+
+
+@pytest.fixture(scope="session")
+def pw_deploy_failures(request: pytest.FixtureRequest) -> dict[int, str]:
+    """Where the deploy steps keep a definition's deploy failure (see ``harness.scenario.deploy_for_claim``)."""
+    return deploy_failures(request.config)
+
+
 @pytest.fixture(scope="session")
 def pw_role_map(request: pytest.FixtureRequest) -> dict[str, str]:
     """Scenario roles bound to definition roles with --pw-map."""
@@ -305,7 +319,16 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     return None
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # A pipeline that did not deploy is the run's error even when every claim it stopped is only UNVERIFIED.
+    if deploy_failures(session.config) and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    for cause in dict.fromkeys(deploy_failures(config).values()):
+        terminalreporter.section("pipewarden: the pipeline did not deploy", sep="=", red=True)
+        terminalreporter.write_line(cause)
     # Unverified reports are skips with their own category, which pytest's -r summaries never list: without this
     # section the reason a claim could not be verified would not appear in the terminal at all.
     reports = terminalreporter.stats.get("unverified", [])

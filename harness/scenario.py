@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.acceptance import Deployment
-from harness.errors import BESIDE, CheckFailed, InputError, absent
+from harness.errors import BESIDE, CheckFailed, DeployError, InputError, Unverified, absent
 from harness.inputs.formats import load_any
 from harness.model.definition import Definition
 from harness.provider.resources.iam_group import Group
@@ -95,6 +95,35 @@ def deploy(deployment: Deployment, definition: Definition) -> None:
     """Deploy a definition; the plan after apply must be empty."""
     deployment.definition = definition
     deployment.apply()
+
+
+def deploy_as_claim(deployment: Deployment, definition: Definition, failures: dict[int, str]) -> None:
+    """Deploy a definition whose deployment is the claim itself: a failure fails it, and is kept in ``failures``
+    (by definition) for the run to report once (see :func:`deploy_for_claim`)."""
+    try:
+        deploy(deployment, definition)
+    except DeployError as exc:
+        failures.setdefault(id(definition), str(exc))
+        raise
+
+
+def deploy_for_claim(deployment: Deployment, definition: Definition, failures: dict[int, str]) -> None:
+    """Deploy a definition as the precondition of another claim.
+
+    A definition that does not deploy leaves the claim untried, so it is UNVERIFIED, not failed: the deploy failure
+    is the run's error, reported once with its cause (kept in ``failures``), and later scenarios do not try again.
+
+    Raises:
+        Unverified: the pipeline did not deploy, now or earlier in the run.
+    """
+    earlier = failures.get(id(definition))
+    if earlier is not None:
+        raise Unverified("not tried: the pipeline did not deploy (the run's error, reported once)", deploy=earlier)
+    try:
+        deploy(deployment, definition)
+    except DeployError as exc:
+        failures.setdefault(id(definition), str(exc))
+        raise Unverified(f"not tried: the pipeline did not deploy: {exc}", deploy=str(exc)) from exc
 
 
 # Scenario roles that people play: a role only a service may assume cannot play them.

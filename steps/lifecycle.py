@@ -11,13 +11,13 @@ from harness.model.definition import Definition
 
 
 @given("the pipeline under test is deployed")
-def deployed_pipeline(pw: Deployment, pw_definition: Definition) -> None:
-    scenario.deploy(pw, pw_definition)
+def deployed_pipeline(pw: Deployment, pw_definition: Definition, pw_deploy_failures: dict[int, str]) -> None:
+    scenario.deploy_for_claim(pw, pw_definition, pw_deploy_failures)
 
 
 @when("the pipeline under test is deployed")
-def deploy_pipeline(pw: Deployment, pw_definition: Definition) -> None:
-    scenario.deploy(pw, pw_definition)
+def deploy_pipeline(pw: Deployment, pw_definition: Definition, pw_deploy_failures: dict[int, str]) -> None:
+    scenario.deploy_as_claim(pw, pw_definition, pw_deploy_failures)
 
 
 @then("a second plan shows no changes")

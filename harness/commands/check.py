@@ -110,6 +110,13 @@ class _Progress:
     out: TextIO
     rows: list[tuple[str, str, str]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    # The causes of deploy failures, each once (the run's errors; see harness.scenario.deploy_for_claim).
+    deploy_errors: list[str] = field(default_factory=list)
+
+    def pytest_sessionfinish(self, session: Any) -> None:
+        from harness.plugin import deploy_failures
+
+        self.deploy_errors = list(dict.fromkeys(deploy_failures(session.config).values()))
 
     def pytest_runtest_logreport(self, report: Any) -> None:
         unverified = ("pipewarden", "unverified") in getattr(report, "user_properties", ())
@@ -147,6 +154,9 @@ class _Progress:
             f"{counts[k]} {k.lower()}" for k in ("PASS", "FAIL", "ERROR", "UNVERIFIED", "SKIP") if k in counts
         )
         lines.append(f"\n{totals or 'no scenarios ran'} in {time.monotonic() - self.started:.1f}s")
+        for cause in self.deploy_errors:
+            untried = sum(1 for s, _n, d in self.rows if s == "UNVERIFIED" and "the pipeline did not deploy" in d)
+            lines.append(f"error: the pipeline did not deploy, so {untried} scenario(s) could not be tried: {cause}")
         return "\n".join(lines)
 
 
@@ -281,6 +291,8 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
     unverified = sum(1 for status, _name, _detail in progress.rows if status == "UNVERIFIED")
+    if code in (0, 1) and progress.deploy_errors:
+        return EXIT_FAILED
     if code == 0 and unverified and args.fail_on_unverified:
         print(f"pipewarden check: {unverified} scenario(s) could not be verified (--fail-on-unverified)", flush=True)
         return EXIT_FAILED
