@@ -73,6 +73,30 @@ def test_no_build_to_keep_a_plaintext_secret(bare: Deployment) -> None:
     from harness.runtime.scenarios import plaintext_secrets
 
     assert _reason(plaintext_secrets, bare) == (
-        "definition 'bare': declares no build project and no Lambda function, so the claim cannot be tried; declare "
-        f"the build project {BESIDE}"
+        "definition 'bare': declares no build project, so the claim cannot be tried; declare the build project "
+        f"{BESIDE}"
     )
+
+
+def test_a_function_alone_is_no_build_to_keep_a_plaintext_secret(backend: Backend) -> None:
+    from harness.runtime.scenarios import plaintext_secrets
+
+    deployment = Deployment(backend)
+    deployment.definition = definition(
+        """
+roles:
+  runner: {assumed_by: lambda.amazonaws.com}
+functions:
+  f: {role: runner, runtime: python3.12, handler: index.handler, environment: {STAGE: prod}}
+""",
+        "functions",
+    )
+    with deployment.observed():
+        deployment.apply()
+        try:
+            assert _reason(plaintext_secrets, deployment) == (
+                f"definition 'functions': declares no build project, so the claim cannot be tried; declare the build "
+                f"project {BESIDE}"
+            )
+        finally:
+            deployment.teardown()

@@ -110,6 +110,22 @@ def _empty_references(values: Any, unknown: Any, expressions: Any) -> Any:
     return marked
 
 
+# Attributes AWS refuses empty: a plan that shows one as "" (a redacted or hand-made plan) does not say what will be
+# applied, so the value is taken as unknown, like one known only at apply.
+_REQUIRED_NONEMPTY = {
+    "aws_security_group": ("description",),
+    "aws_iam_policy": ("policy",),
+    "aws_iam_role": ("assume_role_policy",),
+    "aws_iam_role_policy": ("policy",),
+    "aws_iam_user_policy": ("policy",),
+    "aws_iam_group_policy": ("policy",),
+    "aws_iam_role_policy_attachment": ("policy_arn",),
+    "aws_iam_user_policy_attachment": ("policy_arn",),
+    "aws_iam_group_policy_attachment": ("policy_arn",),
+    "aws_iam_policy_attachment": ("policy_arn",),
+}
+
+
 UNVERIFIED_LEFT_OUT = "and scenarios that depend on it are unverified"
 
 _UNDERIVABLE = "and not derivable from the plan; scenarios that depend on it are unverified"
@@ -332,6 +348,22 @@ class _Plan:
         if "arn:aws:" in text:
             text = text.replace("arn:aws:", "arn:${partition}:")
         return text
+
+    def blank_required(self, instance: _Instance, values: Any, address: str) -> Any:
+        """``values`` with each attribute AWS refuses empty that the plan shows as ``""`` taken as unknown: left out
+        (so what the resource type does without it applies), noted, and recorded as unknown."""
+        blank = [
+            k for k in _REQUIRED_NONEMPTY.get(instance.type, ()) if isinstance(values, dict) and values.get(k) == ""
+        ]
+        if not blank:
+            return values
+        out = dict(values)
+        for key in blank:
+            path = f"{address}.{key}"
+            out.pop(key)
+            self.note(f"{path}: empty in the plan, which AWS refuses; taken as unknown, {_UNDERIVABLE}")
+            self.unknown_paths[path] = f"{path} is empty in the plan (AWS refuses an empty value)"
+        return out
 
     def resolve_unknown(self, instance: _Instance, values: Any, unknown: Any, expr: Any, path: str) -> Any:
         """Fill values unknown until apply from the configuration's references (e.g. ``aws_iam_role.build.arn``)."""
@@ -715,6 +747,7 @@ class _Plan:
             expressions = instance.config.get("expressions")
             unknown = _empty_references(instance.values, instance.unknown, expressions)
             values = self.resolve_unknown(instance, instance.values, unknown, expressions, address)
+            values = self.blank_required(instance, values, address)
             values = self.rewrite(values, pairs, arn_pattern)
             if not isinstance(values, dict):
                 self.fail(address, "an object of values (and after_unknown)", describe(values), "regenerate the plan")

@@ -475,13 +475,14 @@ def plaintext_secrets(deployment: Deployment) -> list[PlaintextSecret]:
     every deployed Lambda function (all plain text: Lambda has no secret-typed variables).
 
     Raises:
-        Unverified: when the definition has no build project and no function (the claim would hold over nothing).
+        Unverified: when the definition has no build project: the claim is about builds, and a function's
+            environment alone is not a build's (the claim would hold over nothing).
     """
     definition = deployment.require_definition()
-    if not any(definition.of_type(BuildProject)) and not any(definition.of_type(Function)):
+    if not any(definition.of_type(BuildProject)):
         raise absent(
             f"definition '{definition.name}'",
-            "declares no build project and no Lambda function",
+            "declares no build project",
             f"declare the build project {BESIDE}",
         )
     found: list[PlaintextSecret] = []

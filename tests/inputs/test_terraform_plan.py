@@ -661,3 +661,21 @@ def test_build_in_a_vpc_that_is_not_modelled_runs_outside_it_and_is_noted() -> N
         "aws_codebuild_project.build.vpc_config[0]: names a VPC, subnets or security groups that are not modelled; "
         "the build runs outside a VPC here and network scenarios about it are unverified"
     ) in definition.notes
+
+
+def test_values_aws_refuses_empty_are_unknown_not_deployed_as_empty() -> None:
+    # A redacted or hand-made plan: AWS would refuse each of these empty values, so none says what will be applied.
+    group = R("aws_security_group", "app", {"name": "acme-app", "description": "", "vpc_id": "vpc-0123456789abcdef0"})
+    inline = R("aws_iam_role_policy", "extra", {"name": "extra", "role": "acme-build", "policy": ""})
+    attach = R("aws_iam_role_policy_attachment", "managed", {"role": "acme-build", "policy_arn": ""})
+    definition = load(plan(role(), group, inline, attach))
+    r = only(definition, "roles")
+    assert r.policies == {} and r.managed_policies == ()
+    assert only(definition, "security_groups").description == "Managed by Terraform"
+    unknown = {(u.address, u.aspect) for u in definition.unknowns}
+    assert {("roles.build", "policies"), ("security_groups.app", "description")} <= unknown
+    assert any(
+        n.startswith("aws_iam_role_policy_attachment.managed.policy_arn: empty in the plan, which AWS refuses")
+        for n in definition.notes
+    )
+    assert any(n.startswith("aws_security_group.app.description: empty in the plan") for n in definition.notes)

@@ -63,6 +63,11 @@ def attachment_fold(key: str, section: str) -> FoldFn:
 
     def fold(reader: Reader, props: Props, origin: Origin) -> None:
         owner = attached(reader, props.require(key), section, props.at(key), "a policy attachment for")
+        reason = reader.unknown_at(props.at("policy_arn"))  # which policy is attached is not in the source
+        if reason is not None:
+            if owner is not None:
+                reader.unknown(owner.address, "policies", reason)
+            return
         policy = reader.reference(props.require("policy_arn"), "policies", props.at("policy_arn"))
         if owner is not None and policy is not None:
             add_managed(owner, policy)
