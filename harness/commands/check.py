@@ -154,10 +154,40 @@ class _Progress:
             f"{counts[k]} {k.lower()}" for k in ("PASS", "FAIL", "ERROR", "UNVERIFIED", "SKIP") if k in counts
         )
         lines.append(f"\n{totals or 'no scenarios ran'} in {time.monotonic() - self.started:.1f}s")
+        lines.extend(self.to_verdicts())
         for cause in self.deploy_errors:
             untried = sum(1 for s, _n, d in self.rows if s == "UNVERIFIED" and "the pipeline did not deploy" in d)
             lines.append(f"error: the pipeline did not deploy, so {untried} scenario(s) could not be tried: {cause}")
         return "\n".join(lines)
+
+
+    def to_verdicts(self) -> list[str]:
+        """What would turn the UNVERIFIED scenarios into verdicts: each distinct remedy once, most scenarios first."""
+        remedies: dict[str, int] = {}
+        for status, _name, detail in self.rows:
+            if status == "UNVERIFIED":
+                remedy = _remedy(detail)
+                remedies[remedy] = remedies.get(remedy, 0) + 1
+        if not remedies:
+            return []
+        total = sum(remedies.values())
+        lines = [f"\nto turn the {total} UNVERIFIED scenario(s) into verdicts:"]
+        for remedy, count in sorted(remedies.items(), key=lambda item: (-item[1], item[0])):
+            lines.append(f"  {count:>3} scenario(s): {remedy}")
+        return lines
+
+
+def _remedy(detail: str) -> str:
+    """The part of an UNVERIFIED reason that says how to give what is missing (after its last '; ')."""
+    reason = detail.removeprefix("UNVERIFIED: ").strip()
+    if "the pipeline did not deploy" in reason:
+        return "make the pipeline deploy (the run's error below)"
+    # A claim without a subject: "<subject>: <what is missing>, so the claim cannot be tried; <how to give it>".
+    missing, sep, provide = reason.partition(", so the claim cannot be tried; ")
+    if sep:
+        return f"{missing.split(': ', 1)[-1]}: {provide}"
+    _head, sep, tail = reason.rpartition("; ")
+    return tail if sep and tail else reason
 
 
 def _first_message(report: Any) -> str:

@@ -108,3 +108,31 @@ def test_own_steps_beside_the_features_are_used_and_unverified_exits_0_unless_as
     strict = subprocess.run([*command, "--fail-on-unverified"], capture_output=True, text=True, timeout=600)
     assert strict.returncode == 1, strict.stdout + strict.stderr
     assert "1 scenario(s) could not be verified (--fail-on-unverified)" in strict.stdout
+
+
+def test_the_summary_lists_each_remedy_for_the_unverified_scenarios_once() -> None:
+    import io
+
+    from harness.commands.check import _Progress
+
+    progress = _Progress(io.StringIO())
+    trail = (
+        "UNVERIFIED: definition 'app': declares no trail, so the claim cannot be tried; declare it or give the "
+        "template or plan that declares it with --baseline FILE"
+    )
+    progress.rows = [
+        ("UNVERIFIED", "a", trail),
+        ("PASS", "b", ""),
+        ("UNVERIFIED", "c", trail),
+        ("UNVERIFIED", "d", "UNVERIFIED: not tried: the pipeline did not deploy (the run's error, reported once)"),
+        ("UNVERIFIED", "e", "UNVERIFIED: moto does not keep X; try it on LocalStack"),
+    ]
+    assert progress.to_verdicts() == [
+        "\nto turn the 4 UNVERIFIED scenario(s) into verdicts:",
+        "    2 scenario(s): declares no trail: declare it or give the template or plan that declares it with "
+        "--baseline FILE",
+        "    1 scenario(s): make the pipeline deploy (the run's error below)",
+        "    1 scenario(s): try it on LocalStack",
+    ]
+    progress.rows = [("PASS", "b", "")]
+    assert progress.to_verdicts() == []
