@@ -155,11 +155,10 @@ class _Progress:
         )
         lines.append(f"\n{totals or 'no scenarios ran'} in {time.monotonic() - self.started:.1f}s")
         lines.extend(self.to_verdicts())
+        untried = sum(1 for s, _n, d in self.rows if s == "UNVERIFIED" and "the pipeline did not deploy" in d)
         for cause in self.deploy_errors:
-            untried = sum(1 for s, _n, d in self.rows if s == "UNVERIFIED" and "the pipeline did not deploy" in d)
             lines.append(f"error: the pipeline did not deploy, so {untried} scenario(s) could not be tried: {cause}")
         return "\n".join(lines)
-
 
     def to_verdicts(self) -> list[str]:
         """What would turn the UNVERIFIED scenarios into verdicts: each distinct remedy once, most scenarios first."""

@@ -73,15 +73,19 @@ class ProviderContext:
             KeyError: when a referenced resource has not been deployed yet (a dependency-order bug).
         """
         if isinstance(value, str):
-            if self.respell is not None:
-                value = self.respell(value)
-            named = PHYSICAL_NAME.sub(lambda m: self.name_of(m.group(1), m.group(2)), value)
-            return INTERPOLATION.sub(self._substitute, named)
+            return INTERPOLATION.sub(self._substitute, self.resolve_names(value))
         if isinstance(value, Mapping):
             return {self.resolve(k): self.resolve(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
             return [self.resolve(v) for v in value]
         return value
+
+    def resolve_names(self, text: str) -> str:
+        """``text`` with the names it spells as this run creates them: respelled where the backend is shared, and
+        each ``${physical:...}`` replaced (names are known before anything is deployed)."""
+        if self.respell is not None:
+            text = self.respell(text)
+        return PHYSICAL_NAME.sub(lambda m: self.name_of(m.group(1), m.group(2)), text)
 
     def _substitute(self, match: Any) -> str:
         section, name, attribute = match.groups()
@@ -181,3 +185,13 @@ def error_code(exc: BaseException) -> str:
     if isinstance(response, Mapping):
         return str(response.get("Error", {}).get("Code", ""))
     return ""
+
+
+def ignore_missing(func: Callable[[], Any], *codes: str) -> None:
+    """Run a delete call; an error whose code ends with ``NotFound`` (or is listed) means it is already gone."""
+    try:
+        func()
+    except Exception as exc:
+        code = error_code(exc)
+        if not (code.endswith("NotFound") or code in codes):
+            raise

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from harness.model.base import Resource
 from harness.model.schema import Draft, Reader
 from harness.model.walker import tags_of
-from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
+from harness.provider.base import Handler, ProviderContext, ResourceState, tags_dict, tags_list
 
 NAME_TAG = "Name"
 PREFIX_TAG = "pipewarden:prefix"
@@ -155,16 +155,6 @@ class Ec2Handler(Handler[R]):
         changed = {k: v for k, v in want.items() if have.get(k) != v}
         if changed:
             ec2.create_tags(Resources=[ec2_id], Tags=tags_list(changed))
-
-
-def ignore_missing(func: Callable[[], Any], *codes: str) -> None:
-    """Run a delete call; an error whose code ends with ``NotFound`` (or is listed) means it is already gone."""
-    try:
-        func()
-    except Exception as exc:
-        code = error_code(exc)
-        if not (code.endswith("NotFound") or code in codes):
-            raise
 
 
 def cannot_change(kind: str, address: str, fields: frozenset[str]) -> ValueError:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from harness.model.base import RefTo, Resource, Tags
 from harness.model.schema import Cfn, Field, Fold, Origin, Props, Reader, Schema, Tf
-from harness.provider.base import ProviderContext, ResourceState, tags_dict
+from harness.provider.base import ProviderContext, ResourceState, ignore_missing, tags_dict
 from harness.provider.resources.ec2_common import (
     NAME_TAG,
     Ec2Handler,
@@ -16,7 +16,6 @@ from harness.provider.resources.ec2_common import (
     cannot_change,
     check_tags,
     ec2_tags,
-    ignore_missing,
     ref_id,
     user_tags,
 )

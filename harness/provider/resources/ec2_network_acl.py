@@ -12,7 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from harness.model.base import RefTo, Resource, Tags
 from harness.model.schema import CLOUDFORMATION, UNVERIFIED, Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf
 from harness.network.model import normalize_protocol
-from harness.provider.base import ProviderContext, ResourceState
+from harness.provider.base import ProviderContext, ResourceState, ignore_missing
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
@@ -21,7 +21,6 @@ from harness.provider.resources.ec2_common import (
     cannot_change,
     check_tags,
     ec2_tags,
-    ignore_missing,
     ref_id,
     user_tags,
 )

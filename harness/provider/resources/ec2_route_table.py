@@ -25,7 +25,7 @@ from harness.model.schema import (
     describe,
     ref_parts,
 )
-from harness.provider.base import ProviderContext, ResourceState
+from harness.provider.base import ProviderContext, ResourceState, ignore_missing
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
@@ -34,7 +34,6 @@ from harness.provider.resources.ec2_common import (
     cannot_change,
     check_tags,
     ec2_tags,
-    ignore_missing,
     ref_id,
     user_tags,
 )

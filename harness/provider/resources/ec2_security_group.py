@@ -26,7 +26,7 @@ from harness.model.schema import (
     describe,
 )
 from harness.network.model import normalize_protocol
-from harness.provider.base import UNKNOWN, ProviderContext, ResourceState
+from harness.provider.base import UNKNOWN, ProviderContext, ResourceState, ignore_missing
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
@@ -34,7 +34,6 @@ from harness.provider.resources.ec2_common import (
     cannot_change,
     check_tags,
     ec2_tags,
-    ignore_missing,
     is_raw_id,
     ref_id,
     user_tags,

@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
 from harness.model.schema import Cfn, Field, Reader, Schema, StandIn, StandInRequest, Tf
-from harness.provider.base import ProviderContext, ResourceState
+from harness.provider.base import ProviderContext, ResourceState, ignore_missing
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
@@ -15,7 +15,6 @@ from harness.provider.resources.ec2_common import (
     cannot_change,
     check_tags,
     ec2_tags,
-    ignore_missing,
     ref_id,
     user_tags,
 )

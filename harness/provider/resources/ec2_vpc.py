@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from harness.model.base import Resource, Tags
 from harness.model.schema import CLOUDFORMATION, Cfn, Draft, Field, Props, Reader, Schema, StandIn, Tf
-from harness.provider.base import ProviderContext, ResourceState
+from harness.provider.base import ProviderContext, ResourceState, ignore_missing
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
@@ -16,7 +16,6 @@ from harness.provider.resources.ec2_common import (
     cannot_change,
     check_tags,
     ec2_tags,
-    ignore_missing,
     user_tags,
 )
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
 from harness.model.policy_doc import canonical_policy, load_policy, policy_json
 from harness.model.schema import Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf
-from harness.provider.base import ProviderContext, ResourceState
+from harness.provider.base import ProviderContext, ResourceState, ignore_missing
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
@@ -18,7 +18,6 @@ from harness.provider.resources.ec2_common import (
     cannot_change,
     check_tags,
     ec2_tags,
-    ignore_missing,
     ref_id,
     user_tags,
 )

@@ -7,14 +7,13 @@ from typing import Annotated, Any, ClassVar
 
 from harness.model.base import RefTo, Resource, Tags
 from harness.model.schema import CLOUDFORMATION, UNVERIFIED, Cfn, Draft, Field, Fold, Origin, Props, Reader, Schema, Tf
-from harness.provider.base import ProviderContext, ResourceState
+from harness.provider.base import ProviderContext, ResourceState, ignore_missing
 from harness.provider.resources.ec2_common import (
     Ec2Handler,
     Ec2Kind,
     cannot_change,
     check_tags,
     ec2_tags,
-    ignore_missing,
     ref_id,
     user_tags,
 )

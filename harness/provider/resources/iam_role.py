@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any, ClassVar
 
 from harness.model.base import JsonDoc, RefTo, Resource, Tags
@@ -21,7 +22,15 @@ from harness.model.schema import (
     Tf,
     attached,
 )
-from harness.provider.base import Handler, ProviderContext, ResourceState, error_code, tags_dict, tags_list
+from harness.provider.base import (
+    Handler,
+    ProviderContext,
+    ResourceState,
+    error_code,
+    ignore_missing,
+    tags_dict,
+    tags_list,
+)
 from harness.provider.resources.iam_common import (
     add_inline,
     attachment_fold,
@@ -196,9 +205,9 @@ class RoleHandler(Handler[Role]):
             return
         try:
             for policy_name in resource.policies:
-                _ignore_missing(iam.delete_role_policy, RoleName=name, PolicyName=policy_name)
+                ignore_missing(partial(iam.delete_role_policy, RoleName=name, PolicyName=policy_name), "NoSuchEntity")
             for arn in attached:
-                _ignore_missing(iam.detach_role_policy, RoleName=name, PolicyArn=arn)
+                ignore_missing(partial(iam.detach_role_policy, RoleName=name, PolicyArn=arn), "NoSuchEntity")
             iam.delete_role(RoleName=name)
         except Exception as exc:
             if error_code(exc) == "NoSuchEntity":
@@ -225,15 +234,6 @@ class RoleHandler(Handler[Role]):
         except Exception as exc:
             if error_code(exc) != "NoSuchEntity":
                 raise
-
-
-def _ignore_missing(call: Any, **kwargs: Any) -> None:
-    """``call(**kwargs)``, where a policy already gone is not an error (the role itself may be gone too)."""
-    try:
-        call(**kwargs)
-    except Exception as exc:
-        if error_code(exc) != "NoSuchEntity":
-            raise
 
 
 HANDLER = RoleHandler()

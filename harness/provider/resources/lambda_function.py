@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
-from harness.model.base import INTERPOLATION, PHYSICAL_NAME, RefTo, Resource, Tags, interpolations
+from harness.model.base import INTERPOLATION, RefTo, Resource, Tags, interpolations
 from harness.model.schema import (
     CLOUDFORMATION,
     MISSING,
@@ -293,10 +293,7 @@ def _resolved(ctx: ProviderContext, text: str) -> str:
         return str(ctx.resolve(match.group(0)))
 
     # Names are known before anything is deployed (a rule's ARN spelled with the rule's physical name).
-    if ctx.respell is not None:
-        text = ctx.respell(text)
-    text = PHYSICAL_NAME.sub(lambda m: ctx.name_of(m.group(1), m.group(2)), text)
-    return INTERPOLATION.sub(one, text)
+    return INTERPOLATION.sub(one, ctx.resolve_names(text))
 
 
 class FunctionHandler(Handler[Function]):
